@@ -1,0 +1,1 @@
+"""Pure data and rules of the site: no I/O, no frameworks."""

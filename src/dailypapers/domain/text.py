@@ -1,0 +1,28 @@
+"""Tidy the text that sources hand over: hard-wrapped titles and abstracts."""
+
+from __future__ import annotations
+
+import re
+
+_SPACES = re.compile(r"\s+")
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+
+
+def clean_title(text: str) -> str:
+    """Join a title's wrapped lines and squeeze its spaces."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_abstract(text: str) -> str:
+    """Join hard-wrapped lines, keeping blank-line paragraph breaks."""
+    paragraphs = (_SPACES.sub(" ", part).strip() for part in _PARAGRAPHS.split(text))
+    return "\n\n".join(part for part in paragraphs if part)
+
+
+def excerpt(text: str, limit: int = 300) -> str:
+    """Cut text at a word boundary near the limit, marking the cut with an ellipsis."""
+    flat = _SPACES.sub(" ", text).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+    return cut + "…"

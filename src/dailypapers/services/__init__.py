@@ -1,0 +1,1 @@
+"""Use cases: each a function taking what it needs; the caller owns the transaction."""

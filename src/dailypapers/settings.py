@@ -1,0 +1,80 @@
+"""Every setting of the site, declared once: name, default and help.
+
+Each field reads from the environment variable DAILYPAPERS_<NAME>. The same
+declaration feeds `dailypapers settings`, docs/settings.md and validation.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+ENV_PREFIX = "DAILYPAPERS_"
+
+
+def default_database_url() -> str:
+    """Return a SQLite file in the user's data directory."""
+    return f"sqlite:///{Path(platformdirs.user_data_dir('dailypapers')) / 'dailypapers.db'}"
+
+
+def _setting(default: Any, help: str, **extra: Any) -> Any:
+    if callable(default):
+        return field(default_factory=default, metadata={"help": help, **extra})
+    return field(default=default, metadata={"help": help, **extra})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The site's configuration, read from DAILYPAPERS_* environment variables."""
+
+    database_url: str = _setting(
+        default_database_url,
+        "Where the data lives: sqlite:///path/to/file.db or postgresql://user@host/db.",
+        shown_default="sqlite:///<user data dir>/dailypapers/dailypapers.db",
+    )
+    host: str = _setting("127.0.0.1", "Address `dailypapers serve` listens on.")
+    port: int = _setting(8000, "Port `dailypapers serve` listens on.")
+    site_name: str = _setting("Daily Papers", "Name shown in the header, page titles and feeds.")
+    public_url: str = _setting(
+        "", "The site's public address for links in feeds; empty means the request's own."
+    )
+    page_size: int = _setting(30, "Papers per page on the listing pages.")
+    cache_seconds: float = _setting(
+        10.0, "How long a rendered page may be reused while no data changes; 0 turns it off."
+    )
+    hf_api_url: str = _setting(
+        "https://huggingface.co", "Hugging Face endpoint that `dailypapers ingest hf` reads."
+    )
+    http_timeout_s: float = _setting(30.0, "Timeout in seconds for requests to sources.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from the environment; raise ValueError naming a bad one."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for setting in fields(cls):
+            variable = ENV_PREFIX + setting.name.upper()
+            if variable not in environ:
+                continue
+            raw = environ[variable]
+            kind = {"int": int, "float": float}.get(str(setting.type), str)
+            try:
+                values[setting.name] = kind(raw)
+            except ValueError:
+                raise ValueError(f"{variable}={raw!r} is not a valid {kind.__name__}") from None
+        values.update(overrides)
+        return cls(**values)
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """Return (environment variable, default, help) for every setting."""
+    rows = []
+    for setting in fields(Settings):
+        default = setting.metadata.get("shown_default", setting.default)
+        rows.append((ENV_PREFIX + setting.name.upper(), str(default), setting.metadata["help"]))
+    return rows

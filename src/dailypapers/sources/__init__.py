@@ -1,0 +1,1 @@
+"""Where papers come from: a pure parser and a fetcher per source."""

@@ -1,0 +1,293 @@
+"""The queries both backends share, written once with `?` placeholders."""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, date, datetime
+from importlib import resources
+from typing import Any
+
+from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
+from dailypapers.domain.ranking import Rankable
+
+Row = tuple[Any, ...]
+
+_PAPER_COLUMNS = (
+    "id, title, abstract, authors, version, categories, published_at, updated_at, arxiv_comment,"
+    " github_repo, github_stars, project_page, ai_summary, ai_keywords, upvotes, num_comments"
+)
+_ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
+_BATCH = 500  # ids per IN (...) list, well under both backends' parameter limits
+
+
+class SqlStorage(ABC):
+    """Storage over a DB-API connection; subclasses supply connections and dialect."""
+
+    dialect: str
+    url: str
+
+    # -- what a backend provides -------------------------------------------------
+
+    @abstractmethod
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run one statement and return its rows (empty for writes)."""
+
+    @abstractmethod
+    def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement for each row of parameters."""
+
+    @abstractmethod
+    def _run_script(self, sql: str) -> None:
+        """Run a script of several statements."""
+
+    @abstractmethod
+    def _transaction(self) -> AbstractContextManager[None]:
+        """Open a transaction on this thread's connection."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close the connections this thread opened."""
+
+    # -- migrations and transactions -----------------------------------------------
+
+    def migrate(self) -> list[str]:
+        """Apply the schema migrations not yet applied; return their names."""
+        self._run_script(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        applied = {name for (name,) in self._execute("SELECT name FROM schema_migrations")}
+        folder = resources.files("dailypapers.storage") / "migrations" / self.dialect
+        pending = sorted(
+            item.name for item in folder.iterdir() if item.name.endswith(".sql")
+            and item.name not in applied
+        )
+        for name in pending:
+            with self._transaction():
+                self._run_script((folder / name).read_text(encoding="utf-8"))
+                self._execute(
+                    "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat()),
+                )
+        return pending
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Run the block's writes atomically and mark the data as changed."""
+        with self._transaction():
+            yield
+            self._execute("UPDATE site_state SET value = value + 1 WHERE key = 'generation'")
+
+    def generation(self) -> int:
+        """Return a number that changes whenever any data changes."""
+        return int(self._execute("SELECT value FROM site_state WHERE key = 'generation'")[0][0])
+
+    # -- papers, entries, organizations ------------------------------------------
+
+    def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]:
+        """Return the stored papers among these ids."""
+        papers = {}
+        for batch in _batches(ids):
+            marks = ", ".join("?" * len(batch))
+            for row in self._execute(
+                f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", batch
+            ):
+                papers[row[0]] = _paper_from_row(row)
+        return papers
+
+    def save_papers(self, papers: Sequence[Paper]) -> None:
+        """Insert or replace these papers."""
+        assignments = ", ".join(
+            f"{column} = excluded.{column}" for column in _PAPER_COLUMNS.split(", ")[1:]
+        )
+        self._execute_many(
+            f"INSERT INTO papers ({_PAPER_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+            f" ON CONFLICT (id) DO UPDATE SET {assignments}",
+            [_paper_to_row(paper) for paper in papers],
+        )
+
+    def get_entries(self, paper_ids: Sequence[str]) -> dict[str, DailyEntry]:
+        """Return the daily entries of these papers, where they have one."""
+        entries = {}
+        for batch in _batches(paper_ids):
+            marks = ", ".join("?" * len(batch))
+            for row in self._execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM daily_entries WHERE paper_id IN ({marks})", batch
+            ):
+                entries[row[0]] = _entry_from_row(row)
+        return entries
+
+    def save_entries(self, entries: Sequence[DailyEntry]) -> None:
+        """Insert or replace these daily entries."""
+        self._execute_many(
+            f"INSERT INTO daily_entries ({_ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (paper_id) DO UPDATE SET day = excluded.day,"
+            " featured_at = excluded.featured_at, submitted_by = excluded.submitted_by,"
+            " organization = excluded.organization",
+            [
+                (e.paper_id, e.day.isoformat(), _iso(e.featured_at), e.submitted_by, e.organization)
+                for e in entries
+            ],
+        )
+
+    def save_organizations(self, organizations: Sequence[Organization]) -> None:
+        """Insert or update these organizations."""
+        self._execute_many(
+            "INSERT INTO organizations (name, fullname, avatar_url) VALUES (?, ?, ?)"
+            " ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname,"
+            " avatar_url = COALESCE(excluded.avatar_url, organizations.avatar_url)",
+            [(org.name, org.fullname, org.avatar_url) for org in organizations],
+        )
+
+    def get_organization(self, name: str) -> Organization | None:
+        """Return the organization with this name, if any."""
+        rows = self._execute(
+            "SELECT name, fullname, avatar_url FROM organizations WHERE name = ?", (name,)
+        )
+        return Organization(*rows[0]) if rows else None
+
+    # -- the feed -------------------------------------------------------------------
+
+    def rankables(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        submitter: str | None = None,
+        organization: str | None = None,
+    ) -> list[Rankable]:
+        """Return what ranking needs of the papers featured in [start, end) that match."""
+        conditions, params = [], []
+        for condition, value in (
+            ("e.day >= ?", start and start.isoformat()),
+            ("e.day < ?", end and end.isoformat()),
+            ("e.submitted_by = ?", submitter),
+            ("e.organization = ?", organization),
+        ):
+            if value is not None:
+                conditions.append(condition)
+                params.append(value)
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        rows = self._execute(
+            "SELECT e.paper_id, p.upvotes, p.num_comments, e.featured_at"
+            f" FROM daily_entries e JOIN papers p ON p.id = e.paper_id {where}",
+            params,
+        )
+        return [Rankable(row[0], row[1], row[2], _datetime(row[3])) for row in rows]
+
+    def featured_papers(self, paper_ids: Sequence[str]) -> list[FeaturedPaper]:
+        """Return these papers with entry and organization, in the order given."""
+        papers = self.get_papers(paper_ids)
+        entries = self.get_entries(paper_ids)
+        names = sorted({e.organization for e in entries.values() if e.organization})
+        organizations = {}
+        for batch in _batches(names):
+            marks = ", ".join("?" * len(batch))
+            for row in self._execute(
+                f"SELECT name, fullname, avatar_url FROM organizations WHERE name IN ({marks})",
+                batch,
+            ):
+                organizations[row[0]] = Organization(*row)
+        featured = []
+        for paper_id in paper_ids:
+            if paper_id not in papers:
+                continue
+            entry = entries.get(paper_id)
+            organization = organizations.get(entry.organization) if entry and entry.organization else None
+            featured.append(FeaturedPaper(papers[paper_id], entry, organization))
+        return featured
+
+    def latest_day(self) -> date | None:
+        """Return the latest day that has featured papers."""
+        value = self._execute("SELECT MAX(day) FROM daily_entries")[0][0]
+        return _date(value) if value else None
+
+    def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
+        """Return the closest days before and after this one that have papers."""
+        before = self._execute("SELECT MAX(day) FROM daily_entries WHERE day < ?", (day.isoformat(),))
+        after = self._execute("SELECT MIN(day) FROM daily_entries WHERE day > ?", (day.isoformat(),))
+        return (
+            _date(before[0][0]) if before[0][0] else None,
+            _date(after[0][0]) if after[0][0] else None,
+        )
+
+    def count_papers(self) -> int:
+        """Return how many papers are stored."""
+        return int(self._execute("SELECT COUNT(*) FROM papers")[0][0])
+
+
+def _batches(items: Sequence[str]) -> Iterator[list[str]]:
+    items = list(dict.fromkeys(items))
+    for i in range(0, len(items), _BATCH):
+        yield items[i : i + _BATCH]
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def _datetime(value: str | datetime) -> datetime:
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _optional_datetime(value: str | datetime | None) -> datetime | None:
+    return _datetime(value) if value is not None else None
+
+
+def _date(value: str | date) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
+    return (
+        paper.id,
+        paper.title,
+        paper.abstract,
+        json.dumps(list(paper.authors), ensure_ascii=False),
+        paper.version,
+        json.dumps(list(paper.categories)),
+        _iso(paper.published_at),
+        _iso(paper.updated_at),
+        paper.arxiv_comment,
+        paper.github_repo,
+        paper.github_stars,
+        paper.project_page,
+        paper.ai_summary,
+        json.dumps(list(paper.ai_keywords), ensure_ascii=False),
+        paper.upvotes,
+        paper.num_comments,
+    )
+
+
+def _paper_from_row(row: Row) -> Paper:
+    return Paper(
+        id=row[0],
+        title=row[1],
+        abstract=row[2],
+        authors=tuple(json.loads(row[3])),
+        version=row[4],
+        categories=tuple(json.loads(row[5])),
+        published_at=_optional_datetime(row[6]),
+        updated_at=_optional_datetime(row[7]),
+        arxiv_comment=row[8],
+        github_repo=row[9],
+        github_stars=row[10],
+        project_page=row[11],
+        ai_summary=row[12],
+        ai_keywords=tuple(json.loads(row[13])),
+        upvotes=row[14],
+        num_comments=row[15],
+    )
+
+
+def _entry_from_row(row: Row) -> DailyEntry:
+    return DailyEntry(
+        paper_id=row[0],
+        day=_date(row[1]),
+        featured_at=_datetime(row[2]),
+        submitted_by=row[3],
+        organization=row[4],
+    )

@@ -1,0 +1,75 @@
+"""The JSON API, with Hugging Face's paths, parameters and field names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query
+import orjson
+from fastapi.responses import Response
+
+from dailypapers.domain.periods import Period, PeriodKind, parse_period
+from dailypapers.domain.ranking import SortMode
+from dailypapers.services.feed import list_featured
+from dailypapers.web.dependencies import NowDep, StorageDep
+from dailypapers.web.hf_json import daily_entry_json, paper_json
+from dailypapers.web.papers import find_featured_paper
+
+router = APIRouter(prefix="/api", tags=["papers"])
+
+
+def json_response(data: Any) -> Response:
+    """Serialize with orjson: the shapes are built by hand, there is nothing to validate."""
+    return Response(orjson.dumps(data), media_type="application/json")
+
+
+class DailySort(StrEnum):
+    """Hugging Face's sort names for the daily papers."""
+
+    PUBLISHED_AT = "publishedAt"
+    TRENDING = "trending"
+
+
+@router.get("/daily_papers")
+def daily_papers(
+    storage: StorageDep,
+    now: NowDep,
+    date: Annotated[str | None, Query(description="a day, YYYY-MM-DD")] = None,
+    week: Annotated[str | None, Query(description="an ISO week, YYYY-Www")] = None,
+    month: Annotated[str | None, Query(description="a month, YYYY-MM")] = None,
+    sort: Annotated[DailySort, Query(description="publishedAt (newest first) or trending")] = (
+        DailySort.PUBLISHED_AT
+    ),
+    submitter: Annotated[str | None, Query(description="username of the submitter")] = None,
+    p: Annotated[int, Query(ge=0, le=100_000, description="page, counted from 0")] = 0,
+    limit: Annotated[int, Query(ge=1, le=100, description="papers per page")] = 50,
+) -> Response:
+    """List featured papers of a day, week or month (or the latest ones)."""
+    given = [(kind, value) for kind, value in
+             ((PeriodKind.DAY, date), (PeriodKind.WEEK, week), (PeriodKind.MONTH, month))
+             if value is not None]
+    if len(given) > 1:
+        raise HTTPException(400, "give at most one of date, week and month")
+    period: Period | None = None
+    if given:
+        try:
+            period = parse_period(*given[0])
+        except ValueError as error:
+            raise HTTPException(400, str(error)) from None
+    feed = list_featured(
+        storage=storage,
+        sort=SortMode.TRENDING if sort is DailySort.TRENDING else SortMode.NEWEST,
+        page=p,
+        page_size=limit,
+        now=now,
+        period=period,
+        submitter=submitter,
+    )
+    return json_response([daily_entry_json(item) for item in feed.papers])
+
+
+@router.get("/papers/{paper_id:path}")
+def paper(paper_id: str, storage: StorageDep) -> Response:
+    """Return one paper's metadata; 404 when it is not on this site."""
+    return json_response(paper_json(find_featured_paper(storage, paper_id)))

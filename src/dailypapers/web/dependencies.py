@@ -1,0 +1,43 @@
+"""Typed dependencies the routes ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from dailypapers.settings import Settings
+from dailypapers.storage import Storage
+from dailypapers.web.rendering import Renderer
+
+
+def get_storage(request: Request) -> Storage:
+    """Return the app's storage."""
+    storage: Storage = request.app.state.storage
+    return storage
+
+
+def get_settings(request: Request) -> Settings:
+    """Return the app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_renderer(request: Request) -> Renderer:
+    """Return the app's template renderer."""
+    renderer: Renderer = request.app.state.renderer
+    return renderer
+
+
+def get_now(request: Request) -> datetime:
+    """Return the current time from the app's clock."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+StorageDep = Annotated[Storage, Depends(get_storage)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RendererDep = Annotated[Renderer, Depends(get_renderer)]
+NowDep = Annotated[datetime, Depends(get_now)]

@@ -1,0 +1,47 @@
+"""Answer bad requests with a clear message: JSON under /api, a page elsewhere."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from dailypapers.web.rendering import Renderer
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def describe_validation(error: RequestValidationError) -> str:
+    """Turn FastAPI's validation details into one readable sentence."""
+    parts = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "request"
+        parts.append(f"{name}: {problem.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+def error_response(request: Request, status_code: int, message: str) -> Response:
+    """Return the error as JSON for the API and as a page for people."""
+    if _wants_json(request):
+        return JSONResponse({"error": message}, status_code=status_code)
+    renderer: Renderer = request.app.state.renderer
+    return renderer.page("error.html", status=status_code, status_code=status_code, message=message)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that shape error responses."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return error_response(request, 422, describe_validation(error))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        response = error_response(request, error.status_code, message)
+        for name, value in (error.headers or {}).items():
+            response.headers[name] = value
+        return response

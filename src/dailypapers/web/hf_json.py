@@ -1,0 +1,73 @@
+"""Papers in the JSON shapes of Hugging Face's API, so its clients read them as is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from dailypapers.domain.papers import FeaturedPaper, Organization
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """Format a time the way Hugging Face does: 2025-10-16T10:40:52.000Z."""
+    if value is None:
+        return None
+    utc = value.astimezone(UTC)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+
+
+def _organization(organization: Organization | None) -> dict[str, Any] | None:
+    if organization is None:
+        return None
+    return {
+        "name": organization.name,
+        "fullname": organization.fullname,
+        "avatar": organization.avatar_url,
+    }
+
+
+def _user(username: str | None, key: str) -> dict[str, Any] | None:
+    if not username:
+        return None
+    return {key: username, "user": username, "fullname": username, "type": "user"}
+
+
+def paper_json(item: FeaturedPaper) -> dict[str, Any]:
+    """Return the paper object of `/api/papers/{id}` and of each daily entry."""
+    paper, entry = item.paper, item.entry
+    data: dict[str, Any] = {
+        "id": paper.id,
+        "authors": [{"name": name, "hidden": False} for name in paper.authors],
+        "publishedAt": timestamp(paper.published_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "upvotes": paper.upvotes,
+        "numComments": paper.num_comments,
+        "categories": list(paper.categories),
+        "ai_summary": paper.ai_summary,
+        "ai_keywords": list(paper.ai_keywords) or None,
+        "githubRepo": paper.github_repo,
+        "githubStars": paper.github_stars,
+        "projectPage": paper.project_page,
+        "organization": _organization(item.organization),
+    }
+    if entry is not None:
+        data["submittedOnDailyAt"] = timestamp(entry.featured_at)
+        data["submittedOnDailyBy"] = _user(entry.submitted_by, "user")
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def daily_entry_json(item: FeaturedPaper) -> dict[str, Any]:
+    """Return one entry of `/api/daily_papers`."""
+    paper, entry = item.paper, item.entry
+    data: dict[str, Any] = {
+        "paper": paper_json(item),
+        "publishedAt": timestamp(entry.featured_at if entry else paper.published_at),
+        "title": paper.title,
+        "summary": paper.abstract,
+        "numComments": paper.num_comments,
+        "submittedBy": _user(entry.submitted_by if entry else None, "name"),
+        "organization": _organization(item.organization),
+        "isAuthorParticipating": False,
+    }
+    return {key: value for key, value in data.items() if value is not None}

@@ -1,0 +1,166 @@
+"""Pages for people: the daily, weekly and monthly listings, papers, organizations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.convertors import Convertor, register_url_convertor
+
+from dailypapers.domain import ranking
+from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
+from dailypapers.domain.ranking import SortMode
+from dailypapers.services.feed import list_featured
+from dailypapers.settings import Settings
+from dailypapers.storage import Storage
+from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+from dailypapers.web.markdown import paper_markdown
+from dailypapers.web.papers import find_featured_paper
+from dailypapers.web.rendering import Renderer
+
+router = APIRouter(include_in_schema=False)
+
+SortQuery = Annotated[SortMode, Query(description="trending, upvotes or newest")]
+PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page, counted from 0")]
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    storage: StorageDep,
+    settings: SettingsDep,
+    renderer: RendererDep,
+    now: NowDep,
+    sort: SortQuery = SortMode.TRENDING,
+    p: PageQuery = 0,
+) -> Response:
+    """Show the latest day that has papers."""
+    latest = storage.latest_day()
+    if latest is None:
+        return renderer.page("empty.html")
+    period = period_containing(PeriodKind.DAY, latest)
+    return _listing(storage, settings, renderer, now, period, sort, p)
+
+
+class PeriodSegment(Convertor[PeriodKind]):
+    """Match the path segment naming a period kind: date, week or month."""
+
+    regex = "date|week|month"
+
+    def convert(self, value: str) -> PeriodKind:
+        return _KIND_OF_SEGMENT[value]
+
+    def to_string(self, value: PeriodKind) -> str:
+        return next(segment for segment, kind in _KIND_OF_SEGMENT.items() if kind is value)
+
+
+_KIND_OF_SEGMENT = {"date": PeriodKind.DAY, "week": PeriodKind.WEEK, "month": PeriodKind.MONTH}
+register_url_convertor("period", PeriodSegment())
+
+
+@router.get("/papers/{kind:period}", response_class=HTMLResponse)
+def pick_period(kind: PeriodKind, date: str = "", week: str = "", month: str = "") -> Response:
+    """Go to the period chosen in the picker (a form cannot fill in a path)."""
+    value = {PeriodKind.DAY: date, PeriodKind.WEEK: week, PeriodKind.MONTH: month}[kind]
+    try:
+        period = parse_period(kind, value)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    return RedirectResponse(period.path, status_code=303)
+
+
+@router.get("/papers/{kind:period}/{key}", response_class=HTMLResponse)
+def period_page(
+    kind: PeriodKind,
+    key: str,
+    storage: StorageDep,
+    settings: SettingsDep,
+    renderer: RendererDep,
+    now: NowDep,
+    sort: SortQuery = SortMode.TRENDING,
+    p: PageQuery = 0,
+) -> Response:
+    """Show one day's, ISO week's or month's papers."""
+    try:
+        period = parse_period(kind, key)
+    except ValueError as error:
+        raise HTTPException(400, str(error)) from None
+    return _listing(storage, settings, renderer, now, period, sort, p)
+
+
+def _listing(
+    storage: Storage,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+    period: Period,
+    sort: SortMode,
+    p: int,
+) -> Response:
+    feed = list_featured(
+        storage=storage, sort=sort, page=p, page_size=settings.page_size, now=now, period=period
+    )
+    if period.kind is PeriodKind.DAY:  # step over days without papers (weekends)
+        before, after = storage.adjacent_days(period.start)
+        previous = period_containing(PeriodKind.DAY, before) if before else None
+        following = period_containing(PeriodKind.DAY, after) if after else None
+    else:
+        previous, following = period.previous(), period.next()
+    return renderer.page(
+        "listing.html",
+        period=period,
+        feed=feed,
+        previous=previous,
+        following=following,
+        tabs=[period_containing(kind, period.start) for kind in PeriodKind],
+        path=period.path,
+        sorts=list(SortMode),
+    )
+
+
+@router.get("/organizations/{name}", response_class=HTMLResponse)
+def organization_page(
+    name: str,
+    storage: StorageDep,
+    settings: SettingsDep,
+    renderer: RendererDep,
+    now: NowDep,
+    sort: SortQuery = SortMode.NEWEST,
+    p: PageQuery = 0,
+) -> Response:
+    """Show an organization's papers."""
+    organization = storage.get_organization(name)
+    if organization is None:
+        raise HTTPException(404, f"no organization named {name!r}")
+    feed = list_featured(
+        storage=storage,
+        sort=sort,
+        page=p,
+        page_size=settings.page_size,
+        now=now,
+        organization=name,
+    )
+    return renderer.page(
+        "organization.html",
+        organization=organization,
+        feed=feed,
+        path=f"/organizations/{name}",
+        sorts=list(SortMode),
+    )
+
+
+@router.get("/about/ranking", response_class=HTMLResponse)
+def about_ranking(renderer: RendererDep) -> Response:
+    """Explain the trending formula."""
+    return renderer.page("ranking.html", ranking=ranking)
+
+
+@router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
+def paper_page(paper_id: str, storage: StorageDep, renderer: RendererDep) -> Response:
+    """Show one paper (or, for a path ending in .md, its Markdown page)."""
+    if paper_id.endswith(".md"):
+        featured = find_featured_paper(storage, paper_id.removesuffix(".md"))
+        return PlainTextResponse(paper_markdown(featured), media_type="text/markdown; charset=utf-8")
+    featured = find_featured_paper(storage, paper_id)
+    return renderer.page("paper.html", item=featured)

@@ -1,0 +1,21 @@
+"""Look a paper up by whatever form of its id a visitor typed."""
+
+from __future__ import annotations
+
+from fastapi import HTTPException
+
+from dailypapers.domain.arxiv_ids import normalize_arxiv_id
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.storage import Storage
+
+
+def find_featured_paper(storage: Storage, text: str) -> FeaturedPaper:
+    """Return the paper the id or URL names; 404 when it is unknown or not an id."""
+    try:
+        paper_id = normalize_arxiv_id(text)
+    except ValueError:
+        raise HTTPException(404, f"{text!r} is not an arXiv id") from None
+    found = storage.featured_papers([paper_id])
+    if not found:
+        raise HTTPException(404, f"paper {paper_id} is not on this site")
+    return found[0]

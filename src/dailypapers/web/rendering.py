@@ -1,0 +1,47 @@
+"""Render Jinja2 templates with the site's filters; autoescaping always on."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from dailypapers.domain.text import excerpt
+from dailypapers.settings import Settings
+
+
+def short_date(value: date | datetime | None) -> str:
+    """Format a date as 'Oct 17, 2025'."""
+    if value is None:
+        return ""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+def with_query(path: str, **params: Any) -> str:
+    """Return the path with the non-empty parameters as its query string."""
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return f"{path}?{query}" if query else path
+
+
+class Renderer:
+    """Turns templates and a context into HTML responses."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.environment = Environment(
+            loader=PackageLoader("dailypapers.web", "templates"),
+            autoescape=select_autoescape(default=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.filters["excerpt"] = excerpt
+        self.environment.filters["short_date"] = short_date
+        self.environment.globals["site_name"] = settings.site_name
+        self.environment.globals["with_query"] = with_query
+
+    def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
+        """Render a template into a response."""
+        html = self.environment.get_template(template).render(**context)
+        return HTMLResponse(html, status_code=status)

