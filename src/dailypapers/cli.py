@@ -55,7 +55,9 @@ def serve(host: str | None, port: int | None) -> None:
 
     settings = _settings()
     _storage(settings).close()  # migrate and fail early on a bad database URL
-    click.echo(f"Serving {settings.database_url} on http://{host or settings.host}:{port or settings.port}")
+    click.echo(
+        f"Serving {settings.database_url} on http://{host or settings.host}:{port or settings.port}"
+    )
     uvicorn.run(
         create_app(settings),
         host=host or settings.host,
@@ -113,7 +115,9 @@ def ingest() -> None:
 
 
 @ingest.command("hf")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 14 days ago).")
+@click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: 14 days ago)."
+)
 @click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="Last day (default: today).")
 def ingest_hf(since: datetime | None, until: datetime | None) -> None:
     """Pull Hugging Face's daily papers, day by day."""
@@ -153,10 +157,20 @@ def ingest_hf(since: datetime | None, until: datetime | None) -> None:
 
 
 @cli.command("settings")
-def show_settings() -> None:
+@click.option("--markdown", is_flag=True, help="Print the table that docs/settings.md holds.")
+def show_settings(markdown: bool) -> None:
     """List every setting with its environment variable and default."""
+    if markdown:
+        click.echo("| variable | default | what it does |\n| --- | --- | --- |")
     for variable, default, help_text in describe_settings():
-        click.echo(f"{variable}\n    default: {default or '(empty)'}\n    {help_text}")
+        if markdown:
+            click.echo(
+                f"| `{variable}` | `{default}` | {help_text} |"
+                if default
+                else f"| `{variable}` | (empty) | {help_text} |"
+            )
+        else:
+            click.echo(f"{variable}\n    default: {default or '(empty)'}\n    {help_text}")
 
 
 def main() -> None:

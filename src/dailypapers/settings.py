@@ -34,8 +34,10 @@ class Settings:
 
     database_url: str = _setting(
         default_database_url,
-        "Where the data lives: sqlite:///path/to/file.db or postgresql://user@host/db.",
-        shown_default="sqlite:///<user data dir>/dailypapers/dailypapers.db",
+        "Where the data lives: sqlite:///relative.db, sqlite:////absolute.db or"
+        " postgresql://user:password@host:port/dbname. The default is a file in the"
+        " user data directory (platformdirs).",
+        shown_default="sqlite:////home/you/.local/share/dailypapers/dailypapers.db",
     )
     host: str = _setting("127.0.0.1", "Address `dailypapers serve` listens on.")
     port: int = _setting(8000, "Port `dailypapers serve` listens on.")
@@ -51,6 +53,14 @@ class Settings:
         "https://huggingface.co", "Hugging Face endpoint that `dailypapers ingest hf` reads."
     )
     http_timeout_s: float = _setting(30.0, "Timeout in seconds for requests to sources.")
+
+    def __post_init__(self) -> None:
+        for name, low, high in (("port", 1, 65535), ("page_size", 1, 500)):
+            if not low <= getattr(self, name) <= high:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+        for name in ("cache_seconds", "http_timeout_s"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

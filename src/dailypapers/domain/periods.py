@@ -118,5 +118,9 @@ def parse_month(text: str) -> Period:
 
 def parse_period(kind: PeriodKind, text: str) -> Period:
     """Parse a period written the way its kind is written in URLs."""
-    parsers = {PeriodKind.DAY: parse_day, PeriodKind.WEEK: parse_week, PeriodKind.MONTH: parse_month}
+    parsers = {
+        PeriodKind.DAY: parse_day,
+        PeriodKind.WEEK: parse_week,
+        PeriodKind.MONTH: parse_month,
+    }
     return parsers[kind](text)

@@ -11,6 +11,7 @@ that an old week's order stays as it was when the week closed.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,7 +43,7 @@ class Rankable:
 def trending_score(*, upvotes: int, num_comments: int, age_hours: float) -> float:
     """Return the trending score of a paper with these counts at this age."""
     points = upvotes + COMMENT_WEIGHT * num_comments
-    return points / (max(age_hours, 0.0) + AGE_OFFSET_HOURS) ** GRAVITY
+    return points / math.pow(max(age_hours, 0.0) + AGE_OFFSET_HOURS, GRAVITY)
 
 
 def age_in_hours(featured_at: datetime, now: datetime) -> float:

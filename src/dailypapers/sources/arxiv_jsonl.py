@@ -109,13 +109,11 @@ def _snapshot_authors(item: dict[str, Any]) -> tuple[str, ...]:
         for index, parts in enumerate(parsed):
             if not isinstance(parts, list) or not all(isinstance(p, str) for p in parts):
                 raise RecordError(f"authors_parsed[{index}]", "expected [last, first, suffix]")
-            last, first, suffix = (parts + ["", "", ""])[:3]
+            last, first, suffix = [*parts, "", "", ""][:3]
             names.append(clean_title(f"{first} {last} {suffix}"))
         return tuple(names)
     text = clean_title(require(item, "authors", str))
-    return tuple(
-        name.strip() for name in text.replace(" and ", ", ").split(",") if name.strip()
-    )
+    return tuple(name.strip() for name in text.replace(" and ", ", ").split(",") if name.strip())
 
 
 def _version_time(version: Any, index: int) -> datetime:

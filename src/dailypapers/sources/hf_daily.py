@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import json
 from collections.abc import Iterator
+from contextlib import suppress
 from datetime import date
 from typing import Any
 
@@ -47,10 +48,8 @@ def parse_daily_papers(
         return
     if isinstance(document, dict) and "data" in document:  # the wrapped archive quirk
         if isinstance(document.get("date"), str) and day is None:
-            try:
+            with suppress(ValueError):  # a bad wrapper date just leaves the day unknown
                 day = date.fromisoformat(document["date"])
-            except ValueError:
-                pass
         document = document["data"]
         if isinstance(document, str):
             try:
@@ -138,7 +137,9 @@ def _entry(
             return None
         featured_at = listed_at if listed_at and listed_at.date() == day else start_of_day(day)
     submitter = entry.get("submittedBy") or paper.get("submittedOnDailyBy") or {}
-    username = submitter.get("name") or submitter.get("user") if isinstance(submitter, dict) else None
+    username = (
+        submitter.get("name") or submitter.get("user") if isinstance(submitter, dict) else None
+    )
     return DailyEntry(
         paper_id=paper_id,
         day=featured_at.date() if submitted else day or featured_at.date(),

@@ -61,8 +61,9 @@ class SqlStorage(ABC):
         applied = {name for (name,) in self._execute("SELECT name FROM schema_migrations")}
         folder = resources.files("dailypapers.storage") / "migrations" / self.dialect
         pending = sorted(
-            item.name for item in folder.iterdir() if item.name.endswith(".sql")
-            and item.name not in applied
+            item.name
+            for item in folder.iterdir()
+            if item.name.endswith(".sql") and item.name not in applied
         )
         for name in pending:
             with self._transaction():
@@ -195,7 +196,9 @@ class SqlStorage(ABC):
             if paper_id not in papers:
                 continue
             entry = entries.get(paper_id)
-            organization = organizations.get(entry.organization) if entry and entry.organization else None
+            organization = (
+                organizations.get(entry.organization) if entry and entry.organization else None
+            )
             featured.append(FeaturedPaper(papers[paper_id], entry, organization))
         return featured
 
@@ -206,8 +209,12 @@ class SqlStorage(ABC):
 
     def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
         """Return the closest days before and after this one that have papers."""
-        before = self._execute("SELECT MAX(day) FROM daily_entries WHERE day < ?", (day.isoformat(),))
-        after = self._execute("SELECT MIN(day) FROM daily_entries WHERE day > ?", (day.isoformat(),))
+        before = self._execute(
+            "SELECT MAX(day) FROM daily_entries WHERE day < ?", (day.isoformat(),)
+        )
+        after = self._execute(
+            "SELECT MIN(day) FROM daily_entries WHERE day > ?", (day.isoformat(),)
+        )
         return (
             _date(before[0][0]) if before[0][0] else None,
             _date(after[0][0]) if after[0][0] else None,

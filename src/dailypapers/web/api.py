@@ -5,8 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query
 import orjson
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
@@ -46,9 +46,15 @@ def daily_papers(
     limit: Annotated[int, Query(ge=1, le=100, description="papers per page")] = 50,
 ) -> Response:
     """List featured papers of a day, week or month (or the latest ones)."""
-    given = [(kind, value) for kind, value in
-             ((PeriodKind.DAY, date), (PeriodKind.WEEK, week), (PeriodKind.MONTH, month))
-             if value is not None]
+    given = [
+        (kind, value)
+        for kind, value in (
+            (PeriodKind.DAY, date),
+            (PeriodKind.WEEK, week),
+            (PeriodKind.MONTH, month),
+        )
+        if value is not None
+    ]
     if len(given) > 1:
         raise HTTPException(400, "give at most one of date, week and month")
     period: Period | None = None

@@ -31,7 +31,11 @@ def _latest_papers(storage: Storage, now: datetime) -> list[FeaturedPaper]:
         return []
     period = period_containing(PeriodKind.DAY, latest)
     feed = list_featured(
-        storage=storage, sort=SortMode.TRENDING, page=0, page_size=FEED_SIZE, now=now,
+        storage=storage,
+        sort=SortMode.TRENDING,
+        page=0,
+        page_size=FEED_SIZE,
+        now=now,
         period=period,
     )
     return feed.papers

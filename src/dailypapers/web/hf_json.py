@@ -16,6 +16,9 @@ def timestamp(value: datetime | None) -> str | None:
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
+_REPEATED = ("ai_summary", "ai_keywords", "githubRepo", "githubStars", "projectPage")
+
+
 def _organization(organization: Organization | None) -> dict[str, Any] | None:
     if organization is None:
         return None
@@ -58,10 +61,15 @@ def paper_json(item: FeaturedPaper) -> dict[str, Any]:
 
 
 def daily_entry_json(item: FeaturedPaper) -> dict[str, Any]:
-    """Return one entry of `/api/daily_papers`."""
+    """Return one entry of `/api/daily_papers`.
+
+    The paper's links and AI fields are repeated at the top level, where
+    huggingface_hub's PaperInfo looks for them.
+    """
     paper, entry = item.paper, item.entry
+    nested = paper_json(item)
     data: dict[str, Any] = {
-        "paper": paper_json(item),
+        "paper": nested,
         "publishedAt": timestamp(entry.featured_at if entry else paper.published_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -69,5 +77,6 @@ def daily_entry_json(item: FeaturedPaper) -> dict[str, Any]:
         "submittedBy": _user(entry.submitted_by if entry else None, "name"),
         "organization": _organization(item.organization),
         "isAuthorParticipating": False,
+        **{key: nested[key] for key in _REPEATED if key in nested},
     }
     return {key: value for key, value in data.items() if value is not None}

@@ -161,6 +161,8 @@ def paper_page(paper_id: str, storage: StorageDep, renderer: RendererDep) -> Res
     """Show one paper (or, for a path ending in .md, its Markdown page)."""
     if paper_id.endswith(".md"):
         featured = find_featured_paper(storage, paper_id.removesuffix(".md"))
-        return PlainTextResponse(paper_markdown(featured), media_type="text/markdown; charset=utf-8")
+        return PlainTextResponse(
+            paper_markdown(featured), media_type="text/markdown; charset=utf-8"
+        )
     featured = find_featured_paper(storage, paper_id)
     return renderer.page("paper.html", item=featured)

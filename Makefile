@@ -1,0 +1,55 @@
+# The project's commands. README.md says what each is for.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED_DATA ?= ../shared/data
+HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
+
+.PHONY: demo serve test lint format bench-feed clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## demo: set up, load real papers (the shared archive, else Hugging Face's API) and serve on :8000
+demo: $(VENV)/.installed
+	@if [ -f "$(HF_ARCHIVE)" ]; then \
+		$(BIN)/dailypapers import "$(HF_ARCHIVE)"; \
+	else \
+		echo "no $(HF_ARCHIVE): pulling the last three weeks from Hugging Face"; \
+		$(BIN)/dailypapers ingest hf --since $$(date -u -d '21 days ago' +%F); \
+	fi
+	$(BIN)/dailypapers serve --host 127.0.0.1 --port 8000
+
+## serve: run the site on what the database already holds
+serve: $(VENV)/.installed
+	$(BIN)/dailypapers serve
+
+## test: set up, lint, type-check and run the whole test suite
+test: lint
+	$(BIN)/pytest
+
+## lint: ruff and mypy
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format src tests bench
+	$(BIN)/ruff check --fix src tests bench
+
+## bench-feed: requests per second and latency of the main pages (see docs/performance.md)
+bench-feed: $(VENV)/.installed-test
+	$(BIN)/python bench/feed.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
