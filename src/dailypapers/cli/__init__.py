@@ -1,0 +1,23 @@
+"""The `dailypapers` command, one module per group of subcommands."""
+
+from __future__ import annotations
+
+import click
+
+from dailypapers.cli import importing, ingesting, site
+
+
+@click.group()
+@click.version_option(package_name="dailypapers")
+def cli() -> None:
+    """A self-hosted Daily Papers site. Settings come from DAILYPAPERS_* variables."""
+
+
+for module in (site, importing, ingesting):
+    for command in module.COMMANDS:
+        cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

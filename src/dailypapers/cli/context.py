@@ -1,0 +1,25 @@
+"""What every subcommand needs: the settings and the storage they name."""
+
+from __future__ import annotations
+
+import click
+
+from dailypapers.settings import Settings
+from dailypapers.storage import Storage, open_storage
+from dailypapers.storage.base import StorageError
+
+
+def load_settings() -> Settings:
+    """Read the settings; a bad one is a usage error naming the variable."""
+    try:
+        return Settings.from_env()
+    except ValueError as error:
+        raise click.UsageError(str(error)) from None
+
+
+def open_configured_storage(settings: Settings) -> Storage:
+    """Open (and migrate) the configured database, or fail with a clear message."""
+    try:
+        return open_storage(settings.database_url)
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None

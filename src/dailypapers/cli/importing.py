@@ -1,0 +1,54 @@
+"""Import files of papers: whole files or nothing, with a progress bar."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from dailypapers.cli.context import load_settings, open_configured_storage
+from dailypapers.services.importing import (
+    ImportReport,
+    InvalidFile,
+    find_importable_files,
+    import_file,
+)
+
+
+@click.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--skip-invalid", is_flag=True, help="Import the valid records, report the rest.")
+def import_(paths: tuple[Path, ...], skip_invalid: bool) -> None:
+    """Import Hugging Face daily_papers JSON and arXiv JSON Lines files (or folders of them).
+
+    Each file is applied whole or not at all.
+    """
+    try:
+        files = find_importable_files(paths)
+    except (FileNotFoundError, ValueError) as error:
+        raise click.UsageError(str(error)) from None
+    storage = open_configured_storage(load_settings())
+    total = ImportReport()
+    with tqdm(unit=" papers", desc="importing", disable=None) as bar:
+        for path in files:
+            try:
+                with storage.transaction():
+                    report = import_file(
+                        storage=storage, path=path, skip_invalid=skip_invalid, progress=bar.update
+                    )
+            except InvalidFile as error:
+                bar.close()
+                click.echo(f"error: {error}", err=True)
+                click.echo(f"nothing from {path} was imported", err=True)
+                if total.added or total.updated:
+                    click.echo(f"earlier files: {total.summary()}", err=True)
+                sys.exit(1)
+            for problem in report.skipped:
+                tqdm.write(f"skipped: {path}: {problem.describe()}", file=sys.stderr)
+            total.add(report)
+    click.echo(f"{len(files)} file(s): {total.summary()}")
+
+
+COMMANDS = [import_]

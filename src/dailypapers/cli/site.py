@@ -1,0 +1,50 @@
+"""Run the site and look after its database and settings."""
+
+from __future__ import annotations
+
+import click
+
+from dailypapers.cli.context import load_settings, open_configured_storage
+from dailypapers.settings import describe_settings
+from dailypapers.storage import open_storage
+
+
+@click.command()
+@click.option("--host", help="Address to listen on (default: DAILYPAPERS_HOST).")
+@click.option("--port", type=int, help="Port to listen on (default: DAILYPAPERS_PORT).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the site."""
+    import uvicorn
+
+    from dailypapers.web.app import create_app
+
+    settings = load_settings()
+    storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
+    host, port = host or settings.host, port or settings.port
+    click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
+    uvicorn.run(create_app(settings, storage=storage), host=host, port=port, log_level="warning")
+
+
+@click.command()
+def migrate() -> None:
+    """Apply pending database migrations."""
+    settings = load_settings()
+    applied = open_storage(settings.database_url, migrate=False).migrate()
+    click.echo(f"applied {', '.join(applied)}" if applied else "database is up to date")
+
+
+@click.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the table that docs/settings.md holds.")
+def show_settings(markdown: bool) -> None:
+    """List every setting with its environment variable and default."""
+    if markdown:
+        click.echo("| variable | default | what it does |\n| --- | --- | --- |")
+    for variable, default, help_text in describe_settings():
+        if markdown:
+            shown = f"`{default}`" if default else "(empty)"
+            click.echo(f"| `{variable}` | {shown} | {help_text} |")
+        else:
+            click.echo(f"{variable}\n    default: {default or '(empty)'}\n    {help_text}")
+
+
+COMMANDS = [serve, migrate, show_settings]
