@@ -1,28 +1,25 @@
-"""Fixtures shared by the whole suite: real data paths, storages and the web app."""
+"""Fixtures shared by the whole suite: real data, storages, servers and the web app."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from dailypapers.services.importing import import_file
-from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage
-from dailypapers.web.app import create_app
+
+from support.live_server import serving
+from support.postgres_server import fresh_database, running_postgres
+from support.sites import load_files, make_app, make_client
 
 SHARED_DATA = Path(
     os.environ.get(
         "DAILYPAPERS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"
     )
 )
-HF_FIXTURES = SHARED_DATA / "fixtures" / "hf_daily_papers"
-# The fixtures' newest day is 2026-08-21; pages are viewed from the evening after.
-NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +32,21 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start one throwaway PostgreSQL server for the whole session; yield its URL."""
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """Yield the URL of an empty database of this test's own on the PostgreSQL server."""
+    # Far from UTC and not a whole hour, so results that leak the session's zone show.
+    with fresh_database(postgres_server, time_zone="Pacific/Chatham") as url:
+        yield url
+
+
 @pytest.fixture
 def storage(tmp_path: Path) -> Iterator[Storage]:
     """Return an empty SQLite storage in a file of its own."""
@@ -43,28 +55,11 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
     store.close()
 
 
-def load_files(storage: Storage, *paths: Path) -> None:
-    """Import files the way `dailypapers import` does, each in its own transaction."""
-    for path in paths:
-        with storage.transaction():
-            import_file(storage=storage, path=path)
-
-
 @pytest.fixture
 def loaded_storage(storage: Storage, shared_data: Path) -> Storage:
     """Return a storage holding the recorded Hugging Face days (five files, four days)."""
     load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
     return storage
-
-
-def make_client(storage: Storage, **settings: object) -> TestClient:
-    """Return an in-process client of the site over this storage, with a fixed clock."""
-    app = create_app(
-        Settings(database_url=storage.url, **settings),  # type: ignore[arg-type]
-        storage=storage,
-        clock=lambda: NOW,
-    )
-    return TestClient(app)
 
 
 @pytest.fixture
@@ -76,10 +71,5 @@ def client(loaded_storage: Storage) -> TestClient:
 @pytest.fixture
 def live_url(loaded_storage: Storage) -> Iterator[str]:
     """Serve the site over the recorded days on a real loopback port; yield its URL."""
-    from support.live_server import serving
-
-    app = create_app(
-        Settings(database_url=loaded_storage.url), storage=loaded_storage, clock=lambda: NOW
-    )
-    with serving(app) as url:
+    with serving(make_app(loaded_storage)) as url:
         yield url

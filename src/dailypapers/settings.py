@@ -53,12 +53,40 @@ class Settings:
         "https://huggingface.co", "Hugging Face endpoint that `dailypapers ingest hf` reads."
     )
     http_timeout_s: float = _setting(30.0, "Timeout in seconds for requests to sources.")
+    contact_email: str = _setting(
+        "", "An address sources may write to about this site's requests (sent in the User-Agent)."
+    )
+    arxiv_api_url: str = _setting(
+        "https://export.arxiv.org/api/query", "arXiv API endpoint (Atom) for pulls and submissions."
+    )
+    arxiv_oai_url: str = _setting(
+        "https://oaipmh.arxiv.org/oai", "arXiv OAI-PMH endpoint for bulk harvests."
+    )
+    arxiv_delay_s: float = _setting(
+        3.0, "Seconds between requests to arXiv (its terms ask for at most one every 3 s)."
+    )
+    arxiv_page_size: int = _setting(200, "Results per arXiv API request when pulling.")
+    arxiv_categories: str = _setting(
+        "", "Comma-separated arXiv categories the worker pulls, e.g. cs.LG,cs.CL; empty: none."
+    )
+    ingest_schedule: str = _setting(
+        "30 20 * * 0-4",
+        "When the worker pulls (cron, in DAILYPAPERS_SCHEDULE_TIMEZONE): by default half an"
+        " hour after arXiv's 20:00 announcement, Sunday to Thursday.",
+    )
+    schedule_timezone: str = _setting(
+        "America/New_York", "Time zone of DAILYPAPERS_INGEST_SCHEDULE."
+    )
 
     def __post_init__(self) -> None:
-        for name, low, high in (("port", 1, 65535), ("page_size", 1, 500)):
+        for name, low, high in (
+            ("port", 1, 65535),
+            ("page_size", 1, 500),
+            ("arxiv_page_size", 1, 2000),
+        ):
             if not low <= getattr(self, name) <= high:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
-        for name in ("cache_seconds", "http_timeout_s"):
+        for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
 

@@ -63,3 +63,5 @@ def test_text_cleaning():
     assert excerpt("word " * 100, 30).endswith("…")
     assert len(excerpt("word " * 100, 30)) <= 31
     assert excerpt("short", 30) == "short"
+    assert clean_title("nul\x00 inside") == "nul inside"  # PostgreSQL refuses NUL in text
+    assert clean_abstract("a\x00b") == "ab"

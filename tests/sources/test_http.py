@@ -1,18 +1,25 @@
-"""Retries against a real local HTTP server: backoff, Retry-After, final errors."""
+"""Polite fetching against a real local HTTP server: spacing, retries, final errors."""
+
+from itertools import pairwise
 
 import httpx
 import pytest
 
-from dailypapers.sources.http import FetchError, get_with_retries
+from dailypapers.sources.http import FetchError, PoliteFetcher, user_agent
 
 from support.http_server import Reply, serving
+
+
+def fetcher(client, **options):
+    options.setdefault("sleep", lambda seconds: None)
+    return PoliteFetcher(client, **options)
 
 
 def test_retries_a_503_honouring_retry_after_then_succeeds():
     replies = iter([Reply(503, b"busy", {"Retry-After": "7"}), Reply(502), Reply(200, b"ok")])
     waits = []
     with serving(lambda request: next(replies)) as (url, log), httpx.Client() as client:
-        response = get_with_retries(client, f"{url}/x", params={"a": "1"}, sleep=waits.append)
+        response = fetcher(client, sleep=waits.append).get(f"{url}/x", params={"a": "1"})
     assert response.content == b"ok"
     assert len(log) == 3
     assert log[0].query == {"a": "1"}
@@ -26,8 +33,13 @@ def test_a_client_error_is_not_retried():
         httpx.Client() as client,
         pytest.raises(FetchError, match="answered 404"),
     ):
-        get_with_retries(client, f"{url}/missing", sleep=lambda s: None)
+        fetcher(client).get(f"{url}/missing")
     assert len(log) == 1
+
+
+def test_an_accepted_error_status_is_handed_back():
+    with serving(lambda request: Reply(400, b"feed")) as (url, _), httpx.Client() as client:
+        assert fetcher(client).get(url, accept_status=(400,)).status_code == 400
 
 
 def test_gives_up_after_the_last_attempt():
@@ -36,7 +48,7 @@ def test_gives_up_after_the_last_attempt():
         httpx.Client() as client,
         pytest.raises(FetchError, match="failed after 3 attempts: HTTP 500"),
     ):
-        get_with_retries(client, url, attempts=3, sleep=lambda s: None)
+        fetcher(client, attempts=3).get(url)
     assert len(log) == 3
 
 
@@ -44,4 +56,19 @@ def test_a_refused_connection_is_retried_then_reported():
     with serving(lambda request: Reply()) as (url, _):
         closed = url  # the server is gone after the block
     with httpx.Client() as client, pytest.raises(FetchError, match="ConnectError"):
-        get_with_retries(client, closed, attempts=2, sleep=lambda s: None)
+        fetcher(client, attempts=2).get(closed)
+
+
+def test_requests_are_spaced_by_the_delay():
+    with serving(lambda request: Reply(200, b"ok")) as (url, log), httpx.Client() as client:
+        polite = PoliteFetcher(client, delay_s=0.2)
+        for _ in range(4):
+            polite.get(url)
+    gaps = [later.received - earlier.received for earlier, later in pairwise(log)]
+    assert len(gaps) == 3
+    assert min(gaps) >= 0.19  # measured where it counts: on the server
+
+
+def test_user_agent_names_the_contact():
+    assert user_agent("lab@example.org").endswith("mailto:lab@example.org)")
+    assert "dailypapers/" in user_agent()

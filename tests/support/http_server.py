@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Request:
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    received: float  # time.monotonic() when the request arrived
 
 
 Responder = Callable[[Request], Reply]
@@ -40,7 +42,7 @@ def serving(responder: Responder) -> Iterator[tuple[str, list[Request]]]:
         def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-            request = Request(parts.path, query, dict(self.headers.items()))
+            request = Request(parts.path, query, dict(self.headers.items()), time.monotonic())
             log.append(request)
             reply = responder(request)
             self.send_response(reply.status)

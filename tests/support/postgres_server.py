@@ -11,10 +11,14 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
+from psycopg import sql
 
 URL_ENV = "DAILYPAPERS_TEST_POSTGRES_URL"
 SHARED_ROOT = Path("/tmp")
@@ -148,3 +152,20 @@ def running_postgres() -> Iterator[str]:
             with contextlib.suppress(subprocess.CalledProcessError):
                 pg("pg_ctl", "-D", str(data_dir), "-m", "immediate", "-w", "stop")
         shutil.rmtree(run_dir, ignore_errors=True)
+
+
+@contextmanager
+def fresh_database(server_url: str, *, time_zone: str = "UTC") -> Iterator[str]:
+    """Create a database of its own on the server, yield its URL, then drop it."""
+    database = f"test_{uuid.uuid4().hex}"
+    name = sql.Identifier(database)
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        zone = sql.Literal(time_zone)
+        admin.execute(sql.SQL("ALTER DATABASE {} SET timezone = {}").format(name, zone))
+    try:
+        yield urlsplit(server_url)._replace(path=f"/{database}").geturl()
+    finally:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            # FORCE: a failed test may leave connections open in other threads.
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))

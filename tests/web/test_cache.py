@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from conftest import make_client
+from support.sites import make_client
 
 
 def upvotes_shown(client):

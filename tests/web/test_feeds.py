@@ -34,7 +34,7 @@ def test_content_types(client):
 
 
 def test_public_url_setting_makes_the_links(loaded_storage):
-    from conftest import make_client
+    from support.sites import make_client
 
     site = make_client(loaded_storage, public_url="https://papers.example.org/")
     feed = feedparser.parse(site.get("/feeds/daily.rss").content)
@@ -42,7 +42,7 @@ def test_public_url_setting_makes_the_links(loaded_storage):
 
 
 def test_an_empty_site_has_an_empty_valid_feed(storage):
-    from conftest import make_client
+    from support.sites import make_client
 
     feed = feedparser.parse(make_client(storage).get("/feeds/daily.atom").content)
     assert not feed.bozo

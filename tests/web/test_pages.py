@@ -40,7 +40,7 @@ def test_a_card_without_organization_counts_authors(client):
 
 
 def test_sorting_changes_the_order(loaded_storage):
-    from conftest import make_client
+    from support.sites import make_client
 
     client = make_client(loaded_storage, page_size=50)
     by_votes = card_ids(client.get("/papers/date/2025-10-17?sort=upvotes").text)
@@ -51,7 +51,7 @@ def test_sorting_changes_the_order(loaded_storage):
 
 
 def test_pagination_links(loaded_storage):
-    from conftest import make_client
+    from support.sites import make_client
 
     small = make_client(loaded_storage, page_size=10)
     first = small.get("/papers/date/2025-10-17").text
@@ -144,7 +144,7 @@ def test_about_ranking_explains_the_formula(client):
 
 
 def test_a_site_without_papers_explains_how_to_load_some(storage):
-    from conftest import make_client
+    from support.sites import make_client
 
     html = make_client(storage).get("/").text
     assert "No papers yet" in html and "dailypapers import" in html
@@ -153,7 +153,7 @@ def test_a_site_without_papers_explains_how_to_load_some(storage):
 def test_text_from_sources_is_escaped(storage):
     from dailypapers.domain.papers import DailyEntry, Paper
 
-    from conftest import make_client
+    from support.sites import make_client
 
     day = parse_day("2025-10-17")
     with storage.transaction():

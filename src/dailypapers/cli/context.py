@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import click
+import httpx
 
 from dailypapers.settings import Settings
+from dailypapers.sources.http import PoliteFetcher, user_agent
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.base import StorageError
 
@@ -23,3 +28,11 @@ def open_configured_storage(settings: Settings) -> Storage:
         return open_storage(settings.database_url)
     except StorageError as error:
         raise click.ClickException(str(error)) from None
+
+
+@contextmanager
+def polite_fetcher(settings: Settings, *, delay_s: float = 0.0) -> Iterator[PoliteFetcher]:
+    """Yield a fetcher that introduces itself and keeps `delay_s` between requests."""
+    headers = {"User-Agent": user_agent(settings.contact_email)}
+    with httpx.Client(timeout=settings.http_timeout_s, headers=headers) as client:
+        yield PoliteFetcher(client, delay_s=delay_s)

@@ -6,13 +6,12 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 import click
-import httpx
 from tqdm import tqdm
 
-from dailypapers.cli.context import load_settings, open_configured_storage
+from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
 from dailypapers.services.importing import ImportReport
 from dailypapers.services.ingesting import ingest_hf_days
-from dailypapers.sources.http import USER_AGENT, FetchError
+from dailypapers.sources.http import FetchError
 from dailypapers.sources.records import InvalidRecord
 
 DAY = click.DateTime(["%Y-%m-%d"])
@@ -45,13 +44,13 @@ def ingest_hf(since: datetime | None, until: datetime | None) -> None:
         bar.set_postfix_str(f"{day}: {report.summary()}")
 
     with (
-        httpx.Client(timeout=settings.http_timeout_s, headers={"User-Agent": USER_AGENT}) as client,
+        polite_fetcher(settings) as fetcher,
         tqdm(total=len(days), unit=" days", desc="hf", disable=None) as bar,
     ):
         try:
             total = ingest_hf_days(
                 storage=storage,
-                client=client,
+                fetcher=fetcher,
                 base_url=settings.hf_api_url,
                 days=days,
                 on_invalid=warn,

@@ -35,6 +35,7 @@ class Paper:
     ai_keywords: tuple[str, ...] = ()
     upvotes: int = 0
     num_comments: int = 0
+    withdrawn: bool = False
 
     @property
     def abs_url(self) -> str:

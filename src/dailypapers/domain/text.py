@@ -10,12 +10,15 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 def clean_title(text: str) -> str:
     """Join a title's wrapped lines and squeeze its spaces."""
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", text.replace("\x00", "")).strip()
 
 
 def clean_abstract(text: str) -> str:
     """Join hard-wrapped lines, keeping blank-line paragraph breaks."""
-    paragraphs = (_SPACES.sub(" ", part).strip() for part in _PARAGRAPHS.split(text))
+    # NUL characters slip into some metadata; PostgreSQL refuses them in text.
+    paragraphs = (
+        _SPACES.sub(" ", part).strip() for part in _PARAGRAPHS.split(text.replace("\x00", ""))
+    )
     return "\n\n".join(part for part in paragraphs if part)
 
 

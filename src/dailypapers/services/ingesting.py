@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-import httpx
-
 from dailypapers.services.importing import ImportReport, import_records
 from dailypapers.sources.hf_daily import fetch_daily_papers, parse_daily_papers
+from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import InvalidRecord
 from dailypapers.storage.base import Storage
 
@@ -16,7 +15,7 @@ from dailypapers.storage.base import Storage
 def ingest_hf_days(
     *,
     storage: Storage,
-    client: httpx.Client,
+    fetcher: PoliteFetcher,
     base_url: str,
     days: Iterable[date],
     on_invalid: Callable[[InvalidRecord], None],
@@ -26,7 +25,7 @@ def ingest_hf_days(
     total = ImportReport()
     for day in days:
         report = ImportReport()
-        bodies = list(fetch_daily_papers(client, base_url, day))  # no lock held while fetching
+        bodies = list(fetch_daily_papers(fetcher, base_url, day))  # no lock held while fetching
         with storage.transaction():
             for body in bodies:
                 report.add(

@@ -15,12 +15,10 @@ from contextlib import suppress
 from datetime import date
 from typing import Any
 
-import httpx
-
 from dailypapers.domain.arxiv_ids import parse_arxiv_id
 from dailypapers.domain.papers import DailyEntry, Organization, Paper, PaperRecord
 from dailypapers.domain.text import clean_abstract, clean_title
-from dailypapers.sources.http import get_with_retries
+from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import (
     InvalidRecord,
     RecordError,
@@ -166,13 +164,12 @@ def _literal_entry(text: str) -> Any:
 
 
 def fetch_daily_papers(
-    client: httpx.Client, base_url: str, day: date, *, page_size: int = 100
+    fetcher: PoliteFetcher, base_url: str, day: date, *, page_size: int = 100
 ) -> Iterator[bytes]:
     """Yield the raw pages of Hugging Face's daily papers for one day."""
     page = 0
     while True:
-        response = get_with_retries(
-            client,
+        response = fetcher.get(
             f"{base_url.rstrip('/')}/api/daily_papers",
             params={"date": day.isoformat(), "limit": page_size, "p": page},
         )

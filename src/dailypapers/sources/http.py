@@ -1,10 +1,10 @@
-"""HTTP GETs that survive flaky networks: retries with backoff, jitter and Retry-After."""
+"""Polite HTTP GETs: spaced requests, retries with backoff and jitter, Retry-After."""
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -12,39 +12,78 @@ import httpx
 
 from dailypapers import __version__
 
-USER_AGENT = f"dailypapers/{__version__} (+https://github.com/dailypapers/dailypapers)"
-
 
 class FetchError(Exception):
     """A source could not be read after all retries, or refused the request."""
 
 
-def get_with_retries(
-    client: httpx.Client,
-    url: str,
-    *,
-    params: Mapping[str, Any] | None = None,
-    attempts: int = 4,
-    backoff_s: float = 1.0,
-    sleep: Callable[[float], None] = time.sleep,
-) -> httpx.Response:
-    """GET the URL, retrying timeouts, dropped connections and 5xx; raise FetchError."""
-    for attempt in range(1, attempts + 1):
-        try:
-            response = client.get(url, params=params)
-        except httpx.TransportError as error:
-            problem, wait = f"{type(error).__name__}: {error}", None
-        else:
-            if response.status_code < 400:
-                return response
-            if response.status_code < 500 and response.status_code != 429:
-                raise FetchError(f"GET {response.url} answered {response.status_code}")
-            problem, wait = f"HTTP {response.status_code}", _retry_after(response)
-        if attempt == attempts:
-            raise FetchError(f"GET {url} failed after {attempts} attempts: {problem}")
-        delay = wait if wait is not None else backoff_s * 2 ** (attempt - 1)
-        sleep(delay + random.uniform(0, backoff_s / 2))
-    raise AssertionError("unreachable")
+def user_agent(contact_email: str = "") -> str:
+    """Return the User-Agent that tells sources who is asking and how to reach them."""
+    contact = f"; mailto:{contact_email}" if contact_email else ""
+    return f"dailypapers/{__version__} (self-hosted Daily Papers{contact})"
+
+
+class PoliteFetcher:
+    """GET with at least `delay_s` between requests to a source, retrying what may pass.
+
+    Timeouts, dropped connections, 429 and 5xx are retried with exponential backoff
+    and jitter, or after the server's Retry-After; other 4xx are final.
+    """
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        delay_s: float = 0.0,
+        attempts: int = 4,
+        backoff_s: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.client = client
+        self.delay_s = delay_s
+        self.attempts = attempts
+        self.backoff_s = backoff_s
+        self.clock = clock
+        self.sleep = sleep
+        self._last_request: float | None = None
+
+    def get(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        accept_status: Collection[int] = (),
+    ) -> httpx.Response:
+        """GET the URL; raise FetchError when it cannot be had."""
+        for attempt in range(1, self.attempts + 1):
+            self._keep_distance()
+            try:
+                response = self.client.get(url, params=params)
+            except httpx.TransportError as error:
+                problem, wait = f"{type(error).__name__}: {error}", None
+            else:
+                status = response.status_code
+                if status < 400 or status in accept_status:
+                    return response
+                if status < 500 and status != 429:
+                    raise FetchError(f"GET {response.url} answered {status}")
+                problem, wait = f"HTTP {status}", _retry_after(response)
+            if attempt == self.attempts:
+                raise FetchError(f"GET {url} failed after {self.attempts} attempts: {problem}")
+            backoff = self.backoff_s * 2 ** (attempt - 1)
+            self.sleep(
+                (wait if wait is not None else backoff) + random.uniform(0, self.backoff_s / 2)
+            )
+        raise AssertionError("unreachable")
+
+    def _keep_distance(self) -> None:
+        """Wait until `delay_s` has passed since the previous request started."""
+        now = self.clock()
+        if self._last_request is not None and now - self._last_request < self.delay_s:
+            self.sleep(self.delay_s - (now - self._last_request))
+            now = self.clock()
+        self._last_request = now
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager
 from datetime import date
 from typing import Protocol
 
+from dailypapers.domain.harvests import HarvestState
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
 from dailypapers.domain.ranking import Rankable
 
@@ -85,6 +86,14 @@ class Storage(Protocol):
 
     def count_papers(self) -> int:
         """Return how many papers are stored."""
+        ...
+
+    def get_harvest_state(self, name: str) -> HarvestState | None:
+        """Return the saved state of the named harvest, if it ever ran."""
+        ...
+
+    def save_harvest_state(self, state: HarvestState) -> None:
+        """Insert or replace the named harvest's state."""
         ...
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from importlib import resources
 from typing import Any
 
+from dailypapers.domain.harvests import HarvestState
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
 from dailypapers.domain.ranking import Rankable
 
@@ -17,7 +18,8 @@ Row = tuple[Any, ...]
 
 _PAPER_COLUMNS = (
     "id, title, abstract, authors, version, categories, published_at, updated_at, arxiv_comment,"
-    " github_repo, github_stars, project_page, ai_summary, ai_keywords, upvotes, num_comments"
+    " github_repo, github_stars, project_page, ai_summary, ai_keywords, upvotes, num_comments,"
+    " withdrawn"
 )
 _ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
 _BATCH = 500  # ids per IN (...) list, well under both backends' parameter limits
@@ -58,21 +60,21 @@ class SqlStorage(ABC):
         self._run_script(
             "CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
         )
-        applied = {name for (name,) in self._execute("SELECT name FROM schema_migrations")}
         folder = resources.files("dailypapers.storage") / "migrations" / self.dialect
-        pending = sorted(
-            item.name
-            for item in folder.iterdir()
-            if item.name.endswith(".sql") and item.name not in applied
-        )
-        for name in pending:
+        names = sorted(item.name for item in folder.iterdir() if item.name.endswith(".sql"))
+        applied = []
+        for name in names:
             with self._transaction():
+                # Checked under the write lock: another process may have just applied it.
+                if self._execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
+                    continue
                 self._run_script((folder / name).read_text(encoding="utf-8"))
                 self._execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
                 )
-        return pending
+            applied.append(name)
+        return applied
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -104,7 +106,7 @@ class SqlStorage(ABC):
             f"{column} = excluded.{column}" for column in _PAPER_COLUMNS.split(", ")[1:]
         )
         self._execute_many(
-            f"INSERT INTO papers ({_PAPER_COLUMNS}) VALUES ({', '.join('?' * 16)})"
+            f"INSERT INTO papers ({_PAPER_COLUMNS}) VALUES ({', '.join('?' * 17)})"
             f" ON CONFLICT (id) DO UPDATE SET {assignments}",
             [_paper_to_row(paper) for paper in papers],
         )
@@ -224,6 +226,48 @@ class SqlStorage(ABC):
         """Return how many papers are stored."""
         return int(self._execute("SELECT COUNT(*) FROM papers")[0][0])
 
+    # -- harvests -------------------------------------------------------------------
+
+    def get_harvest_state(self, name: str) -> HarvestState | None:
+        """Return the saved state of the named harvest, if it ever ran."""
+        rows = self._execute(
+            "SELECT name, cursor, pages, records, started_at, updated_at, finished_at"
+            " FROM harvest_state WHERE name = ?",
+            (name,),
+        )
+        if not rows:
+            return None
+        name, cursor, pages, records, started, updated, finished = rows[0]
+        return HarvestState(
+            name,
+            cursor,
+            pages,
+            records,
+            _datetime(started),
+            _datetime(updated),
+            _optional_datetime(finished),
+        )
+
+    def save_harvest_state(self, state: HarvestState) -> None:
+        """Insert or replace the named harvest's state."""
+        self._execute(
+            "INSERT INTO harvest_state"
+            " (name, cursor, pages, records, started_at, updated_at, finished_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
+            " cursor = excluded.cursor, pages = excluded.pages, records = excluded.records,"
+            " started_at = excluded.started_at, updated_at = excluded.updated_at,"
+            " finished_at = excluded.finished_at",
+            (
+                state.name,
+                state.cursor,
+                state.pages,
+                state.records,
+                _iso(state.started_at),
+                _iso(state.updated_at),
+                _iso(state.finished_at),
+            ),
+        )
+
 
 def _batches(items: Sequence[str]) -> Iterator[list[str]]:
     items = list(dict.fromkeys(items))
@@ -266,6 +310,7 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
         json.dumps(list(paper.ai_keywords), ensure_ascii=False),
         paper.upvotes,
         paper.num_comments,
+        paper.withdrawn,
     )
 
 
@@ -287,6 +332,7 @@ def _paper_from_row(row: Row) -> Paper:
         ai_keywords=tuple(json.loads(row[13])),
         upvotes=row[14],
         num_comments=row[15],
+        withdrawn=bool(row[16]),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -43,10 +44,10 @@ class SqliteStorage(SqlStorage):
             connection = sqlite3.connect(
                 self.path, isolation_level=None, check_same_thread=self.path != ":memory:"
             )
-            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA busy_timeout = 10000")
+            _switch_to_wal(connection)
             connection.execute("PRAGMA synchronous = NORMAL")
             connection.execute("PRAGMA foreign_keys = ON")
-            connection.execute("PRAGMA busy_timeout = 10000")
         except sqlite3.Error as error:
             raise StorageError(f"cannot open SQLite database {self.path}: {error}") from error
         return connection
@@ -66,8 +67,15 @@ class SqliteStorage(SqlStorage):
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         connection = self._connection()
-        if connection.in_transaction:  # nested: the outer block commits
-            yield
+        if connection.in_transaction:  # nested: a savepoint, as PostgreSQL does
+            connection.execute("SAVEPOINT nested")
+            try:
+                yield
+            except BaseException:
+                connection.execute("ROLLBACK TO nested")
+                connection.execute("RELEASE nested")
+                raise
+            connection.execute("RELEASE nested")
             return
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -86,6 +94,18 @@ class SqliteStorage(SqlStorage):
         if self._memory_connection is not None:
             self._memory_connection.close()
             self._memory_connection = None
+
+
+def _switch_to_wal(connection: sqlite3.Connection, attempts: int = 50) -> None:
+    """Turn on WAL; another process doing the same makes SQLite refuse without waiting."""
+    for attempt in range(attempts):
+        try:
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.02)
 
 
 def _statements(script: str) -> Iterator[str]:

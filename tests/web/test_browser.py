@@ -1,0 +1,153 @@
+"""Drive Debian's chromium through the site the way a reader would."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags chromium reaches for the (closed) network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+LATEST_DAY = "Aug 21, 2026"
+DAY_BEFORE = "Oct 17, 2025"  # the recorded day before the latest one
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Launch one headless chromium for the module's tests."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the browser tests, but {reason}")
+        pytest.skip(f"browser tests need Debian's chromium: {reason}")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_url: str) -> Iterator[Page]:
+    """Open a fresh desktop-sized tab whose relative URLs go to the live site."""
+    context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+    # Fail in seconds, not Playwright's default half minute: every page here is local.
+    context.set_default_timeout(5_000)
+    # Organization avatars live on Hugging Face's CDN: keep the test off the network.
+    context.route(lambda url: not url.startswith(live_url), lambda route: route.abort())
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def screenshot(page: Page, name: str) -> None:
+    """Save a full-page screenshot for people to look at (tests/screenshots is gitignored)."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
+
+
+def upvote_counts(page: Page) -> list[int]:
+    """Return the upvote counts of the listing's cards, top to bottom."""
+    return [int(text) for text in page.locator("article.card .votes .count").all_inner_texts()]
+
+
+def card_byline(card: Locator) -> str:
+    """Return who a card credits: its organization, else its 'N authors'."""
+    return card.locator(".byline").inner_text().split("·")[0].strip()
+
+
+def test_home_card_leads_to_its_paper_page(page: Page) -> None:
+    """Read the latest day's cards, then open the first one's paper page."""
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(LATEST_DAY)
+    cards = page.get_by_role("article")
+    expect(cards.first).to_be_visible()
+    assert cards.count() > 1
+    screenshot(page, "home")
+
+    first = cards.first
+    title_link = first.get_by_role("heading", level=2).get_by_role("link")
+    title = title_link.inner_text().strip()
+    paper_path = title_link.get_attribute("href")
+    excerpt = first.locator(".abstract").inner_text().strip()
+    upvotes = first.locator(".votes .count").inner_text().strip()
+    first_byline = card_byline(first)
+    assert title
+    assert len(excerpt) > 40
+    assert upvotes.isdigit()
+    # Every card credits an organization or says how many authors wrote it.
+    credits = page.locator("article.card .byline")
+    author_counts = credits.locator(".authors").all_inner_texts()
+    assert all(re.fullmatch(r"\d+ authors?", text) for text in author_counts), author_counts
+    assert credits.locator("a.org").count() + len(author_counts) == cards.count()
+
+    title_link.click()
+    assert paper_path is not None
+    paper_id = paper_path.removeprefix("/papers/")
+    expect(page).to_have_url(re.compile(rf"/papers/{re.escape(paper_id)}$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    abstract = " ".join(page.locator(".abstract-full").all_inner_texts())
+    assert " ".join(excerpt.rstrip("…").split()[:-1]) in " ".join(abstract.split())
+    assert len(abstract) > len(excerpt)
+    authors = page.locator(".author-list").inner_text().removeprefix("Authors:").split(",")
+    assert all(name.strip() for name in authors)
+    if first_byline.endswith(("author", "authors")):
+        assert f"{len(authors)} author" in first_byline
+    expect(page.get_by_role("link", name="arXiv", exact=True)).to_have_attribute(
+        "href", f"https://arxiv.org/abs/{paper_id}"
+    )
+    expect(page.get_by_role("link", name="PDF", exact=True)).to_have_attribute(
+        "href", f"https://arxiv.org/pdf/{paper_id}"
+    )
+    expect(page.locator(".paper-actions .votes .count")).to_have_text(upvotes)
+    screenshot(page, "paper")
+
+
+def test_date_picker_goes_to_the_chosen_day(page: Page) -> None:
+    """Pick a day in the date field, submit, and land on that day."""
+    page.goto("/")
+    page.get_by_label("Go to day").fill("2025-10-17")
+    page.get_by_role("button", name="Go").click()
+    expect(page).to_have_url(re.compile(r"/papers/date/2025-10-17$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(DAY_BEFORE)
+    expect(page.get_by_role("article").first).to_be_visible()
+
+
+def test_upvotes_sort_orders_cards_by_upvotes(page: Page) -> None:
+    """Switch the sort to Upvotes and see the counts never rise down the page."""
+    page.goto("/")
+    sorts = page.get_by_role("navigation", name="sort")
+    sorts.get_by_role("link", name="Upvotes").click()
+    expect(page).to_have_url(re.compile(r"sort=upvotes"))
+    expect(sorts.get_by_role("link", name="Upvotes")).to_have_attribute("aria-current", "true")
+    counts = upvote_counts(page)
+    assert len(counts) > 1
+    assert counts == sorted(counts, reverse=True)
+
+
+def test_previous_and_next_step_between_recorded_days(page: Page) -> None:
+    """Step back to the previous recorded day and forward again."""
+    page.goto("/")
+    steps = page.get_by_role("navigation", name="previous and next")
+    steps.get_by_role("link", name=f"← {DAY_BEFORE}").click()
+    expect(page).to_have_url(re.compile(r"/papers/date/2025-10-17$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(DAY_BEFORE)
+    steps.get_by_role("link", name=f"{LATEST_DAY} →").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(LATEST_DAY)
