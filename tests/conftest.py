@@ -73,3 +73,11 @@ def live_url(loaded_storage: Storage) -> Iterator[str]:
     """Serve the site over the recorded days on a real loopback port; yield its URL."""
     with serving(make_app(loaded_storage)) as url:
         yield url
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point the command line at a fresh SQLite file; return its URL."""
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", url)
+    return url

@@ -11,8 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
+from croniter import croniter
 
 ENV_PREFIX = "DAILYPAPERS_"
 
@@ -89,6 +91,17 @@ class Settings:
         for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
+        if not croniter.is_valid(self.ingest_schedule):
+            raise ValueError(f"{ENV_PREFIX}INGEST_SCHEDULE is not a cron expression")
+        try:
+            ZoneInfo(self.schedule_timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{ENV_PREFIX}SCHEDULE_TIMEZONE is not a time zone") from None
+
+    @property
+    def categories(self) -> list[str]:
+        """Return the arXiv categories the worker pulls."""
+        return [part.strip() for part in self.arxiv_categories.split(",") if part.strip()]
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

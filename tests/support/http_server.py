@@ -18,6 +18,7 @@ class Reply:
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
+    cut_after: int | None = None  # close the connection after this many body bytes
 
 
 @dataclass
@@ -50,7 +51,12 @@ def serving(responder: Responder) -> Iterator[tuple[str, list[Request]]]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(reply.body)
+            if reply.cut_after is None:
+                self.wfile.write(reply.body)
+                return
+            self.wfile.write(reply.body[: reply.cut_after])
+            self.wfile.flush()
+            self.close_connection = True  # the client sees the body end early
 
         def log_message(self, format: str, *args: object) -> None:
             pass  # keep test output clean

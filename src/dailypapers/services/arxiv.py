@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from dailypapers.domain.arxiv_ids import parse_arxiv_id
 from dailypapers.domain.harvests import HarvestState
@@ -16,6 +16,7 @@ from dailypapers.sources.records import InvalidRecord
 from dailypapers.storage.base import Storage
 
 OnInvalid = Callable[[InvalidRecord], None]
+FIRST_PULL_DAYS = 7
 
 
 class PaperNotFound(Exception):
@@ -28,16 +29,17 @@ def pull_arxiv_listing(
     fetcher: PoliteFetcher,
     api_url: str,
     categories: Sequence[str],
-    since: date | None,
+    since: date,
+    stop_at_known: bool,
     page_size: int,
     on_invalid: OnInvalid,
     on_page: Callable[[ImportReport], None] = lambda report: None,
 ) -> ImportReport:
     """Pull the categories' newest and updated papers, page by page, newest first.
 
-    Sorted by last update, so new versions come back too. Stops at the `since` day,
-    or, without one, at the first page that brings nothing new. Each page is stored
-    in its own transaction: a failure keeps the pages already pulled.
+    Sorted by last update, so new versions come back too. Stops at the `since` day
+    and, with `stop_at_known`, at the first page that brings nothing new. Each page
+    is stored in its own transaction: a failure keeps the pages already pulled.
     """
     query = " OR ".join(f"cat:{category}" for category in categories)
     total, start = ImportReport(), 0
@@ -47,7 +49,7 @@ def pull_arxiv_listing(
         )
         page = arxiv_api.fetch_page(fetcher, api_url, params)
         records = [item for item in page.records if isinstance(item, PaperRecord)]
-        recent = [record for record in records if since is None or _updated_day(record) >= since]
+        recent = [record for record in records if _updated_day(record) >= since]
         invalid = [item for item in page.records if isinstance(item, InvalidRecord)]
         with storage.transaction():
             report = import_records(
@@ -57,9 +59,60 @@ def pull_arxiv_listing(
         total.add(report)
         start += len(page.records)
         reached_since = len(recent) < len(records)
-        nothing_new = since is None and report.added + report.updated == 0
+        nothing_new = stop_at_known and report.added + report.updated == 0
         if not page.records or reached_since or nothing_new or start >= page.total:
             return total
+
+
+def pull_categories(
+    *,
+    storage: Storage,
+    fetcher: PoliteFetcher,
+    api_url: str,
+    categories: Sequence[str],
+    since: date | None,
+    page_size: int,
+    now: Callable[[], datetime],
+    on_invalid: OnInvalid,
+    on_page: Callable[[ImportReport], None] = lambda report: None,
+) -> ImportReport:
+    """Pull the categories back to the day asked for, or else until papers already stored.
+
+    Without a day the pull also stops a day before the last pull of these categories
+    (a first pull: FIRST_PULL_DAYS back), so it never walks through all of arXiv.
+    """
+    name = f"arxiv-api {' '.join(sorted(categories))}"
+    state = storage.get_harvest_state(name)
+    bound = since
+    if bound is None:
+        last = state.updated_at.date() if state else now().date() - timedelta(FIRST_PULL_DAYS)
+        bound = last - timedelta(days=1)  # a day of overlap: updates land late
+    started = now()
+    report = pull_arxiv_listing(
+        storage=storage,
+        fetcher=fetcher,
+        api_url=api_url,
+        categories=categories,
+        since=bound,
+        stop_at_known=since is None,
+        page_size=page_size,
+        on_invalid=on_invalid,
+        on_page=on_page,
+    )
+    records = report.added + report.updated + report.unchanged + len(report.skipped)
+    with storage.transaction():
+        storage.save_harvest_state(
+            HarvestState(
+                name,
+                None,
+                (state.pages if state else 0) + 1,
+                (state.records if state else 0) + records,
+                state.started_at if state else started,
+                now(),
+                now(),
+            )
+        )
+    return report
 
 
 def _updated_day(record: PaperRecord) -> date:

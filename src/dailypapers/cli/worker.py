@@ -1,0 +1,44 @@
+"""Run the background worker: scheduled pulls and the other jobs, logged."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import UTC, datetime
+
+import click
+
+from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
+from dailypapers.worker.jobs import build_jobs
+from dailypapers.worker.runner import run_jobs
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run every job once now, then exit.")
+def worker(once: bool) -> None:
+    """Run the scheduled jobs (DAILYPAPERS_INGEST_SCHEDULE and others) until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = load_settings()
+    storage = open_configured_storage(settings)
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda number, frame: stop.set())
+    with polite_fetcher(settings, delay_s=settings.arxiv_delay_s) as arxiv_fetcher:
+        jobs = build_jobs(
+            settings=settings,
+            storage=storage,
+            arxiv_fetcher=arxiv_fetcher,
+            clock=lambda: datetime.now(UTC),
+        )
+        if not jobs:
+            raise click.ClickException(
+                "no jobs configured: set DAILYPAPERS_ARXIV_CATEGORIES (see `dailypapers settings`)"
+            )
+        logging.getLogger("dailypapers.worker").info(
+            "worker started with %s", ", ".join(job.name for job in jobs)
+        )
+        run_jobs(jobs, clock=lambda: datetime.now(UTC), stop=stop, once=once)
+
+
+COMMANDS = [worker]

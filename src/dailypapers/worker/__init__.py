@@ -1,0 +1,1 @@
+"""The background worker: scheduled jobs (pulls, indexing, digests) in one process."""
