@@ -6,7 +6,9 @@ declaration feeds `dailypapers settings`, docs/settings.md and validation.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -40,6 +42,11 @@ class Settings:
         " postgresql://user:password@host:port/dbname. The default is a file in the"
         " user data directory (platformdirs).",
         shown_default="sqlite:////home/you/.local/share/dailypapers/dailypapers.db",
+    )
+    secret_key: str = _setting(
+        "",
+        "Key that signs sessions, CSRF and unsubscribe tokens (32+ characters). Empty: a random"
+        " key is made once and kept in secret_key beside the default database, mode 0600.",
     )
     host: str = _setting("127.0.0.1", "Address `dailypapers serve` listens on.")
     port: int = _setting(8000, "Port `dailypapers serve` listens on.")
@@ -120,6 +127,32 @@ class Settings:
                 raise ValueError(f"{variable}={raw!r} is not a valid {kind.__name__}") from None
         values.update(overrides)
         return cls(**values)
+
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "insecure"}
+
+
+def load_secret_key(settings: Settings) -> bytes:
+    """Return the signing key: the setting's, or one made once and kept on disk.
+
+    A short or placeholder key is refused: it would let anyone forge sessions.
+    """
+    if settings.secret_key:
+        if len(settings.secret_key) < 32 or settings.secret_key.lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(f"{ENV_PREFIX}SECRET_KEY must be a random string of 32+ characters")
+        return settings.secret_key.encode()
+    path = Path(platformdirs.user_data_dir("dailypapers")) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        draft = path.with_name(f".secret_key.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(48))
+        # Linking is atomic and refuses to replace: processes starting together agree.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text().strip().encode()
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

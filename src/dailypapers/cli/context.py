@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import click
-import httpx
 
 from dailypapers.settings import Settings
-from dailypapers.sources.http import PoliteFetcher, user_agent
+from dailypapers.sources.http import PoliteFetcher, open_fetcher
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.base import StorageError
 
@@ -32,7 +31,8 @@ def open_configured_storage(settings: Settings) -> Storage:
 
 @contextmanager
 def polite_fetcher(settings: Settings, *, delay_s: float = 0.0) -> Iterator[PoliteFetcher]:
-    """Yield a fetcher that introduces itself and keeps `delay_s` between requests."""
-    headers = {"User-Agent": user_agent(settings.contact_email)}
-    with httpx.Client(timeout=settings.http_timeout_s, headers=headers) as client:
-        yield PoliteFetcher(client, delay_s=delay_s)
+    """Yield a fetcher set up from the settings (contact address, timeout)."""
+    with open_fetcher(
+        contact_email=settings.contact_email, timeout_s=settings.http_timeout_s, delay_s=delay_s
+    ) as fetcher:
+        yield fetcher

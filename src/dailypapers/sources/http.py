@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from contextlib import contextmanager
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -47,6 +49,7 @@ class PoliteFetcher:
         self.clock = clock
         self.sleep = sleep
         self._last_request: float | None = None
+        self._spacing = threading.Lock()  # one fetcher may serve several threads
 
     def get(
         self,
@@ -79,11 +82,12 @@ class PoliteFetcher:
 
     def _keep_distance(self) -> None:
         """Wait until `delay_s` has passed since the previous request started."""
-        now = self.clock()
-        if self._last_request is not None and now - self._last_request < self.delay_s:
-            self.sleep(self.delay_s - (now - self._last_request))
+        with self._spacing:
             now = self.clock()
-        self._last_request = now
+            if self._last_request is not None and now - self._last_request < self.delay_s:
+                self.sleep(self.delay_s - (now - self._last_request))
+                now = self.clock()
+            self._last_request = now
 
 
 def _retry_after(response: httpx.Response) -> float | None:
@@ -97,3 +101,13 @@ def _retry_after(response: httpx.Response) -> float | None:
         return max(parsedate_to_datetime(value).timestamp() - time.time(), 0.0)
     except (TypeError, ValueError):
         return None
+
+
+@contextmanager
+def open_fetcher(
+    *, contact_email: str, timeout_s: float, delay_s: float = 0.0
+) -> Iterator[PoliteFetcher]:
+    """Yield a fetcher that introduces itself and keeps `delay_s` between requests."""
+    headers = {"User-Agent": user_agent(contact_email)}
+    with httpx.Client(timeout=timeout_s, headers=headers) as client:
+        yield PoliteFetcher(client, delay_s=delay_s)
