@@ -64,4 +64,6 @@ def test_text_cleaning():
     assert len(excerpt("word " * 100, 30)) <= 31
     assert excerpt("short", 30) == "short"
     assert clean_title("nul\x00 inside") == "nul inside"  # PostgreSQL refuses NUL in text
+    assert clean_title(r"AutoCoder with \textsc{AIEV-Instruct}") == "AutoCoder with AIEV-Instruct"
+    assert clean_title(r"Costs of $\mathcal{O}(n)$") == r"Costs of $\mathcal{O}(n)$"
     assert clean_abstract("a\x00b") == "ab"

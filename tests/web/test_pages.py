@@ -67,13 +67,16 @@ def test_day_navigation_steps_over_empty_days(client):
     assert 'rel="next" href="/papers/date/2026-08-21"' in html
 
 
-def test_week_and_month_pages_navigate_by_period(client):
+def test_week_and_month_pages_navigate_to_periods_with_papers(client):
     week = client.get("/papers/week/2025-W42").text
     assert "Week 42, 2025" in week
-    assert 'href="/papers/week/2025-W41"' in week and 'href="/papers/week/2025-W43"' in week
+    assert 'rel="prev" href="/papers/week/2025-W02"' in week  # 2025-01-10
+    assert 'rel="next" href="/papers/week/2026-W34"' in week  # 2026-08-21
     month = client.get("/papers/month/2025-10").text
     assert "October 2025" in month and len(card_ids(month)) == 30
-    assert 'href="/papers/month/2025-09"' in month
+    assert 'rel="prev" href="/papers/month/2025-01"' in month
+    last = client.get("/papers/month/2026-08").text
+    assert 'rel="next"' not in last
 
 
 def test_the_date_picker_goes_to_its_page(client):

@@ -5,12 +5,16 @@ from __future__ import annotations
 import re
 
 _SPACES = re.compile(r"\s+")
+# Formatting macros arXiv authors leave in titles; the braces' content is the text.
+_TEXT_MACROS = re.compile(
+    r"\\(?:textsc|textbf|textit|texttt|textrm|emph|mathrm|mathbf)\{([^{}]*)\}"
+)
 _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 
 def clean_title(text: str) -> str:
     """Join a title's wrapped lines and squeeze its spaces."""
-    return _SPACES.sub(" ", text.replace("\x00", "")).strip()
+    return _SPACES.sub(" ", _TEXT_MACROS.sub(r"\1", text.replace("\x00", ""))).strip()
 
 
 def clean_abstract(text: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
@@ -101,12 +101,11 @@ def _listing(
     feed = list_featured(
         storage=storage, sort=sort, page=p, page_size=settings.page_size, now=now, period=period
     )
-    if period.kind is PeriodKind.DAY:  # step over days without papers (weekends)
-        before, after = storage.adjacent_days(period.start)
-        previous = period_containing(PeriodKind.DAY, before) if before else None
-        following = period_containing(PeriodKind.DAY, after) if after else None
-    else:
-        previous, following = period.previous(), period.next()
+    # Step over periods without papers (weekends, gaps in the archive) in both directions.
+    before = storage.adjacent_days(period.start)[0]
+    after = storage.adjacent_days(period.end - timedelta(days=1))[1]
+    previous = period_containing(period.kind, before) if before else None
+    following = period_containing(period.kind, after) if after else None
     return renderer.page(
         "listing.html",
         period=period,
