@@ -168,3 +168,17 @@ def test_text_from_sources_is_escaped(storage):
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_a_withdrawn_paper_is_marked_not_hidden(loaded_storage):
+    from dataclasses import replace
+
+    from support.sites import make_client
+
+    paper = loaded_storage.get_papers(["2510.14545"])["2510.14545"]
+    with loaded_storage.transaction():
+        loaded_storage.save_papers([replace(paper, withdrawn=True)])
+    client = make_client(loaded_storage)
+    assert "The authors have withdrawn this paper" in client.get("/papers/2510.14545").text
+    listing = client.get("/papers/date/2025-10-17?sort=upvotes").text
+    assert '<span class="badge">withdrawn</span>' in listing
