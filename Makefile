@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
 HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
 
-.PHONY: demo serve test lint format bench-feed clean
+.PHONY: demo serve test lint format bench-feed bench-search bench-digest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,15 @@ format: $(VENV)/.installed-test
 ## bench-feed: requests per second and latency of the main pages (see docs/performance.md)
 bench-feed: $(VENV)/.installed-test
 	$(BIN)/python bench/feed.py
+
+## bench-search: search quality on SciFact, then speed at 10k and 100k papers (docs/performance.md)
+bench-search: $(VENV)/.installed-test
+	$(BIN)/python bench/search_quality.py
+	$(BIN)/python bench/search_speed.py --sizes 10000,100000
+
+## bench-digest: compose and deliver one daily digest to 100,000 readers through an aiosmtpd sink
+bench-digest: $(VENV)/.installed-test
+	$(BIN)/python bench/digest.py --subscribers 100000 --senders 2
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -11,12 +11,16 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from croniter import croniter
+
+from dailypapers.domain.accounts import SubmitPolicy
+from dailypapers.domain.rate_limits import parse_rate_limits
 
 ENV_PREFIX = "DAILYPAPERS_"
 
@@ -86,6 +90,87 @@ class Settings:
     schedule_timezone: str = _setting(
         "America/New_York", "Time zone of DAILYPAPERS_INGEST_SCHEDULE."
     )
+    # -- search (issue 4) --
+    search_timeout_ms: int = _setting(
+        300,
+        "How long a search waits for the language model to embed the query before it answers"
+        " with matching words alone.",
+    )
+    search_index_interval_s: float = _setting(
+        30.0,
+        "Seconds between semantic indexing runs (papers without vectors, in batches) in"
+        " `dailypapers worker` and `dailypapers serve`; 0 turns them off.",
+    )
+    search_index_seconds: float = _setting(
+        20.0,
+        "How long one semantic indexing run may embed before it yields until the next run.",
+    )
+    # -- mail and digests (issue 6) --
+    smtp_host: str = _setting(
+        "localhost", "SMTP server that sends the site's mail (digests, confirmations, resets)."
+    )
+    smtp_port: int = _setting(25, "Port of the SMTP server: 25, 587 with starttls, 465 with tls.")
+    smtp_security: str = _setting(
+        "none",
+        "How the SMTP connection is secured: none, starttls (upgrade after connecting) or tls"
+        " (TLS from the start). Certificates are verified against the system's CAs.",
+    )
+    smtp_user: str = _setting("", "User name to log in to the SMTP server with; empty: no login.")
+    smtp_password: str = _setting("", "Password for DAILYPAPERS_SMTP_USER.")
+    smtp_timeout_s: float = _setting(
+        30.0, "Seconds to wait for the SMTP server; a timeout is a temporary failure."
+    )
+    mail_from: str = _setting(
+        "Daily Papers <dailypapers@localhost>",
+        "Sender of the site's mail: an address, or a name and <address>.",
+    )
+    mail_batch_size: int = _setting(
+        100, "Messages a worker takes from the outbox at once, holding a lease on them."
+    )
+    mail_lease_s: float = _setting(
+        300.0,
+        "How long a worker's lease on the messages it took lasts; the messages of a worker"
+        " that died go to another after this.",
+    )
+    mail_retry_s: float = _setting(
+        60.0,
+        "Wait before retrying a message the server put off (4xx, no connection); it doubles"
+        " with each try, up to six hours.",
+    )
+    mail_give_up_s: float = _setting(
+        345600.0, "Stop retrying a message this long after it was composed (4 days) and fail it."
+    )
+    mail_bounce_after: int = _setting(
+        3,
+        "Permanent refusals (5xx) of a message before it fails and its address is marked as"
+        " bouncing (it gets no more mail).",
+    )
+    mail_poll_s: float = _setting(10.0, "How often the worker looks in the outbox for mail due.")
+    digest_daily_schedule: str = _setting(
+        "0 7 * * 1-5",
+        "When the worker composes the daily digest of the previous weekday (cron, in"
+        " DAILYPAPERS_SCHEDULE_TIMEZONE).",
+    )
+    digest_weekly_schedule: str = _setting(
+        "0 7 * * 1",
+        "When the worker composes the weekly digest of the previous ISO week (cron, in"
+        " DAILYPAPERS_SCHEDULE_TIMEZONE).",
+    )
+    subscription_expire_hours: float = _setting(
+        48.0, "Hours an unconfirmed subscription and its link last before it is deleted."
+    )
+    # -- accounts and community (issue 5) --
+    session_days: int = _setting(30, "Days a sign-in lasts before the member signs in again.")
+    submit_policy: str = _setting(
+        "signed_in",
+        "Who may submit papers: signed_in (any member), members (of an organization) or admins.",
+    )
+    rate_limits: str = _setting(
+        "",
+        "Changes to the rate limits, comma-separated ACTION.SCOPE=COUNT/SECONDS (ACTION: signin,"
+        " signup, reset, submit, comment, vote; SCOPE: account or ip; COUNT 0: no limit), e.g."
+        " signin.ip=100/300. The defaults are in docs/security.md.",
+    )
 
     def __post_init__(self) -> None:
         for name, low, high in (
@@ -95,6 +180,11 @@ class Settings:
         ):
             if not low <= getattr(self, name) <= high:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+        if not 1 <= self.search_timeout_ms <= 60_000:
+            raise ValueError(f"{ENV_PREFIX}SEARCH_TIMEOUT_MS must be between 1 and 60000")
+        for name in ("search_index_interval_s", "search_index_seconds"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
         for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
@@ -104,6 +194,8 @@ class Settings:
             ZoneInfo(self.schedule_timezone)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{ENV_PREFIX}SCHEDULE_TIMEZONE is not a time zone") from None
+        _check_mail_settings(self)  # mail and digests (issue 6)
+        _check_account_settings(self)  # accounts and community (issue 5)
 
     @property
     def categories(self) -> list[str]:
@@ -127,6 +219,50 @@ class Settings:
                 raise ValueError(f"{variable}={raw!r} is not a valid {kind.__name__}") from None
         values.update(overrides)
         return cls(**values)
+
+
+# -- mail and digests (issue 6) ---------------------------------------------------------
+
+SMTP_SECURITY_MODES = ("none", "starttls", "tls")
+
+
+def _check_mail_settings(settings: Settings) -> None:
+    """Refuse mail and digest settings that cannot work, naming the variable."""
+    if settings.smtp_security not in SMTP_SECURITY_MODES:
+        raise ValueError(f"{ENV_PREFIX}SMTP_SECURITY must be one of none, starttls, tls")
+    for name, low, high in (
+        ("smtp_port", 1, 65535),
+        ("mail_batch_size", 1, 10_000),
+        ("mail_bounce_after", 1, 100),
+    ):
+        if not low <= getattr(settings, name) <= high:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+    for name in ("smtp_timeout_s", "mail_lease_s", "mail_retry_s", "mail_poll_s"):
+        if getattr(settings, name) <= 0:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be positive")
+    for name in ("mail_give_up_s", "subscription_expire_hours"):
+        if getattr(settings, name) < 0:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
+    for name in ("digest_daily_schedule", "digest_weekly_schedule"):
+        if not croniter.is_valid(getattr(settings, name)):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} is not a cron expression")
+    if "@" not in parseaddr(settings.mail_from)[1]:
+        raise ValueError(f"{ENV_PREFIX}MAIL_FROM has no address: write name@domain")
+
+
+# -- accounts and community (issue 5) -----------------------------------------------------
+
+
+def _check_account_settings(settings: Settings) -> None:
+    """Refuse account settings that cannot work, naming the variable."""
+    if not 1 <= settings.session_days <= 3650:
+        raise ValueError(f"{ENV_PREFIX}SESSION_DAYS must be between 1 and 3650")
+    if settings.submit_policy not in set(SubmitPolicy):
+        raise ValueError(f"{ENV_PREFIX}SUBMIT_POLICY must be one of {', '.join(SubmitPolicy)}")
+    try:
+        parse_rate_limits(settings.rate_limits)
+    except ValueError as error:
+        raise ValueError(f"{ENV_PREFIX}RATE_LIMITS: {error}") from None
 
 
 PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "dev", "development", "insecure"}

@@ -323,9 +323,3 @@ def test_the_worker_runs_its_pull_once(arxiv_env, database_url, shared_data):
     assert "10 added" in result.stderr
     assert len(log) == 2  # the second page brought nothing new
     assert count_papers(database_url) == 10
-
-
-def test_a_worker_without_jobs_says_what_to_set(database_url):
-    result = run("worker", "--once")
-    assert result.exit_code == 1
-    assert "DAILYPAPERS_ARXIV_CATEGORIES" in result.output

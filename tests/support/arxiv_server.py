@@ -34,10 +34,14 @@ def oai_page(records: list[bytes], token: str | None, *, cursor: int, total: int
     else:
         resumption = f'<resumptionToken cursor="{cursor}" completeListSize="{total}"/>'
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="{OAI_NS}">'
-        "<responseDate>2026-11-25T00:00:00Z</responseDate>"
-        '<request verb="ListRecords">http://127.0.0.1/oai</request><ListRecords>'
-    ).encode() + b"".join(records) + f"{resumption}</ListRecords></OAI-PMH>".encode()
+        (
+            f'<?xml version="1.0" encoding="UTF-8"?><OAI-PMH xmlns="{OAI_NS}">'
+            "<responseDate>2026-11-25T00:00:00Z</responseDate>"
+            '<request verb="ListRecords">http://127.0.0.1/oai</request><ListRecords>'
+        ).encode()
+        + b"".join(records)
+        + f"{resumption}</ListRecords></OAI-PMH>".encode()
+    )
 
 
 def oai_pages(records: list[bytes], per_page: int) -> dict[str | None, bytes]:

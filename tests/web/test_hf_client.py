@@ -53,3 +53,11 @@ def test_read_paper(api):
     text = api.read_paper("2510.14545")
     assert text.startswith("# Agentic Entropy-Balanced Policy Optimization")
     assert "Renmin University of China" in text
+
+
+def test_list_papers_searches(api):
+    papers = list(api.list_papers(query="Agentic Entropy-Balanced Policy Optimization", limit=5))
+    assert papers[0].id == "2510.14545"  # the exact title is pinned first
+    assert papers[0].title == "Agentic Entropy-Balanced Policy Optimization"
+    assert 1 < len(papers) <= 5
+    assert next(iter(api.list_papers(query="2510.14545"))).id == "2510.14545"

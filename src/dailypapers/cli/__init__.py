@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from dailypapers.cli import importing, ingesting, site, worker
+from dailypapers.cli import accounts, digests, importing, ingesting, search, site, worker
 
 
 @click.group()
@@ -13,7 +13,7 @@ def cli() -> None:
     """A self-hosted Daily Papers site. Settings come from DAILYPAPERS_* variables."""
 
 
-for module in (site, importing, ingesting, worker):
+for module in (site, importing, ingesting, worker, search, accounts, digests):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -20,7 +20,12 @@ from dailypapers.services.importing import (
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid records, report the rest.")
-def import_(paths: tuple[Path, ...], skip_invalid: bool) -> None:
+@click.option(
+    "--embed",
+    is_flag=True,
+    help="Then embed the papers without vectors (else `serve`, `worker` or `reindex` do it).",
+)
+def import_(paths: tuple[Path, ...], skip_invalid: bool, embed: bool) -> None:
     """Import Hugging Face daily_papers JSON and arXiv JSON Lines files (or folders of them).
 
     Each file is applied whole or not at all.
@@ -49,6 +54,10 @@ def import_(paths: tuple[Path, ...], skip_invalid: bool) -> None:
                 tqdm.write(f"skipped: {path}: {problem.describe()}", file=sys.stderr)
             total.add(report)
     click.echo(f"{len(files)} file(s): {total.summary()}")
+    if embed:  # search: semantic indexing, after the words are already searchable
+        from dailypapers.cli.search import embed_after_import
+
+        embed_after_import(storage)
 
 
 COMMANDS = [import_]

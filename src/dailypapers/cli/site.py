@@ -7,6 +7,7 @@ import click
 from dailypapers.cli.context import load_settings, open_configured_storage
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
+from dailypapers.worker.jobs import index_in_background
 
 
 @click.command()
@@ -22,6 +23,7 @@ def serve(host: str | None, port: int | None) -> None:
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
     host, port = host or settings.host, port or settings.port
     click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
+    index_in_background(settings, storage)  # search: embed papers while serving
     uvicorn.run(create_app(settings, storage=storage), host=host, port=port, log_level="warning")
 
 

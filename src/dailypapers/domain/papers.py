@@ -33,9 +33,23 @@ class Paper:
     project_page: str | None = None
     ai_summary: str | None = None
     ai_keywords: tuple[str, ...] = ()
-    upvotes: int = 0
-    num_comments: int = 0
+    upvotes: int = 0  # live: the count a source reported plus the votes cast on this site
+    num_comments: int = 0  # live, likewise
     withdrawn: bool = False
+    # The part of the counts above made on this site. Storage keeps the two parts apart so
+    # that an import (which only knows the source's count) never overwrites local votes.
+    local_upvotes: int = 0
+    local_comments: int = 0
+
+    @property
+    def imported_upvotes(self) -> int:
+        """Return the upvotes a source reported, without the votes cast here."""
+        return self.upvotes - self.local_upvotes
+
+    @property
+    def imported_comments(self) -> int:
+        """Return the comments a source reported, without those written here."""
+        return self.num_comments - self.local_comments
 
     @property
     def abs_url(self) -> str:
@@ -57,6 +71,7 @@ class DailyEntry:
     featured_at: datetime
     submitted_by: str | None = None
     organization: str | None = None
+    hidden: bool = False  # a moderator took the submission off the listings
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +103,9 @@ def merge_paper(stored: Paper | None, incoming: Paper) -> Paper:
     """Combine a stored paper with a newly imported copy of it.
 
     Metadata follows the newer version (an unknown version never overrides a known
-    one), optional links fill gaps without erasing, and counts only grow, so that
-    importing the same files in any order gives the same row.
+    one), optional links fill gaps without erasing, and imported counts only grow, so
+    that importing the same files in any order gives the same row. The votes and
+    comments made on this site are kept and added on top.
     """
     if stored is None:
         return incoming
@@ -106,8 +122,11 @@ def merge_paper(stored: Paper | None, incoming: Paper) -> Paper:
         project_page=incoming.project_page or stored.project_page,
         ai_summary=incoming.ai_summary or stored.ai_summary,
         ai_keywords=incoming.ai_keywords or stored.ai_keywords,
-        upvotes=max(stored.upvotes, incoming.upvotes),
-        num_comments=max(stored.num_comments, incoming.num_comments),
+        upvotes=max(stored.imported_upvotes, incoming.imported_upvotes) + stored.local_upvotes,
+        num_comments=max(stored.imported_comments, incoming.imported_comments)
+        + stored.local_comments,
+        local_upvotes=stored.local_upvotes,
+        local_comments=stored.local_comments,
     )
 
 

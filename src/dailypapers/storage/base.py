@@ -10,14 +10,24 @@ from typing import Protocol
 from dailypapers.domain.harvests import HarvestState
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
 from dailypapers.domain.ranking import Rankable
+from dailypapers.domain.search_query import SearchFilters, SearchQuery
+from dailypapers.storage.accounts_protocol import AccountStore
+from dailypapers.storage.community_protocol import CommunityStore
+from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
 
 class StorageError(Exception):
     """The database could not be opened or used as asked."""
 
 
-class Storage(Protocol):
-    """Everything the services read and write, whatever the database."""
+class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
+    """Everything the services read and write, whatever the database.
+
+    The accounts and community methods (issue 5) are declared in AccountStore and
+    CommunityStore (storage/accounts_protocol.py, storage/community_protocol.py); the
+    digest, subscriber and outbox methods (issue 6) in DigestStore (storage/digests_protocol.py).
+    """
 
     url: str
 
@@ -94,6 +104,58 @@ class Storage(Protocol):
 
     def save_harvest_state(self, state: HarvestState) -> None:
         """Insert or replace the named harvest's state."""
+        ...
+
+    # -- search (issue 4): storage/search_sqlite.py, storage/search_postgresql.py --------
+
+    def search_lexical(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of papers that match the query's words and filters, best first.
+
+        A query of filters alone lists the newest papers that meet them; `within` limits
+        the answer to those papers.
+        """
+        ...
+
+    def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:
+        """Return those of the ids whose papers pass the filters, in the order given."""
+        ...
+
+    def find_titled(self, title: str) -> list[str]:
+        """Return the ids of papers with this exact title, ignoring case and a final period."""
+        ...
+
+    def papers_to_embed(
+        self, *, model: str, limit: int, below: int | None = None
+    ) -> list[PaperText]:
+        """Return papers that have no vector of this model, newest first, keyed below `below`."""
+        ...
+
+    def save_embeddings(self, *, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
+        """Insert or replace these papers' vectors of this model (rows L2-normalized)."""
+        ...
+
+    def get_embedding(self, *, model: str, paper_id: str) -> Vectors | None:
+        """Return the paper's vector of this model, if it has one."""
+        ...
+
+    def count_embeddings(self) -> dict[str, int]:
+        """Return how many papers have a vector, per model."""
+        ...
+
+    def delete_embeddings(self, *, model: str) -> int:
+        """Delete every vector of this model; return how many there were."""
+        ...
+
+    def nearest_papers(
+        self, *, model: str, vector: Vectors, limit: int, filters: SearchFilters | None = None
+    ) -> list[SimilarPaper]:
+        """Return the papers whose vectors are closest to this one, closest first."""
+        ...
+
+    def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
+        """Bring any vector index kept outside the database up to date; return vectors added."""
         ...
 
 

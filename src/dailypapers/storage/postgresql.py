@@ -14,13 +14,14 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 
 from dailypapers.storage.base import StorageError
-from dailypapers.storage.sql import Row, SqlStorage
+from dailypapers.storage.search_postgresql import PostgresSearch
+from dailypapers.storage.sql import Row
 
 MIGRATION_LOCK_KEY = 0x6461696C79  # any constant bigint; spells "daily"
 CONNECT_TIMEOUT_SECONDS = 10  # unless the URL says otherwise; libpq's default is to wait forever
 
 
-class PostgresStorage(SqlStorage):
+class PostgresStorage(PostgresSearch):
     """Storage in a PostgreSQL database named by a postgresql:// URL."""
 
     dialect = "postgresql"

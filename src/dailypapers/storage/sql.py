@@ -13,6 +13,9 @@ from typing import Any
 from dailypapers.domain.harvests import HarvestState
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
 from dailypapers.domain.ranking import Rankable
+from dailypapers.storage.accounts_sql import AccountsSql
+from dailypapers.storage.community_sql import CommunitySql
+from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
 
 Row = tuple[Any, ...]
 
@@ -22,10 +25,13 @@ _PAPER_COLUMNS = (
     " withdrawn"
 )
 _ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
+# accounts: read-only columns, written by votes, comments and moderation, never by saves
+_PAPER_LOCAL_COUNTS = ", local_upvotes, local_comments"
+_ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _BATCH = 500  # ids per IN (...) list, well under both backends' parameter limits
 
 
-class SqlStorage(ABC):
+class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str
@@ -95,7 +101,8 @@ class SqlStorage(ABC):
         for batch in _batches(ids):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
-                f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", batch
+                f"SELECT {_PAPER_COLUMNS}{_PAPER_LOCAL_COUNTS} FROM papers WHERE id IN ({marks})",
+                batch,
             ):
                 papers[row[0]] = _paper_from_row(row)
         return papers
@@ -117,7 +124,9 @@ class SqlStorage(ABC):
         for batch in _batches(paper_ids):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
-                f"SELECT {_ENTRY_COLUMNS} FROM daily_entries WHERE paper_id IN ({marks})", batch
+                f"SELECT {_ENTRY_COLUMNS}{_ENTRY_HIDDEN} FROM daily_entries"
+                f" WHERE paper_id IN ({marks})",
+                batch,
             ):
                 entries[row[0]] = _entry_from_row(row)
         return entries
@@ -162,7 +171,7 @@ class SqlStorage(ABC):
         organization: str | None = None,
     ) -> list[Rankable]:
         """Return what ranking needs of the papers featured in [start, end) that match."""
-        conditions, params = [], []
+        conditions, params = ["e.hidden_at IS NULL"], []
         for condition, value in (
             ("e.day >= ?", start and start.isoformat()),
             ("e.day < ?", end and end.isoformat()),
@@ -174,7 +183,8 @@ class SqlStorage(ABC):
                 params.append(value)
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
         rows = self._execute(
-            "SELECT e.paper_id, p.upvotes, p.num_comments, e.featured_at"
+            "SELECT e.paper_id, p.upvotes + p.local_upvotes, p.num_comments + p.local_comments,"
+            " e.featured_at"
             f" FROM daily_entries e JOIN papers p ON p.id = e.paper_id {where}",
             params,
         )
@@ -206,16 +216,18 @@ class SqlStorage(ABC):
 
     def latest_day(self) -> date | None:
         """Return the latest day that has featured papers."""
-        value = self._execute("SELECT MAX(day) FROM daily_entries")[0][0]
+        value = self._execute("SELECT MAX(day) FROM daily_entries WHERE hidden_at IS NULL")[0][0]
         return _date(value) if value else None
 
     def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
         """Return the closest days before and after this one that have papers."""
         before = self._execute(
-            "SELECT MAX(day) FROM daily_entries WHERE day < ?", (day.isoformat(),)
+            "SELECT MAX(day) FROM daily_entries WHERE day < ? AND hidden_at IS NULL",
+            (day.isoformat(),),
         )
         after = self._execute(
-            "SELECT MIN(day) FROM daily_entries WHERE day > ?", (day.isoformat(),)
+            "SELECT MIN(day) FROM daily_entries WHERE day > ? AND hidden_at IS NULL",
+            (day.isoformat(),),
         )
         return (
             _date(before[0][0]) if before[0][0] else None,
@@ -308,8 +320,8 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
         paper.project_page,
         paper.ai_summary,
         json.dumps(list(paper.ai_keywords), ensure_ascii=False),
-        paper.upvotes,
-        paper.num_comments,
+        paper.imported_upvotes,  # the local part is the votes', kept apart (see Paper)
+        paper.imported_comments,
         paper.withdrawn,
     )
 
@@ -330,9 +342,11 @@ def _paper_from_row(row: Row) -> Paper:
         project_page=row[11],
         ai_summary=row[12],
         ai_keywords=tuple(json.loads(row[13])),
-        upvotes=row[14],
-        num_comments=row[15],
+        upvotes=row[14] + (row[17] if len(row) > 17 else 0),
+        num_comments=row[15] + (row[18] if len(row) > 18 else 0),
         withdrawn=bool(row[16]),
+        local_upvotes=row[17] if len(row) > 17 else 0,
+        local_comments=row[18] if len(row) > 18 else 0,
     )
 
 
@@ -343,4 +357,5 @@ def _entry_from_row(row: Row) -> DailyEntry:
         featured_at=_datetime(row[2]),
         submitted_by=row[3],
         organization=row[4],
+        hidden=bool(row[5]) if len(row) > 5 else False,
     )

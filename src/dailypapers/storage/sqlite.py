@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from dailypapers.storage.base import StorageError
-from dailypapers.storage.sql import Row, SqlStorage
+from dailypapers.storage.search_sqlite import SqliteSearch
+from dailypapers.storage.sql import Row
+from dailypapers.storage.vector_file import VectorFile
 
 
-class SqliteStorage(SqlStorage):
+class SqliteStorage(SqliteSearch):
     """Storage in a SQLite file (or `sqlite:///:memory:` for a throwaway one)."""
 
     dialect = "sqlite"
@@ -25,6 +27,9 @@ class SqliteStorage(SqlStorage):
         self.url = url
         self.path = url.removeprefix("sqlite:///") or ":memory:"
         self._local = threading.local()
+        # search: one HNSW index per embedding model, shared by this storage's threads
+        self._vector_files: dict[str, VectorFile] = {}
+        self._vector_files_lock = threading.Lock()
         self._memory_connection: sqlite3.Connection | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)

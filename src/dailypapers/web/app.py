@@ -6,13 +6,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from importlib import resources
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dailypapers import __version__
+from dailypapers.search.hybrid import HybridSearcher, default_searcher
 from dailypapers.settings import Settings
+from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage, open_storage
-from dailypapers.web import api, errors, feeds, pages
+from dailypapers.web import api, errors, feeds, pages, search, subscriptions
+from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.rendering import Renderer
 
@@ -22,8 +26,11 @@ def create_app(
     *,
     storage: Storage | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    searcher: HybridSearcher | None = None,
+    password_hasher: PasswordHasher | None = None,
+    arxiv_fetcher: PoliteFetcher | None = None,
 ) -> FastAPI:
-    """Return the site for these settings (and this storage, when given)."""
+    """Return the site for these settings (and this storage and searcher, when given)."""
     app = FastAPI(
         title=settings.site_name,
         version=__version__,
@@ -35,12 +42,19 @@ def create_app(
     app.state.storage = storage or open_storage(settings.database_url)
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
+    # search: the embedding model loads on first use, not here
+    app.state.searcher = searcher or default_searcher(timeout_s=settings.search_timeout_ms / 1000)
     static = resources.files("dailypapers.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    include_account_routes(app)  # accounts and community (issue 5): before the catch-alls
+    app.include_router(search.router)  # before api: /api/papers/search, not a paper id
+    app.include_router(subscriptions.router)  # digests (issue 6)
+    app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
     errors.install(app)
+    install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)
     return app

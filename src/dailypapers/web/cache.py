@@ -3,15 +3,18 @@
 Listing pages cost a ranking and a render; most visitors ask for the same few.
 An entry is served again only while the storage's generation is the one it was
 rendered at, so any write shows at once. Requests that carry cookies or
-credentials are never cached: their pages may be personal.
+credentials are never cached: their pages may be personal. When an entry is
+missing or old, one request renders it and the others asking for the same page
+meanwhile wait for that render instead of starting their own.
 """
 
 from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.storage import Storage
@@ -25,6 +28,15 @@ class _Entry:
     body: bytes
 
 
+@dataclass(slots=True)
+class _Render:
+    """A render under way, which later requests for the same page wait for."""
+
+    generation: int
+    done: anyio.Event = field(default_factory=anyio.Event)
+    entry: _Entry | None = None
+
+
 class ResponseCache:
     """ASGI middleware that keeps successful GET responses in memory."""
 
@@ -36,6 +48,7 @@ class ResponseCache:
         self.ttl_s = ttl_s
         self.max_entries = max_entries
         self.entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self.renders: dict[tuple[str, bytes], _Render] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._cacheable(scope):
@@ -50,13 +63,28 @@ class ResponseCache:
             and time.monotonic() - entry.stored_at < self.ttl_s
         ):
             self.entries.move_to_end(key)
-            await send(entry.start)
-            await send({"type": "http.response.body", "body": entry.body})
+            await _replay(entry, send)
             return
-        await self._render_and_keep(scope, receive, send, key, generation)
+        # Without this, a page expiring under load is rendered once per waiting
+        # connection at the same time, and all of them wait for the slowest.
+        render = self.renders.get(key)
+        if render is not None and render.generation == generation:
+            await render.done.wait()
+            if render.entry is not None:
+                await _replay(render.entry, send)
+                return
+            await self.app(scope, receive, send)  # the render was not kept (an error, say)
+            return
+        render = self.renders[key] = _Render(generation)
+        try:
+            await self._render_and_keep(scope, receive, send, key, render)
+        finally:
+            if self.renders.get(key) is render:
+                del self.renders[key]
+            render.done.set()
 
     async def _render_and_keep(
-        self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes], generation: int
+        self, scope: Scope, receive: Receive, send: Send, key: tuple[str, bytes], render: _Render
     ) -> None:
         start: Message = {}
         chunks: list[bytes] = []
@@ -67,8 +95,11 @@ class ResponseCache:
                 start = message
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
-                if not message.get("more_body") and start.get("status") == 200:
-                    self._keep(key, _Entry(generation, time.monotonic(), start, b"".join(chunks)))
+                if not message.get("more_body") and _shareable(start):
+                    entry = _Entry(render.generation, time.monotonic(), start, b"".join(chunks))
+                    render.entry = entry
+                    self._keep(key, entry)
+                    render.done.set()  # the waiters need not wait for this client's socket
             await send(message)
 
         await self.app(scope, receive, capture)
@@ -86,3 +117,18 @@ class ResponseCache:
         if scope["path"].startswith("/static/"):
             return False
         return not any(name in (b"cookie", b"authorization") for name, _ in scope["headers"])
+
+
+def _shareable(start: Message) -> bool:
+    """Tell whether a response may be kept for others: a 200 that sets no cookie (accounts)."""
+    headers = start.get("headers", [])
+    return start.get("status") == 200 and not any(
+        name.lower() == b"set-cookie" or (name.lower() == b"cache-control" and b"no-store" in value)
+        for name, value in headers
+    )
+
+
+async def _replay(entry: _Entry, send: Send) -> None:
+    """Send a kept response again."""
+    await send(entry.start)
+    await send({"type": "http.response.body", "body": entry.body})

@@ -13,12 +13,16 @@ from dailypapers.domain import ranking
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.feed import list_featured
+from dailypapers.services.search import similar_papers
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.markdown import paper_markdown
+from dailypapers.web.organization_pages import organization_page_context
+from dailypapers.web.paper_actions import paper_page_context
 from dailypapers.web.papers import find_featured_paper
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.search import SearcherDep
 
 router = APIRouter(include_in_schema=False)
 
@@ -146,6 +150,7 @@ def organization_page(
         feed=feed,
         path=f"/organizations/{name}",
         sorts=list(SortMode),
+        **organization_page_context(storage, name),  # accounts: members and invitations
     )
 
 
@@ -156,7 +161,9 @@ def about_ranking(renderer: RendererDep) -> Response:
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper_page(paper_id: str, storage: StorageDep, renderer: RendererDep) -> Response:
+def paper_page(
+    paper_id: str, storage: StorageDep, renderer: RendererDep, searcher: SearcherDep
+) -> Response:
     """Show one paper (or, for a path ending in .md, its Markdown page)."""
     if paper_id.endswith(".md"):
         featured = find_featured_paper(storage, paper_id.removesuffix(".md"))
@@ -164,4 +171,10 @@ def paper_page(paper_id: str, storage: StorageDep, renderer: RendererDep) -> Res
             paper_markdown(featured), media_type="text/markdown; charset=utf-8"
         )
     featured = find_featured_paper(storage, paper_id)
-    return renderer.page("paper.html", item=featured)
+    similar = similar_papers(storage=storage, searcher=searcher, paper_id=featured.paper.id)
+    return renderer.page(
+        "paper.html",
+        item=featured,
+        similar=similar,
+        **paper_page_context(storage, featured),  # accounts: comments, claims
+    )

@@ -7,6 +7,7 @@ from fastapi import HTTPException
 from dailypapers.domain.arxiv_ids import normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
+from dailypapers.web.sessions import current_viewer
 
 
 def find_featured_paper(storage: Storage, text: str) -> FeaturedPaper:
@@ -17,5 +18,9 @@ def find_featured_paper(storage: Storage, text: str) -> FeaturedPaper:
         raise HTTPException(404, f"{text!r} is not an arXiv id") from None
     found = storage.featured_papers([paper_id])
     if not found:
+        raise HTTPException(404, f"paper {paper_id} is not on this site")
+    # accounts: a submission a moderator hid is gone for everyone but the moderators
+    viewer = current_viewer()
+    if found[0].entry and found[0].entry.hidden and not (viewer and viewer.can_moderate):
         raise HTTPException(404, f"paper {paper_id} is not on this site")
     return found[0]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup, escape
 
+from dailypapers.domain.highlight import highlight_excerpt
 from dailypapers.domain.text import excerpt
 from dailypapers.settings import Settings
 
@@ -18,6 +21,21 @@ def short_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
     return f"{value:%b} {value.day}, {value.year}"
+
+
+def highlighted_excerpt(text: str, terms: Iterable[str], limit: int = 280) -> Markup:
+    """Return an excerpt around the matched words, each wrapped in <mark>, escaped."""
+    return Markup("").join(
+        Markup("<mark>{}</mark>").format(piece) if matched else escape(piece)
+        for piece, matched in highlight_excerpt(text, terms, limit)
+    )
+
+
+def safe_url(url: str | None) -> str:
+    """Return the URL if it is a web address, else an empty string (no javascript: links)."""
+    if url and url.strip().lower().startswith(("https://", "http://")):
+        return url.strip()
+    return ""
 
 
 def with_query(path: str, **params: Any) -> str:
@@ -38,6 +56,8 @@ class Renderer:
         )
         self.environment.filters["excerpt"] = excerpt
         self.environment.filters["short_date"] = short_date
+        self.environment.filters["safe_url"] = safe_url  # links from sources and members
+        self.environment.filters["highlighted_excerpt"] = highlighted_excerpt  # search results
         self.environment.globals["site_name"] = settings.site_name
         self.environment.globals["with_query"] = with_query
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from dailypapers.services.arxiv import pull_categories
+from dailypapers.services.semantic_index import DocumentEmbedder, embed_missing, indexing_progress
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import InvalidRecord
 from dailypapers.storage import Storage
-from dailypapers.worker.runner import Job, cron
+from dailypapers.worker.digest_jobs import digest_jobs
+from dailypapers.worker.runner import Job, cron, every, run_jobs
 
 log = logging.getLogger("dailypapers.worker")
 
@@ -44,7 +47,68 @@ def build_jobs(
         jobs.append(
             Job("arxiv pull", cron(settings.ingest_schedule, settings.schedule_timezone), pull)
         )
+    index_job = semantic_index_job(settings=settings, storage=storage)
+    if index_job is not None:
+        jobs.append(index_job)
+    jobs += digest_jobs(settings=settings, storage=storage, clock=clock)  # digests (issue 6)
     return jobs
+
+
+# -- search (issue 4): embed papers that have no vector yet ---------------------------------
+
+
+def semantic_index_job(
+    *,
+    settings: Settings,
+    storage: Storage,
+    load_embedder: Callable[[], DocumentEmbedder] | None = None,
+) -> Job | None:
+    """Return the job that embeds papers without vectors, or None if the settings turn it off."""
+    if settings.search_index_interval_s <= 0:
+        return None
+    loaded: list[DocumentEmbedder] = []
+
+    def index() -> str:
+        if not loaded:  # the model loads once, on the first run, not when the worker starts
+            loaded.append((load_embedder or _default_embedder)())
+        done = embed_missing(
+            storage=storage, embedder=loaded[0], max_seconds=settings.search_index_seconds
+        )
+        progress = indexing_progress(storage=storage, model=loaded[0].model_name)
+        return f"embedded {done}; {progress.embedded} of {progress.total} papers have vectors"
+
+    return Job("semantic index", every(settings.search_index_interval_s), index)
+
+
+def index_in_background(settings: Settings, storage: Storage) -> threading.Thread | None:
+    """Run the semantic indexing job on a daemon thread (for `dailypapers serve`)."""
+    job = semantic_index_job(settings=settings, storage=storage)
+    if job is None:
+        return None
+    # Jobs fall due one interval after they start: a new site should not wait for the first.
+    started: list[bool] = []
+
+    def at_once_then_on_schedule(after: datetime) -> datetime:
+        if started:
+            return job.next_run(after)
+        started.append(True)
+        return after
+
+    thread = threading.Thread(
+        target=run_jobs,
+        args=([Job(job.name, at_once_then_on_schedule, job.run)],),
+        kwargs={"clock": lambda: datetime.now(UTC), "stop": threading.Event()},
+        name="semantic-index",
+        daemon=True,
+    )
+    thread.start()
+    return thread
+
+
+def _default_embedder() -> DocumentEmbedder:
+    from dailypapers.search.embedder import default_embedder
+
+    return default_embedder()
 
 
 def _warn(problem: InvalidRecord) -> None:

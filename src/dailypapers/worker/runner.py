@@ -23,6 +23,9 @@ class Job:
     name: str
     next_run: NextRun
     run: Callable[[], str]  # does the work; returns a one-line summary for the log
+    # A job that polls every few seconds logs its start and schedule at DEBUG, and its
+    # summary at INFO only when it did something (a non-empty summary). (issue 6: outbox)
+    polls: bool = False
 
 
 def cron(expression: str, time_zone: str) -> NextRun:
@@ -65,17 +68,22 @@ def run_jobs(
             if due[job.name] <= now:
                 _run_logged(job)
                 due[job.name] = job.next_run(clock())
-                log.info("%s: next run at %s", job.name, due[job.name].isoformat())
+                log.log(_routine(job), "%s: next run at %s", job.name, due[job.name].isoformat())
         wait = min((moment - clock()).total_seconds() for moment in due.values()) if due else 60
         stop.wait(timeout=min(max(wait, 0.05), 60))
 
 
 def _run_logged(job: Job) -> None:
     """Run one job; a failure is logged and the worker carries on."""
-    log.info("%s: started", job.name)
+    log.log(_routine(job), "%s: started", job.name)
     try:
         summary = job.run()
     except Exception:
         log.exception("%s: failed", job.name)
     else:
-        log.info("%s: %s", job.name, summary)
+        log.log(logging.INFO if summary else logging.DEBUG, "%s: %s", job.name, summary)
+
+
+def _routine(job: Job) -> int:
+    """Return the level of a job's routine lines: DEBUG for polling jobs, else INFO."""
+    return logging.DEBUG if job.polls else logging.INFO

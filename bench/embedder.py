@@ -1,0 +1,173 @@
+"""Measure the default embedder: build time, papers/s, query latency and fidelity to fp32.
+
+    .venv/bin/python bench/embedder.py [--papers 2000] [--queries 200] [--threads N]
+        [--reference 20] [--compare 300] [--model-dir DIR]
+
+Documents are real title + abstract pairs spread over the shared arXiv listings; queries are
+real SciFact claims. Fidelity is the cosine between the int8 model's vectors and those of a
+plain numpy fp32 forward pass of the same packaged weights (minilm_reference.py, which agrees
+with sentence-transformers to 1e-7). In the same run it also times the unquantized fp32 ONNX
+graph and, when sentence-transformers and torch are importable (they are not project
+dependencies), the torch path the issue started from, so ratios hold on a noisy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dailypapers.search.embedder import MAX_TOKENS, OnnxMiniLMEmbedder, document_text
+from dailypapers.search.minilm_model import BuiltModel, ensure_model
+from dailypapers.search.minilm_reference import reference_embeddings
+from dailypapers.search.onnx_minilm import build_minilm_onnx, find_packaged_minilm
+
+SHARED_DATA = Path(
+    os.environ.get("DAILYPAPERS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared/data")
+)
+ARXIV = SHARED_DATA / "arxiv_daily/arxiv_daily_cs_2025-03-18_to_2026-07-01.jsonl.gz"
+CLAIMS = SHARED_DATA / "eval/scifact-dev/queries_train.jsonl"
+TARGET_PAPERS_PER_S = 60.0
+TARGET_QUERY_MS = 5.0
+INDEXING_BATCH = 64  # what services.semantic_index hands the embedder at a time
+
+
+def real_papers(count: int) -> list[str]:
+    """Return `count` title + abstract texts spread evenly over the arXiv listings."""
+    with gzip.open(ARXIV, "rt") as lines:
+        records = [json.loads(line) for line in lines]
+    step = max(1, len(records) // count)
+    return [document_text(r["title"], r["summary"]) for r in records[::step][:count]]
+
+
+def real_claims(count: int) -> list[str]:
+    """Return the first `count` SciFact claims."""
+    with CLAIMS.open() as lines:
+        return [json.loads(line)["text"] for _, line in zip(range(count), lines, strict=False)]
+
+
+def papers_per_second(embed: Callable[[Sequence[str]], object], texts: Sequence[str]) -> float:
+    """Embed texts in indexing-sized batches; return texts per second."""
+    started = time.perf_counter()
+    for start in range(0, len(texts), INDEXING_BATCH):
+        embed(texts[start : start + INDEXING_BATCH])
+    return len(texts) / (time.perf_counter() - started)
+
+
+def latencies_ms(embed: Callable[[str], object], queries: Sequence[str]) -> list[float]:
+    """Return each query's embedding time in milliseconds."""
+    times = []
+    for query in queries:
+        started = time.perf_counter()
+        embed(query)
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Return the nearest-rank percentile."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def cosines(a: NDArray[np.float32], b: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Return the row-wise cosine of two sets of unit vectors."""
+    return np.sum(a * b, axis=1)
+
+
+def torch_path(
+    texts: Sequence[str], queries: Sequence[str], threads: int | None, int8_rate: float
+) -> None:
+    """Time sentence-transformers on torch (fp32) when it is installed; print the figures."""
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        print("torch path:       skipped (sentence-transformers and torch are not installed)")
+        return
+    if threads:
+        torch.set_num_threads(threads)
+    model = SentenceTransformer(str(find_packaged_minilm().folder), device="cpu")
+    model.encode(list(texts[:8]))
+    rate = papers_per_second(lambda batch: model.encode(list(batch), batch_size=32), texts)
+    times = latencies_ms(lambda query: model.encode([query]), queries)
+    print(
+        f"torch path:       {rate:6.1f} papers/s (int8 x{int8_rate / rate:.2f}), query p50"
+        f" {percentile(times, 0.5):.1f} ms (sentence-transformers, {model.max_seq_length}"
+        f" tokens, torch {torch.__version__})"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the measurements and print them."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=None, help="default: all cores")
+    parser.add_argument("--reference", type=int, default=20, help="texts checked against fp32")
+    parser.add_argument("--compare", type=int, default=300, help="papers for the fp32 paths")
+    parser.add_argument("--model-dir", type=Path, default=None, help="default: a fresh build")
+    options = parser.parse_args(argv)
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+
+    with tempfile.TemporaryDirectory() as scratch:
+        started = time.perf_counter()
+        model = ensure_model(options.model_dir or Path(scratch) / "models")
+        print(f"model build/check: {time.perf_counter() - started:6.1f} s -> {model.onnx_path}")
+        print(f"model file:        {model.onnx_path.stat().st_size / 1e6:6.1f} MB")
+        started = time.perf_counter()
+        embedder = OnnxMiniLMEmbedder(model, threads=options.threads)
+        print(f"load + warm-up:    {(time.perf_counter() - started) * 1000:6.0f} ms")
+
+        texts, queries = real_papers(options.papers), real_claims(options.queries)
+        first_started = time.perf_counter()
+        embedder.embed_query(queries[0])
+        print(f"first query:       {(time.perf_counter() - first_started) * 1000:6.1f} ms")
+        rate = papers_per_second(embedder.embed_documents, texts)
+        times = latencies_ms(embedder.embed_query, queries)
+        verdict_rate = "ok" if rate >= TARGET_PAPERS_PER_S else "BELOW TARGET"
+        p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
+        verdict_query = "ok" if p50 <= TARGET_QUERY_MS else "ABOVE TARGET"
+        print(f"documents:         {rate:6.1f} papers/s over {len(texts)} papers ({verdict_rate})")
+        print(
+            f"queries:           p50 {p50:.2f} ms, p95 {p95:.2f} ms, max {max(times):.2f} ms"
+            f" over {len(queries)} claims ({verdict_query})"
+        )
+        print(f"84,000 papers:     {84_000 / rate / 60:6.1f} min at this rate")
+
+        checked = texts[: options.reference] + queries[:5]
+        reference = reference_embeddings(find_packaged_minilm(), checked, max_tokens=MAX_TOKENS)
+        agreement = cosines(embedder.embed_documents(checked), reference)
+        print(
+            f"fidelity vs fp32:  cosine min {agreement.min():.4f}, mean {agreement.mean():.4f}"
+            f" over {len(checked)} texts"
+        )
+
+        subset = texts[: options.compare]
+        fp32_path = Path(scratch) / "fp32.onnx"
+        build_minilm_onnx(find_packaged_minilm(), fp32_path, quantize=False)
+        fp32 = OnnxMiniLMEmbedder(
+            BuiltModel(fp32_path, model.tokenizer_path), threads=options.threads
+        )
+        int8_rate = papers_per_second(embedder.embed_documents, subset)
+        fp32_rate = papers_per_second(fp32.embed_documents, subset)
+        fp32_p50 = percentile(latencies_ms(fp32.embed_query, queries), 0.5)
+        print(
+            f"fp32 ONNX graph:   {fp32_rate:6.1f} papers/s (int8 {int8_rate:.1f} on the same"
+            f" {len(subset)}: x{int8_rate / fp32_rate:.2f}), query p50 {fp32_p50:.2f} ms"
+        )
+        torch_path(subset, queries, options.threads, int8_rate)
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Cut an excerpt around the words a query matched, marking them.
+
+The lexical indexes stem words (Porter), so "models" matches a query for "model";
+highlighting follows with a light suffix-stripping stem, which agrees with Porter on
+the plurals and verb forms that make up almost all such matches.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+_SUFFIXES = ("ations", "ation", "ings", "ing", "ness", "ies", "ied", "ers", "er", "es", "ed", "s")
+
+Segment = tuple[str, bool]  # a piece of text, and whether it is a matched word
+
+
+def light_stem(word: str) -> str:
+    """Strip one common English suffix from a lower-cased word, keeping a 3-letter stem."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            return stem + "y" if suffix in ("ies", "ied") else stem
+    return word
+
+
+def highlight_excerpt(text: str, terms: Iterable[str], limit: int = 280) -> list[Segment]:
+    """Return an excerpt of about `limit` characters around the first match, as segments."""
+    flat = _SPACES.sub(" ", text).strip()
+    stems = {light_stem(term.lower()) for term in terms if term}
+    matches = [
+        (m.start(), m.end()) for m in _TOKEN.finditer(flat) if light_stem(m[0].lower()) in stems
+    ]
+    start = 0
+    if matches and len(flat) > limit:
+        # Start a little before the first match, so it reads in context, on a word boundary.
+        first = matches[0][0]
+        if first > limit // 3:
+            start = flat.rfind(" ", 0, max(first - limit // 6, 0)) + 1
+    end = len(flat)
+    if end - start > limit:
+        end = flat.rfind(" ", start, start + limit)
+        if end <= start:
+            end = start + limit
+    segments: list[Segment] = []
+    if start > 0:
+        segments.append(("…", False))
+    cursor = start
+    for match_start, match_end in matches:
+        if match_start < start or match_end > end:
+            continue
+        if match_start > cursor:
+            segments.append((flat[cursor:match_start], False))
+        segments.append((flat[match_start:match_end], True))
+        cursor = match_end
+    if cursor < end:
+        segments.append(
+            (flat[cursor:end].rstrip(",.;:") if end < len(flat) else flat[cursor:end], False)
+        )
+    if end < len(flat):
+        segments.append(("…", False))
+    return [segment for segment in segments if segment[0]]

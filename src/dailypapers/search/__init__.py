@@ -1,0 +1,1 @@
+"""Find papers: lexical and semantic indexes fused into one ranking."""

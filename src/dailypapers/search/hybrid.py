@@ -1,0 +1,285 @@
+"""Hybrid search: words (bm25) and meaning (vectors) fused by reciprocal rank.
+
+What the reader typed is parsed (domain/search_query.py); an arXiv id, an arXiv URL or a
+paper's exact title is pinned first; the lexical index and the vector index each rank up
+to CANDIDATES papers, and their ranks are fused. Embedding the query runs on a worker
+thread under a time limit: when it is late (the model still loading, the machine busy),
+the words alone answer, and the outcome says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from dailypapers.domain.fusion import fuse_rankings, pin_first
+from dailypapers.domain.search_query import SearchQuery
+from dailypapers.storage.base import Storage
+from dailypapers.storage.search_types import SimilarPaper
+
+log = logging.getLogger("dailypapers.search")
+
+CANDIDATES = 100  # papers each side ranks before fusion
+# The fusion's weights and k, tuned on the development set (bench/search_quality.py --tune,
+# docs/performance.md). Words are the stronger signal there (bm25 0.707 against the
+# vectors' 0.637 nDCG@10), so the vectors count half as much; a small k keeps the top
+# ranks of each list apart (k = 60 blurs them, and scored 0.703 where k = 2 scores 0.730).
+LEXICAL_WEIGHT = 1.0
+VECTOR_WEIGHT = 0.5
+HYBRID_RRF_K = 2
+COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
+
+
+class QueryEmbedder(Protocol):
+    """What search needs of an embedder: its name, its size and query vectors."""
+
+    model_name: str
+    dimension: int
+
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        """Return the L2-normalized vector of a query."""
+        ...
+
+
+class SearchMode(StrEnum):
+    """Which indexes answered a search."""
+
+    HYBRID = "hybrid"  # words and vectors, fused
+    LEXICAL = "lexical"  # words only: no vectors yet, or the query embedding was late
+    EXACT = "exact"  # an arXiv id or URL named the paper
+    FILTERS = "filters"  # only filters were given: the newest papers that meet them
+    SIMILAR = "similar"  # vectors only: the papers nearest to a pasted text
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOutcome:
+    """The ranked ids a search found, which were pinned, and how it was answered."""
+
+    query: SearchQuery
+    paper_ids: list[str]
+    pinned: list[str] = field(default_factory=list)
+    mode: SearchMode = SearchMode.LEXICAL
+    note: str | None = None  # why the answer is words only, when it is
+    took_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rankings:
+    """The two rankings a hybrid search fuses, kept apart for measuring each."""
+
+    lexical: list[str]
+    vector: list[str]
+    note: str | None = None
+
+
+class HybridSearcher:
+    """Runs searches over a storage with one embedding model, loaded on first use."""
+
+    def __init__(
+        self,
+        *,
+        load_embedder: Callable[[], QueryEmbedder] | None,
+        model_name: str | None = None,
+        timeout_s: float = 0.3,
+        lexical_weight: float = LEXICAL_WEIGHT,
+        vector_weight: float = VECTOR_WEIGHT,
+        rrf_k: int = HYBRID_RRF_K,
+    ) -> None:
+        """Keep the settings; the model loads on a worker thread when first needed.
+
+        Without `model_name`, it is learnt when the model has loaded: until then searches
+        use words only.
+        """
+        self.model_name = model_name
+        self.timeout_s = timeout_s
+        self.lexical_weight = lexical_weight
+        self.vector_weight = vector_weight
+        self.rrf_k = rrf_k
+        self._load_embedder = load_embedder
+        self._embedder: QueryEmbedder | None = None
+        self._loading: Future[QueryEmbedder] | None = None
+        self._lock = threading.Lock()
+        # One thread: queries queue behind each other rather than share two cores badly.
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
+        self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
+
+    # -- the model ------------------------------------------------------------------
+
+    def warm_up(self) -> None:
+        """Start loading the model now, so the first search need not wait for it."""
+        self._embedder_future()
+
+    def wait_until_ready(self, timeout_s: float) -> bool:
+        """Load the model now and wait for it (a terminal command, a benchmark)."""
+        loading = self._embedder_future()
+        if loading is None:
+            return False
+        try:
+            loading.result(timeout=timeout_s)
+        except Exception:
+            return False
+        return self.model_name is not None
+
+    def embed_query(
+        self, text: str, *, timeout_s: float | None = None
+    ) -> NDArray[np.float32] | None:
+        """Return the query's vector, or None if it is not ready within the time limit."""
+        loading = self._embedder_future()
+        if loading is None:
+            return None
+        limit = self.timeout_s if timeout_s is None else timeout_s
+        started = time.perf_counter()
+        try:
+            embedder = loading.result(timeout=limit)
+            left = max(limit - (time.perf_counter() - started), 0.0)
+            return self._executor.submit(embedder.embed_query, text).result(timeout=left)
+        except FutureTimeout:
+            return None
+        except Exception:
+            log.exception("embedding the query failed; answering with words only")
+            return None
+
+    def _embedder_future(self) -> Future[QueryEmbedder] | None:
+        if self._load_embedder is None:
+            return None
+        with self._lock:
+            if self._loading is None:
+                self._loading = self._executor.submit(self._load_embedder)
+                self._loading.add_done_callback(self._learn_model_name)
+            return self._loading
+
+    def _learn_model_name(self, loading: Future[QueryEmbedder]) -> None:
+        if loading.exception() is None:
+            self.model_name = loading.result().model_name
+        else:
+            log.error("the embedding model did not load: %s", loading.exception())
+
+    def close(self) -> None:
+        """Stop the worker thread."""
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    # -- searching ------------------------------------------------------------------
+
+    def vector_count(self, storage: Storage) -> int:
+        """Return how many papers have a vector of this model (reused for a few seconds)."""
+        return self.counts(storage)[0]
+
+    def counts(self, storage: Storage) -> tuple[int, int]:
+        """Return how many papers have a vector, and how many there are (both reused briefly)."""
+        if self.model_name is None:
+            return 0, 0
+        stamp, vectors, papers = self._counts
+        # Counting a million rows costs tens of milliseconds: not on every search.
+        if time.monotonic() - stamp > COUNTS_TTL_S:
+            vectors = storage.count_embeddings().get(self.model_name, 0)
+            papers = storage.count_papers()
+            self._counts = (time.monotonic(), vectors, papers)
+        return vectors, papers
+
+    def search(
+        self, storage: Storage, query: SearchQuery, *, limit: int = CANDIDATES
+    ) -> SearchOutcome:
+        """Return the papers that answer the query, best first, pinned ones at the top."""
+        started = time.perf_counter()
+        if query.arxiv_id is not None:
+            outcome = self._named_paper(storage, query, limit)
+        elif query.is_empty:
+            ids = storage.search_lexical(query, limit=limit) if query.filters else []
+            outcome = SearchOutcome(query, ids, mode=SearchMode.FILTERS)
+        else:
+            rankings = self.rankings(storage, query, candidates=max(limit, CANDIDATES))
+            fused = [
+                paper_id
+                for paper_id, _ in fuse_rankings(
+                    [rankings.lexical, rankings.vector],
+                    weights=[self.lexical_weight, self.vector_weight],
+                    k=self.rrf_k,
+                )
+            ]
+            titled = storage.find_titled(query.raw) or storage.find_titled(query.text)
+            pinned = storage.filter_papers(titled, query.filters)
+            outcome = SearchOutcome(
+                query,
+                pin_first(pinned, fused)[:limit],
+                pinned=pinned,
+                mode=SearchMode.HYBRID if rankings.vector else SearchMode.LEXICAL,
+                note=rankings.note,
+            )
+        return replace(outcome, took_ms=(time.perf_counter() - started) * 1000)
+
+    def rankings(self, storage: Storage, query: SearchQuery, *, candidates: int) -> Rankings:
+        """Return the lexical and the vector ranking of a query, before fusion."""
+        lexical = storage.search_lexical(query, limit=candidates)
+        if self.model_name is None:
+            self.warm_up()
+            return Rankings(lexical, [], "the language model is loading: matching words only")
+        if self.vector_count(storage) == 0:
+            return Rankings(lexical, [], "semantic index not built yet: matching words only")
+        vector = self.embed_query(query.text)
+        if vector is None or self.model_name is None:
+            return Rankings(lexical, [], "semantic search was too slow: matching words only")
+        found = storage.nearest_papers(
+            model=self.model_name, vector=vector, limit=candidates, filters=query.filters
+        )
+        return Rankings(lexical, _honour_words(storage, query, [item.paper_id for item in found]))
+
+    def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
+        """Return the papers nearest to one paper by its stored vector (none if it has none)."""
+        if self.model_name is None:
+            return []
+        vector = storage.get_embedding(model=self.model_name, paper_id=paper_id)
+        if vector is None:
+            return []
+        found = storage.nearest_papers(model=self.model_name, vector=vector, limit=limit + 1)
+        return [item for item in found if item.paper_id != paper_id][:limit]
+
+    def _named_paper(self, storage: Storage, query: SearchQuery, limit: int) -> SearchOutcome:
+        assert query.arxiv_id is not None
+        if not storage.get_papers([query.arxiv_id]):
+            return SearchOutcome(query, [], mode=SearchMode.EXACT)
+        neighbours = [
+            item.paper_id for item in self.similar(storage, query.arxiv_id, limit=limit - 1)
+        ]
+        return SearchOutcome(
+            query,
+            [query.arxiv_id, *neighbours][:limit],
+            pinned=[query.arxiv_id],
+            mode=SearchMode.EXACT,
+        )
+
+
+def _honour_words(storage: Storage, query: SearchQuery, ids: Sequence[str]) -> list[str]:
+    """Drop vector results that lack a required phrase or contain an excluded word."""
+    kept = list(ids)
+    if query.phrases and kept:
+        required = SearchQuery(raw=query.raw, phrases=query.phrases)
+        matching = set(storage.search_lexical(required, limit=len(kept), within=kept))
+        kept = [paper_id for paper_id in kept if paper_id in matching]
+    for excluded in query.excluded:
+        if not kept:
+            break
+        unwanted = SearchQuery(raw=query.raw, phrases=(excluded,))
+        dropped = set(storage.search_lexical(unwanted, limit=len(kept), within=kept))
+        kept = [paper_id for paper_id in kept if paper_id not in dropped]
+    return kept
+
+
+def default_searcher(*, timeout_s: float, threads: int | None = None) -> HybridSearcher:
+    """Return a searcher over the packaged embedding model, loaded when first needed."""
+
+    def load() -> QueryEmbedder:
+        from dailypapers.search.embedder import default_embedder
+
+        return default_embedder(threads=threads)
+
+    return HybridSearcher(load_embedder=load, timeout_s=timeout_s)

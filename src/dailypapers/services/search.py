@@ -1,0 +1,89 @@
+"""Search papers, find similar ones, and find papers like a pasted abstract."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.domain.search_query import SearchFilters, parse_query, words_of
+from dailypapers.search.hybrid import HybridSearcher, SearchMode, SearchOutcome
+from dailypapers.storage.base import Storage
+
+MAX_RESULTS = 200  # a search ranks this many at most; nobody pages further
+LIKE_TEXT_TIMEOUT_S = 3.0  # a pasted abstract is long, and the reader asked for meaning
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of search results, with what is needed to show and page them."""
+
+    outcome: SearchOutcome
+    papers: list[FeaturedPaper]
+    page: int  # counted from 0
+    page_size: int
+
+    @property
+    def total(self) -> int:
+        """Return how many results the search ranked."""
+        return len(self.outcome.paper_ids)
+
+    @property
+    def page_count(self) -> int:
+        """Return how many pages the results fill (at least one)."""
+        return max(1, -(-self.total // self.page_size))
+
+    @property
+    def highlight_terms(self) -> tuple[str, ...]:
+        """Return the words to mark in the excerpts."""
+        return self.outcome.query.highlight_terms
+
+
+def search_papers(
+    *,
+    storage: Storage,
+    searcher: HybridSearcher,
+    text: str,
+    filters: SearchFilters | None = None,
+    page: int = 0,
+    page_size: int = 30,
+) -> SearchPage:
+    """Search with the query syntax plus form filters; raise QueryError for a bad filter."""
+    query = parse_query(text)
+    if filters:
+        query = query.with_filters(filters)
+    outcome = searcher.search(storage, query, limit=MAX_RESULTS)
+    chosen = outcome.paper_ids[page * page_size : (page + 1) * page_size]
+    return SearchPage(outcome, storage.featured_papers(chosen), page, page_size)
+
+
+def papers_like_text(
+    *,
+    storage: Storage,
+    searcher: HybridSearcher,
+    text: str,
+    limit: int = 30,
+    filters: SearchFilters | None = None,
+) -> SearchPage:
+    """Rank papers by closeness in meaning to a pasted text (by words while vectors are missing)."""
+    query = parse_query(" ".join(words_of(text)))  # pasted text is prose: no operators in it
+    if filters:
+        query = query.with_filters(filters)
+    vector = None
+    if searcher.vector_count(storage) and query.text:
+        vector = searcher.embed_query(query.text, timeout_s=LIKE_TEXT_TIMEOUT_S)
+    if vector is None or searcher.model_name is None:
+        outcome = searcher.search(storage, query, limit=limit)
+    else:
+        found = storage.nearest_papers(
+            model=searcher.model_name, vector=vector, limit=limit, filters=query.filters
+        )
+        outcome = SearchOutcome(query, [item.paper_id for item in found], mode=SearchMode.SIMILAR)
+    return SearchPage(outcome, storage.featured_papers(outcome.paper_ids[:limit]), 0, limit)
+
+
+def similar_papers(
+    *, storage: Storage, searcher: HybridSearcher, paper_id: str, limit: int = 6
+) -> list[FeaturedPaper]:
+    """Return the papers nearest in meaning to this one (none until it has a vector)."""
+    found = searcher.similar(storage, paper_id, limit=limit)
+    return storage.featured_papers([item.paper_id for item in found])

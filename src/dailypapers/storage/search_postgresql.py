@@ -1,0 +1,186 @@
+"""Search on PostgreSQL: a weighted tsvector for words, pgvector HNSW for vectors."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+
+import numpy as np
+
+from dailypapers.domain.search_query import SearchFilters, SearchQuery
+from dailypapers.storage.search_sql import SqlSearch, filter_conditions
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+
+# ts_rank weights of the D, C, B, A labels: authors are C, abstracts B, titles A.
+RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
+EF_SEARCH = 200  # HNSW candidates per search: above the 100 that hybrid search asks for
+
+
+def tsquery_expression(query: SearchQuery) -> tuple[str, list[str]] | None:
+    """Return SQL building the query's tsquery, and its parameters; None if nothing matches."""
+    parts: list[str] = []
+    params: list[str] = []
+    if query.terms:
+        # websearch_to_tsquery never fails on odd input; " or " between bare words is its OR.
+        parts.append("websearch_to_tsquery('english', ?)")
+        params.append(" or ".join(query.terms))
+    for phrase in query.phrases:
+        parts.append("websearch_to_tsquery('english', ?)")
+        params.append(f'"{phrase}"')
+    if not parts:
+        return None
+    for excluded in query.excluded:
+        parts.append("!! websearch_to_tsquery('english', ?)")
+        params.append(f'"{excluded}"')
+    return " && ".join(f"({part})" for part in parts), params
+
+
+def vector_literal(vector: Vectors) -> str:
+    """Write a vector in pgvector's text form."""
+    return "[" + ",".join(format(value, ".7g") for value in vector.tolist()) + "]"
+
+
+def _sql_string(text: str) -> str:
+    if "?" in text or "%" in text:  # the shared SQL's placeholders; no model is named so
+        raise ValueError(f"unsupported character in model name {text!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class PostgresSearch(SqlSearch):
+    """The search half of PostgresStorage."""
+
+    _vector_indexes: set[tuple[str, int]]
+
+    def search_lexical(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of papers that match the query's words and filters, best first."""
+        built = tsquery_expression(query)
+        conditions, params = filter_conditions(query.filters)
+        if within is not None:
+            if not within:
+                return []
+            conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
+            params.extend(within)
+        if built is None:
+            return self._filtered_newest(conditions, params, limit) if conditions else []
+        tsquery, tsquery_params = built
+        where = "".join(f" AND {condition}" for condition in conditions)
+        rows = self._execute(
+            f"SELECT p.id FROM papers p, (SELECT {tsquery} AS q) query"
+            f" WHERE p.search_text @@ query.q{where}"
+            f" ORDER BY ts_rank('{RANK_WEIGHTS}', p.search_text, query.q) DESC, p.id LIMIT ?",
+            [*tsquery_params, *params, limit],
+        )
+        return [row[0] for row in rows]
+
+    def papers_to_embed(
+        self, *, model: str, limit: int, below: int | None = None
+    ) -> list[PaperText]:
+        """Return papers that have no vector of this model, newest first, keyed below `below`."""
+        rows = self._execute(
+            "SELECT p.search_key, p.id, p.title, p.abstract FROM papers p"
+            " WHERE p.search_key < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
+            " WHERE e.model = ? AND e.paper_id = p.id)"
+            " ORDER BY p.search_key DESC LIMIT ?",
+            (below if below is not None else 2**62, model, limit),
+        )
+        return [PaperText(*row) for row in rows]
+
+    def save_embeddings(self, *, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
+        """Insert or replace these papers' vectors of this model (rows L2-normalized)."""
+        if len(paper_ids) != len(vectors):
+            raise ValueError("give one vector per paper")
+        if not len(paper_ids):
+            return
+        self._ensure_vector_index(model, int(vectors.shape[1]))
+        self._execute_many(
+            "INSERT INTO paper_embeddings (model, paper_id, embedding)"
+            " SELECT ?, id, CAST(? AS vector) FROM papers WHERE id = ?"
+            " ON CONFLICT (model, paper_id) DO UPDATE SET embedding = excluded.embedding",
+            [
+                (model, vector_literal(vector), paper_id)
+                for paper_id, vector in zip(paper_ids, vectors, strict=True)
+            ],
+        )
+
+    def get_embedding(self, *, model: str, paper_id: str) -> Vectors | None:
+        """Return the paper's vector of this model, if it has one."""
+        rows = self._execute(
+            "SELECT CAST(embedding AS text) FROM paper_embeddings WHERE model = ? AND paper_id = ?",
+            (model, paper_id),
+        )
+        if not rows:
+            return None
+        return np.array(rows[0][0].strip("[]").split(","), dtype=np.float32)
+
+    def count_embeddings(self) -> dict[str, int]:
+        """Return how many papers have a vector, per model."""
+        rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
+        return {model: int(count) for model, count in rows}
+
+    def delete_embeddings(self, *, model: str) -> int:
+        """Delete every vector of this model and its HNSW index; return how many there were."""
+        count = int(
+            self._execute("SELECT COUNT(*) FROM paper_embeddings WHERE model = ?", (model,))[0][0]
+        )
+        self._execute("DELETE FROM paper_embeddings WHERE model = ?", (model,))
+        for name in self._execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'paper_embeddings'"
+            " AND indexname LIKE ?",
+            (f"{_index_prefix(model)}%",),
+        ):
+            self._execute(f'DROP INDEX IF EXISTS "{name[0]}"')
+        self._vector_indexes = {pair for pair in self._known_indexes() if pair[0] != model}
+        return count
+
+    def nearest_papers(
+        self, *, model: str, vector: Vectors, limit: int, filters: SearchFilters | None = None
+    ) -> list[SimilarPaper]:
+        """Return the papers whose vectors are closest to this one, closest first."""
+        dimension = len(vector)
+        # The model name and dimension are written into the SQL, not passed as parameters:
+        # the planner uses a partial index only for a predicate it can see.
+        typed = f"e.embedding::vector({dimension})"
+        probe = f"CAST(? AS vector({dimension}))"
+        conditions, params = filter_conditions(filters or SearchFilters())
+        join = "JOIN papers p ON p.id = e.paper_id" if conditions else ""
+        where = "".join(f" AND {condition}" for condition in conditions)
+        literal = vector_literal(vector)
+        self._execute(f"SET hnsw.ef_search = {max(EF_SEARCH, limit)}")
+        # With filters, keep walking the graph until enough rows pass them (pgvector 0.8).
+        self._execute(f"SET hnsw.iterative_scan = {'relaxed_order' if conditions else 'off'}")
+        rows = self._execute(
+            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e {join}"
+            f" WHERE e.model = {_sql_string(model)}{where}"
+            f" ORDER BY {typed} <=> {probe} LIMIT ?",
+            [literal, *params, literal, limit],
+        )
+        found = [SimilarPaper(row[0], float(row[1])) for row in rows]
+        # relaxed_order may return rows slightly out of order; put them back.
+        return sorted(found, key=lambda item: item.similarity, reverse=True)
+
+    def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
+        """Nothing to do: pgvector keeps its HNSW index up to date with every write."""
+        return 0
+
+    def _ensure_vector_index(self, model: str, dimension: int) -> None:
+        """Create the model's HNSW index the first time its vectors are saved."""
+        if (model, dimension) in self._known_indexes():
+            return
+        name = f"{_index_prefix(model)}_{dimension}"
+        self._execute(
+            f'CREATE INDEX IF NOT EXISTS "{name}" ON paper_embeddings'
+            f" USING hnsw ((embedding::vector({dimension})) vector_cosine_ops)"
+            f" WHERE model = {_sql_string(model)}"
+        )
+        self._known_indexes().add((model, dimension))
+
+    def _known_indexes(self) -> set[tuple[str, int]]:
+        if not hasattr(self, "_vector_indexes"):
+            self._vector_indexes = set()
+        return self._vector_indexes
+
+
+def _index_prefix(model: str) -> str:
+    return "paper_embeddings_hnsw_" + hashlib.sha1(model.encode()).hexdigest()[:12]

@@ -1,0 +1,104 @@
+"""Search SQL both backends share: the filters, written once with `?` placeholders."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from dailypapers.domain.search_query import SearchFilters, normalize_title
+from dailypapers.storage.sql import Row, SqlStorage
+
+_BATCH = 500
+
+
+def like_pattern(text: str) -> str:
+    """Return a LIKE pattern matching the text anywhere, its own % and _ taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_conditions(filters: SearchFilters, paper: str = "p") -> tuple[list[str], list[Any]]:
+    """Return SQL conditions on the papers alias and their parameters."""
+    conditions: list[str] = []
+    params: list[Any] = []
+    for author in filters.authors:
+        conditions.append(f"LOWER({paper}.authors) LIKE ? ESCAPE '\\'")
+        params.append(like_pattern(author.lower()))
+    if filters.categories:
+        parts = []
+        for category in filters.categories:
+            # Categories are stored as a JSON array: match a whole quoted entry, and a bare
+            # archive name ("cs") matches every category in it ("cs.CL", "cs.LG").
+            parts.append(f"LOWER({paper}.categories) LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(f'"{category.lower()}"'))
+            if "." not in category:
+                parts.append(f"LOWER({paper}.categories) LIKE ? ESCAPE '\\'")
+                params.append(like_pattern(f'"{category.lower()}.'))
+        conditions.append(f"({' OR '.join(parts)})")
+    if filters.organizations:
+        names = [name.lower() for name in filters.organizations]
+        marks = ", ".join("?" * len(names))
+        conditions.append(
+            "EXISTS (SELECT 1 FROM daily_entries e"
+            " LEFT JOIN organizations o ON o.name = e.organization"
+            f" WHERE e.paper_id = {paper}.id"
+            f" AND (LOWER(e.organization) IN ({marks}) OR LOWER(o.fullname) IN ({marks})))"
+        )
+        params.extend(names + names)
+    if filters.after is not None:
+        conditions.append(f"{paper}.published_at >= ?")
+        params.append(_midnight(filters.after))
+    if filters.before is not None:
+        conditions.append(f"{paper}.published_at < ?")
+        params.append(_midnight(filters.before))
+    if filters.has_code:
+        conditions.append(f"COALESCE({paper}.github_repo, '') <> ''")
+    return conditions, params
+
+
+def _midnight(day: date) -> str:
+    # A full UTC timestamp: PostgreSQL would read a bare date in the session's time zone,
+    # and SQLite compares it as text with the stored UTC timestamps.
+    return datetime(day.year, day.month, day.day, tzinfo=UTC).isoformat()
+
+
+class SqlSearch(SqlStorage):
+    """The search queries both backends run the same way."""
+
+    def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:
+        """Return those of the ids whose papers pass the filters, in the order given."""
+        if not filters or not ids:
+            return list(ids)
+        conditions, params = filter_conditions(filters)
+        kept: set[str] = set()
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), _BATCH):
+            batch = unique[start : start + _BATCH]
+            marks = ", ".join("?" * len(batch))
+            rows: list[Row] = self._execute(
+                f"SELECT p.id FROM papers p WHERE p.id IN ({marks}) AND {' AND '.join(conditions)}",
+                [*batch, *params],
+            )
+            kept.update(row[0] for row in rows)
+        return [paper_id for paper_id in ids if paper_id in kept]
+
+    def _filtered_newest(self, conditions: list[str], params: list[Any], limit: int) -> list[str]:
+        """Return the newest papers that meet the conditions: a query of filters alone."""
+        rows = self._execute(
+            f"SELECT p.id FROM papers p WHERE {' AND '.join(conditions)}"
+            " ORDER BY p.published_at DESC NULLS LAST, p.id LIMIT ?",
+            [*params, limit],
+        )
+        return [row[0] for row in rows]
+
+    def find_titled(self, title: str) -> list[str]:
+        """Return the ids of papers with this exact title, ignoring case and a final period."""
+        wanted = normalize_title(title)
+        if not wanted:
+            return []
+        rows = self._execute(
+            "SELECT id FROM papers WHERE lower(rtrim(title, '.')) = ? ORDER BY id LIMIT 10",
+            (wanted,),
+        )
+        return [row[0] for row in rows]

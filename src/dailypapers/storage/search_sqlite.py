@@ -1,0 +1,243 @@
+"""Search on SQLite: FTS5 with bm25 for words, usearch HNSW files for vectors."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from dailypapers.domain.search_query import SearchFilters, SearchQuery
+from dailypapers.storage.search_sql import SqlSearch, filter_conditions
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
+
+log = logging.getLogger("dailypapers.search")
+
+# bm25 weights of the FTS5 columns (title, abstract, authors), tuned on the development set
+# (bench/search_quality.py): a word in the title says more than one in the abstract.
+BM25_WEIGHTS = (3.0, 1.0, 1.0)
+INLINE_CATCH_UP = 2000  # vectors a search adds itself; more are added in the background
+CATCH_UP_CHUNK = 5000
+ASIDE_CHUNK = 1000  # small, so that searches wait little for the lock between chunks
+
+
+def fts_match_expression(query: SearchQuery) -> str | None:
+    """Return the FTS5 MATCH expression of a query, or None when nothing can match."""
+    ranked = " OR ".join(_quoted(term) for term in query.terms)
+    required = [_quoted(phrase) for phrase in query.phrases]
+    parts = ([f"({ranked})"] if ranked else []) + required
+    if not parts:
+        return None
+    expression = " AND ".join(parts)
+    for excluded in query.excluded:
+        expression = f"({expression}) NOT {_quoted(excluded)}"
+    return expression
+
+
+def _quoted(text: str) -> str:
+    """Quote a word or phrase as an FTS5 string: operators and syntax inside lose meaning."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+class SqliteSearch(SqlSearch):
+    """The search half of SqliteStorage."""
+
+    path: str
+    _vector_files: dict[str, VectorFile]
+    _vector_files_lock: threading.Lock
+
+    def search_lexical(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of papers that match the query's words and filters, best first."""
+        expression = fts_match_expression(query)
+        conditions, params = filter_conditions(query.filters)
+        if within is not None:
+            if not within:
+                return []
+            conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
+            params.extend(within)
+        if expression is None:
+            return self._filtered_newest(conditions, params, limit) if conditions else []
+        join = "JOIN papers p ON p.id = k.paper_id" if conditions else ""
+        where = "".join(f" AND {condition}" for condition in conditions)
+        weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+        rows = self._execute(
+            f"SELECT k.paper_id FROM papers_fts JOIN paper_keys k ON k.key = papers_fts.rowid"
+            f" {join} WHERE papers_fts MATCH ?{where}"
+            f" ORDER BY bm25(papers_fts, {weights}) LIMIT ?",
+            [expression, *params, limit],
+        )
+        return [row[0] for row in rows]
+
+    def papers_to_embed(
+        self, *, model: str, limit: int, below: int | None = None
+    ) -> list[PaperText]:
+        """Return papers that have no vector of this model, newest first, keyed below `below`."""
+        rows = self._execute(
+            "SELECT k.key, p.id, p.title, p.abstract FROM paper_keys k"
+            " JOIN papers p ON p.id = k.paper_id"
+            " WHERE k.key < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
+            " WHERE e.model = ? AND e.paper_key = k.key)"
+            " ORDER BY k.key DESC LIMIT ?",
+            (below if below is not None else 2**62, model, limit),
+        )
+        return [PaperText(*row) for row in rows]
+
+    def save_embeddings(self, *, model: str, paper_ids: Sequence[str], vectors: Vectors) -> None:
+        """Insert or replace these papers' vectors of this model (rows L2-normalized)."""
+        if len(paper_ids) != len(vectors):
+            raise ValueError("give one vector per paper")
+        rows = [
+            (model, vector.astype("<f4").tobytes(), paper_id)
+            for paper_id, vector in zip(paper_ids, vectors, strict=True)
+        ]
+        # REPLACE deletes the old row and inserts a new one, so the vector gets a new seq
+        # and the index files see it as changed.
+        self._execute_many(
+            "INSERT OR REPLACE INTO paper_embeddings (model, vector, paper_key)"
+            " SELECT ?, ?, key FROM paper_keys WHERE paper_id = ?",
+            rows,
+        )
+
+    def get_embedding(self, *, model: str, paper_id: str) -> Vectors | None:
+        """Return the paper's vector of this model, if it has one."""
+        rows = self._execute(
+            "SELECT e.vector FROM paper_embeddings e JOIN paper_keys k ON k.key = e.paper_key"
+            " WHERE e.model = ? AND k.paper_id = ?",
+            (model, paper_id),
+        )
+        return np.frombuffer(rows[0][0], dtype="<f4").astype(np.float32) if rows else None
+
+    def count_embeddings(self) -> dict[str, int]:
+        """Return how many papers have a vector, per model."""
+        rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
+        return {model: int(count) for model, count in rows}
+
+    def delete_embeddings(self, *, model: str) -> int:
+        """Delete every vector of this model and its index file; return how many there were."""
+        count = int(
+            self._execute("SELECT COUNT(*) FROM paper_embeddings WHERE model = ?", (model,))[0][0]
+        )
+        self._execute("DELETE FROM paper_embeddings WHERE model = ?", (model,))
+        with self._vector_files_lock:
+            vector_file = self._vector_files.pop(model, None)
+        if vector_file is None:
+            vector_file = VectorFile(index_path(self.path, model), model=model, dimension=0)
+        vector_file.delete_files()
+        return count
+
+    def nearest_papers(
+        self, *, model: str, vector: Vectors, limit: int, filters: SearchFilters | None = None
+    ) -> list[SimilarPaper]:
+        """Return the papers whose vectors are closest to this one, closest first."""
+        vector_file = self._vector_file(model, len(vector))
+        if not self._catch_up_or_defer(vector_file):
+            return []  # the index is still being loaded in the background: words only for now
+        # Filters apply after the graph search, so ask for more to keep enough after them.
+        wanted = limit * 4 if filters else limit
+        found = vector_file.search(vector, wanted)
+        if not found:
+            return []
+        keys = [key for key, _ in found]
+        marks = ", ".join("?" * len(keys))
+        # Only vectors still stored count: one deleted since (its paper's text changed, or a
+        # reindex began) may linger in the index until the paper is embedded again.
+        rows = self._execute(
+            f"SELECT k.key, k.paper_id FROM paper_keys k WHERE k.key IN ({marks})"
+            " AND EXISTS (SELECT 1 FROM paper_embeddings e"
+            " WHERE e.model = ? AND e.paper_key = k.key)",
+            [*keys, model],
+        )
+        ids: dict[int, str] = {int(key): paper_id for key, paper_id in rows}
+        similar = [SimilarPaper(ids[key], score) for key, score in found if key in ids]
+        if filters:
+            kept = set(self.filter_papers([item.paper_id for item in similar], filters))
+            similar = [item for item in similar if item.paper_id in kept]
+        return similar[:limit]
+
+    def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
+        """Add the stored vectors the index file lacks, and save it; return how many."""
+        dimension = self._model_dimension(model)
+        if dimension is None:
+            return 0
+        vector_file = self._vector_file(model, dimension)
+        vector_file.load()
+        added = 0
+        while batch := self._vectors_after(vector_file, CATCH_UP_CHUNK):
+            vector_file.add(batch)
+            added += len(batch[1])
+        if save and added:
+            vector_file.save()
+        return added
+
+    # -- the index file -------------------------------------------------------------
+
+    def _vector_file(self, model: str, dimension: int) -> VectorFile:
+        with self._vector_files_lock:
+            vector_file = self._vector_files.get(model)
+            if vector_file is None or vector_file.dimension != dimension:
+                vector_file = VectorFile(
+                    index_path(self.path, model), model=model, dimension=dimension
+                )
+                self._vector_files[model] = vector_file
+            return vector_file
+
+    def _catch_up_or_defer(self, vector_file: VectorFile) -> bool:
+        """Bring the index up to date now if that is quick; else start doing it aside."""
+        loader = vector_file.loader
+        if loader is not None and loader.is_alive():
+            return len(vector_file) > 0
+        with vector_file.lock:
+            saved = vector_file.path is not None and vector_file.path.exists()
+            if vector_file.index is None and saved:
+                vector_file.load()
+            # An in-memory database has no other connection to read it from a thread.
+            if self.path == ":memory:" or self._backlog(vector_file) <= INLINE_CATCH_UP:
+                vector_file.load()
+                while batch := self._vectors_after(vector_file, CATCH_UP_CHUNK):
+                    vector_file.add(batch)
+                return True
+            vector_file.loader = threading.Thread(
+                target=self._catch_up_aside, args=(vector_file,), daemon=True
+            )
+            vector_file.loader.start()
+            return len(vector_file) > 0
+
+    def _catch_up_aside(self, vector_file: VectorFile) -> None:
+        try:
+            vector_file.load()
+            while batch := self._vectors_after(vector_file, ASIDE_CHUNK):
+                vector_file.add(batch)  # searches go on between chunks
+        except Exception:
+            log.exception("building the vector index of %s failed", vector_file.model)
+        finally:
+            self.close()  # this thread's connection
+
+    def _backlog(self, vector_file: VectorFile) -> int:
+        rows = self._execute(
+            "SELECT COUNT(*) FROM paper_embeddings WHERE model = ? AND seq > ?",
+            (vector_file.model, vector_file.seq),
+        )
+        return int(rows[0][0])
+
+    def _vectors_after(self, vector_file: VectorFile, limit: int) -> Batch | None:
+        rows = self._execute(
+            "SELECT seq, paper_key, vector FROM paper_embeddings"
+            " WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?",
+            (vector_file.model, vector_file.seq, limit),
+        )
+        if not rows:
+            return None
+        seqs = np.array([row[0] for row in rows], dtype=np.int64)
+        keys = np.array([row[1] for row in rows], dtype=np.uint64)
+        vectors = vectors_from_blobs([row[2] for row in rows], vector_file.dimension)
+        return seqs, keys, vectors
+
+    def _model_dimension(self, model: str) -> int | None:
+        rows = self._execute(
+            "SELECT length(vector) FROM paper_embeddings WHERE model = ? LIMIT 1", (model,)
+        )
+        return int(rows[0][0]) // 4 if rows else None

@@ -1,0 +1,28 @@
+"""What the search part of the storage interface hands over: texts to embed, neighbours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+Vectors = NDArray[np.float32]  # one vector (dim,) or a batch (n, dim), rows L2-normalized
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """A paper's text to embed, with the key that orders the indexing work."""
+
+    key: int
+    paper_id: str
+    title: str
+    abstract: str
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarPaper:
+    """A paper found near a vector, with its cosine similarity to it."""
+
+    paper_id: str
+    similarity: float

@@ -1,0 +1,76 @@
+"""Render what members write, and give templates the viewer, their votes and CSRF tokens.
+
+Comments are Markdown rendered by markdown-it (raw HTML off) and then cleaned by nh3
+(Ammonia) against a safelist of tags, attributes and URL schemes: the one place
+where text from members reaches a page unescaped, and only after the sanitizer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import lru_cache
+
+import nh3
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+from dailypapers.domain.accounts import User
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.storage import Storage
+from dailypapers.web.rendering import Renderer
+from dailypapers.web.sessions import CSRF_FIELD, current_auth, current_viewer
+
+SAFE_TAGS = frozenset(
+    {
+        "a", "blockquote", "br", "code", "del", "em", "h3", "h4", "h5", "h6", "hr", "li",
+        "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul",
+    }
+)  # fmt: skip
+SAFE_ATTRIBUTES = {"a": {"href", "title"}, "code": {"class"}, "td": {"align"}, "th": {"align"}}
+SAFE_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_markdown = MarkdownIt("commonmark", {"html": False}).enable(["strikethrough", "table"])
+
+
+@lru_cache(maxsize=4096)
+def comment_html(markdown: str) -> Markup:
+    """Return a comment's Markdown as HTML that keeps only safelisted tags and links."""
+    html = _markdown.render(markdown)
+    cleaned = nh3.clean(
+        html,
+        tags=set(SAFE_TAGS),
+        attributes={tag: set(names) for tag, names in SAFE_ATTRIBUTES.items()},
+        url_schemes=set(SAFE_URL_SCHEMES),
+        link_rel="nofollow noopener ugc",
+        strip_comments=True,
+    )
+    return Markup(cleaned)  # sanitized by nh3 just above
+
+
+def csrf_token() -> str:
+    """Return the CSRF token the forms of this request carry."""
+    auth = current_auth()
+    return auth.csrf_token() if auth else ""
+
+
+def csrf_input() -> Markup:
+    """Return the hidden form field holding the CSRF token."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token())
+
+
+def install_template_helpers(renderer: Renderer, storage: Storage) -> None:
+    """Give templates the viewer, their votes, CSRF fields, comment HTML and URL checks."""
+
+    def voted_ids(items: Iterable[FeaturedPaper]) -> set[str]:
+        viewer = current_viewer()
+        if viewer is None:
+            return set()
+        return storage.voted_paper_ids(viewer.id, [item.paper.id for item in items])
+
+    def viewer() -> User | None:
+        return current_viewer()
+
+    environment = renderer.environment
+    environment.globals.update(
+        current_user=viewer, voted_ids=voted_ids, csrf_token=csrf_token, csrf_input=csrf_input
+    )
+    environment.filters.update(comment_html=comment_html)

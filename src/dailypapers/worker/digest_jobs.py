@@ -1,0 +1,80 @@
+"""The worker's mail jobs: compose digests on schedule, send the outbox, forget stale sign-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dailypapers.domain.digests import period_due
+from dailypapers.domain.subscriptions import Frequency
+from dailypapers.mail.smtp import SmtpSender
+from dailypapers.services.digests import compose_digests
+from dailypapers.services.outbox import ServerBackoff, deliver_outbox, worker_name
+from dailypapers.services.subscriptions import expire_unconfirmed, links_for
+from dailypapers.settings import Settings, load_secret_key
+from dailypapers.storage import Storage
+from dailypapers.worker.runner import Job, cron, every
+
+DELIVERY_RUN_S = 60.0  # one outbox run sends for at most this long, so other jobs get a turn
+EXPIRY_INTERVAL_S = 3600.0
+
+
+def digest_jobs(
+    *, settings: Settings, storage: Storage, clock: Callable[[], datetime]
+) -> list[Job]:
+    """Return the jobs of digests and the outbox."""
+    links = links_for(settings, load_secret_key(settings))
+    owner = worker_name()
+    zone = ZoneInfo(settings.schedule_timezone)
+    backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
+
+    def compose(frequency: Frequency) -> Callable[[], str]:
+        def run() -> str:
+            now = clock()
+            period = period_due(frequency, now.astimezone(zone).date())
+            report = compose_digests(
+                storage=storage,
+                settings=settings,
+                links=links,
+                period=period,
+                now=now,
+                owner=owner,
+            )
+            return report.summary()
+
+        return run
+
+    def send() -> str:
+        if backoff.waiting(clock()):
+            return ""  # the last run logged the failure; the pause is quiet
+        with SmtpSender(settings) as sender:
+            report = deliver_outbox(
+                storage=storage,
+                sender=sender,
+                settings=settings,
+                owner=owner,
+                clock=clock,
+                time_limit_s=DELIVERY_RUN_S,
+            )
+        backoff.record(report, clock())
+        idle = not (report.sent or report.deferred or report.failed or report.server_error)
+        return "" if idle else report.summary()
+
+    def expire() -> str:
+        forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
+        return f"{forgotten} unconfirmed subscriptions forgotten"
+
+    timezone = settings.schedule_timezone
+    return [
+        Job(
+            "daily digest", cron(settings.digest_daily_schedule, timezone), compose(Frequency.DAILY)
+        ),
+        Job(
+            "weekly digest",
+            cron(settings.digest_weekly_schedule, timezone),
+            compose(Frequency.WEEKLY),
+        ),
+        Job("outbox", every(settings.mail_poll_s), send, polls=True),
+        Job("unconfirmed subscriptions", every(EXPIRY_INTERVAL_S), expire),
+    ]

@@ -1,0 +1,181 @@
+"""Hybrid search mechanics: fusion, pinning, words honoured by vectors, the time limit.
+
+These use a tiny hashing embedder, so they test how the parts fit, not ranking quality;
+tests/search/test_semantic_search.py runs the real model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dailypapers.domain.papers import Paper
+from dailypapers.domain.search_query import parse_query
+from dailypapers.search.hybrid import HybridSearcher, SearchMode
+from dailypapers.services.semantic_index import embed_missing, indexing_progress, reindex
+from dailypapers.storage import Storage, open_storage
+
+from support.embedders import HashingEmbedder
+
+TOPICS = [
+    ("Diffusion Transformers for Video", "We scale diffusion models with transformers for video."),
+    ("Flow Matching", "Flow matching trains continuous normalizing flows for images."),
+    ("A Survey of Language Models", "We survey large language models and their evaluation."),
+    ("Reasoning Agents with Tools", "Language agents reason and call tools to answer questions."),
+    ("Protein Folding", "Predicting protein structure from sequence with deep learning."),
+]
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Storage:
+    store = open_storage(f"sqlite:///{tmp_path / 'hybrid.db'}")
+    papers = [
+        Paper(
+            id=f"2501.{index:05d}",
+            title=title,
+            abstract=abstract,
+            authors=("Ada Lovelace",),
+            published_at=datetime(2025, 1, index + 1, tzinfo=UTC),
+        )
+        for index, (title, abstract) in enumerate(TOPICS)
+    ]
+    with store.transaction():
+        store.save_papers(papers)
+    return store
+
+
+@pytest.fixture
+def embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def searcher(embedder: HashingEmbedder) -> HybridSearcher:
+    return HybridSearcher(
+        load_embedder=lambda: embedder, model_name=embedder.model_name, timeout_s=5
+    )
+
+
+def test_words_only_until_vectors_exist_then_hybrid(storage, embedder, searcher):
+    query = parse_query("diffusion video")
+    before = searcher.search(storage, query)
+    assert before.mode is SearchMode.LEXICAL and "not built" in before.note
+    assert before.paper_ids[0] == "2501.00000"
+    assert embed_missing(storage=storage, embedder=embedder, batch_size=2) == len(TOPICS)
+    searcher._counts = (0.0, 0, 0)  # forget the cached count
+    after = searcher.search(storage, query)
+    assert after.mode is SearchMode.HYBRID and after.note is None
+    assert after.paper_ids[0] == "2501.00000"
+    assert indexing_progress(storage=storage, model=embedder.model_name).complete
+
+
+def test_exact_title_and_arxiv_id_are_pinned(storage, embedder, searcher):
+    embed_missing(storage=storage, embedder=embedder)
+    titled = searcher.search(storage, parse_query("flow matching."))
+    assert titled.pinned == ["2501.00001"] and titled.paper_ids[0] == "2501.00001"
+    named = searcher.search(storage, parse_query("https://arxiv.org/abs/2501.00003v2"))
+    assert named.mode is SearchMode.EXACT
+    assert named.paper_ids[0] == "2501.00003" and len(named.paper_ids) == len(TOPICS)
+    assert searcher.search(storage, parse_query("2101.99999")).paper_ids == []
+
+
+def test_vector_results_honour_phrases_and_exclusions(storage, embedder, searcher):
+    embed_missing(storage=storage, embedder=embedder)
+    rankings = searcher.rankings(storage, parse_query("language -survey"), candidates=10)
+    assert "2501.00002" not in rankings.vector + rankings.lexical
+    phrased = searcher.rankings(storage, parse_query('"protein structure"'), candidates=10)
+    assert phrased.vector == ["2501.00004"] == phrased.lexical
+
+
+def test_a_late_embedding_falls_back_to_words(storage, embedder):
+    embed_missing(storage=storage, embedder=embedder)
+    release = threading.Event()
+
+    class SlowEmbedder(HashingEmbedder):
+        def embed_query(self, text: str) -> np.ndarray:
+            release.wait(5)
+            return super().embed_query(text)
+
+    slow = HybridSearcher(
+        load_embedder=SlowEmbedder, model_name=embedder.model_name, timeout_s=0.05
+    )
+    outcome = slow.search(storage, parse_query("diffusion"))
+    release.set()
+    assert outcome.mode is SearchMode.LEXICAL and "too slow" in outcome.note
+    assert outcome.paper_ids == ["2501.00000"]
+    assert outcome.took_ms < 2000
+
+
+def test_a_model_that_fails_to_load_leaves_words(storage, embedder):
+    embed_missing(storage=storage, embedder=embedder)
+
+    def broken() -> HashingEmbedder:
+        raise RuntimeError("no model here")
+
+    searcher = HybridSearcher(load_embedder=broken, timeout_s=0.5)
+    outcome = searcher.search(storage, parse_query("diffusion"))
+    assert outcome.mode is SearchMode.LEXICAL and outcome.paper_ids == ["2501.00000"]
+
+
+def test_similar_papers_exclude_the_paper_itself(storage, embedder, searcher):
+    embed_missing(storage=storage, embedder=embedder)
+    similar = searcher.similar(storage, "2501.00002", limit=2)
+    assert len(similar) == 2 and "2501.00002" not in [item.paper_id for item in similar]
+    assert searcher.similar(storage, "2101.99999", limit=2) == []
+
+
+def test_the_index_file_is_saved_reopened_caught_up_and_rebuilt(storage, embedder, tmp_path):
+    embed_missing(storage=storage, embedder=embedder)
+    index_file = Path(f"{storage.path}.{embedder.model_name}.usearch")
+    assert index_file.exists()
+    other = open_storage(storage.url)  # another process, as far as the file knows
+    probe = embedder.embed_query("protein structure")
+    assert other.nearest_papers(model=embedder.model_name, vector=probe, limit=1)[0].paper_id == (
+        "2501.00004"
+    )
+    with storage.transaction():  # a new paper arrives, embedded elsewhere
+        storage.save_papers(
+            [
+                Paper(
+                    id="2502.00001",
+                    title="Protein Design",
+                    abstract="Design protein structure.",
+                    authors=(),
+                )
+            ]
+        )
+    embed_missing(storage=storage, embedder=embedder)
+    found = other.nearest_papers(model=embedder.model_name, vector=probe, limit=2)
+    assert "2502.00001" in [item.paper_id for item in found]  # caught up from the database
+    index_file.write_bytes(b"garbage")  # a damaged cache is rebuilt from the vectors
+    third = open_storage(storage.url)
+    assert third.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
+    other.close()
+    third.close()
+
+
+def test_reindex_drops_other_models_and_full_embeds_again(storage, embedder):
+    embed_missing(storage=storage, embedder=embedder)
+    with storage.transaction():
+        storage.save_embeddings(
+            model="retired", paper_ids=["2501.00000"], vectors=embedder.embed_documents(["x"])
+        )
+    report = reindex(storage=storage, embedder=embedder)
+    assert report.dropped == {"retired": 1} and report.embedded == 0
+    full = reindex(storage=storage, embedder=embedder, full=True)
+    assert full.dropped == {embedder.model_name: len(TOPICS)} and full.embedded == len(TOPICS)
+
+
+def test_embedding_resumes_after_a_time_limit(storage, embedder):
+    assert embed_missing(storage=storage, embedder=embedder, batch_size=2, max_seconds=0) == 0
+    assert embed_missing(storage=storage, embedder=embedder, batch_size=2) == len(TOPICS)
+    with storage.transaction():
+        storage.save_papers(
+            [replace(storage.get_papers(["2501.00001"])["2501.00001"], abstract="New.")]
+        )
+    assert embed_missing(storage=storage, embedder=embedder) == 1  # only the changed one

@@ -1,0 +1,243 @@
+"""The search part of the storage contract, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dailypapers.domain.papers import DailyEntry, Organization, Paper
+from dailypapers.domain.search_query import SearchFilters, parse_query
+from dailypapers.storage import Storage, open_storage
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+MODEL = "test-model"
+
+PAPERS = [
+    Paper(
+        id="2401.00001",
+        title="Diffusion Transformers for Video Generation",
+        abstract="We scale diffusion models with transformer backbones to generate videos.",
+        authors=("Ada Lovelace", "Alan Turing"),
+        categories=("cs.CV", "cs.LG"),
+        published_at=datetime(2024, 1, 10, 12, tzinfo=UTC),
+        github_repo="https://github.com/example/dit",
+    ),
+    Paper(
+        id="2402.00002",
+        title="Flow Matching for Generative Modeling",
+        abstract="Flow matching trains continuous normalizing flows without simulation.",
+        authors=("Grace Hopper",),
+        categories=("cs.LG",),
+        published_at=datetime(2024, 2, 20, 23, 30, tzinfo=UTC),
+    ),
+    Paper(
+        id="2403.00003",
+        title="A Survey of Large Language Models",
+        abstract="This survey reviews large language models, their training and evaluation.",
+        authors=("Alan Turing",),
+        categories=("cs.CL",),
+        published_at=datetime(2024, 3, 1, 0, 0, tzinfo=UTC),
+    ),
+    Paper(
+        id="2404.00004",
+        title="Reasoning Agents",
+        abstract="Language agents that reason with tools; a survey is not what this is.",
+        authors=("Barbara Liskov",),
+        categories=("cs.AI", "cs.CL"),
+        published_at=None,
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """Return a migrated storage on each backend, holding the four papers."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    store = open_storage(url)
+    with store.transaction():
+        store.save_organizations([Organization("meta", "Meta AI")])
+        store.save_papers(PAPERS)
+        store.save_entries(
+            [
+                DailyEntry(
+                    "2403.00003", date(2024, 3, 2), datetime(2024, 3, 2, tzinfo=UTC), None, "meta"
+                )
+            ]
+        )
+    yield store
+    store.close()
+
+
+def lexical(storage: Storage, text: str, **kwargs: object) -> list[str]:
+    return storage.search_lexical(parse_query(text), limit=10, **kwargs)  # type: ignore[arg-type]
+
+
+def test_words_match_with_stemming_and_the_title_counts_most(storage):
+    assert lexical(storage, "diffusion") == ["2401.00001"]
+    assert lexical(storage, "generating video")[0] == "2401.00001"  # stems: generate, videos
+    assert set(lexical(storage, "language")) == {"2403.00003", "2404.00004"}
+    assert lexical(storage, "turing") and set(lexical(storage, "turing")) == {
+        "2401.00001",
+        "2403.00003",
+    }
+
+
+def test_phrases_are_required_and_exclusions_drop(storage):
+    assert lexical(storage, '"flow matching"') == ["2402.00002"]
+    assert lexical(storage, '"matching flow"') == []
+    assert lexical(storage, "language -survey") == []  # both mention a survey
+    assert lexical(storage, 'language -"large language"') == ["2404.00004"]
+
+
+def test_filters(storage):
+    assert lexical(storage, "language cat:cs.AI") == ["2404.00004"]
+    assert set(lexical(storage, "cat:cs")) == {p.id for p in PAPERS}
+    assert lexical(storage, "models author:lovelace") == ["2401.00001"]
+    assert lexical(storage, "language org:meta") == ["2403.00003"]
+    assert lexical(storage, 'language org:"meta ai"') == ["2403.00003"]
+    assert lexical(storage, "generative has:code") == ["2401.00001"]
+    # Bounds are UTC days, whatever the database session's time zone.
+    assert lexical(storage, "after:2024-02-20 before:2024-03-01") == ["2402.00002"]
+    assert lexical(storage, "after:2024-03-01") == ["2403.00003"]
+    assert lexical(storage, "cat:cs.LG") == ["2402.00002", "2401.00001"]  # newest first
+
+
+def test_within_limits_the_answer(storage):
+    assert lexical(storage, "language", within=["2404.00004", "2401.00001"]) == ["2404.00004"]
+    assert lexical(storage, "language", within=[]) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"',
+        "NEAR(a b",
+        "*",
+        "-",
+        "a AND",
+        "OR",
+        "NOT",
+        "'; DROP TABLE papers; --",
+        "%s ? $1 %(x)s",
+        "col:value",
+        "^title",
+        "{title}: x",
+        "\\",
+        "🚀 数学",
+        "x" * 1000,
+        "a" * 4000,
+        "title:x*",
+    ],
+)
+def test_no_input_breaks_the_query(storage, text):
+    assert isinstance(lexical(storage, text), list)
+    assert storage.count_papers() == len(PAPERS)
+
+
+def test_the_index_follows_updates(storage):
+    with storage.transaction():
+        storage.save_papers(
+            [replace(PAPERS[1], title="Rectified Flows", abstract="Straight paths.")]
+        )
+    assert lexical(storage, "matching") == []
+    assert lexical(storage, "rectified") == ["2402.00002"]
+
+
+def test_exact_titles(storage):
+    assert storage.find_titled("flow matching for generative modeling.") == ["2402.00002"]
+    assert storage.find_titled("  Flow Matching  for Generative Modeling ") == ["2402.00002"]
+    assert storage.find_titled("Flow Matching") == []
+    assert storage.find_titled("") == []
+
+
+def test_filter_papers_keeps_order(storage):
+    ids = ["2404.00004", "2401.00001", "2403.00003"]
+    assert storage.filter_papers(ids, SearchFilters(categories=("cs.CL",))) == [
+        "2404.00004",
+        "2403.00003",
+    ]
+    assert storage.filter_papers(ids, SearchFilters()) == ids
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+def test_embeddings_round_trip_and_nearest(storage):
+    todo = storage.papers_to_embed(model=MODEL, limit=10)
+    assert [item.paper_id for item in todo] == [p.id for p in reversed(PAPERS)]  # newest first
+    assert todo[0].title == "Reasoning Agents"
+    vectors = np.stack([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0, 1, 0), unit(0, 0, 1)])
+    with storage.transaction():
+        storage.save_embeddings(model=MODEL, paper_ids=[p.id for p in PAPERS], vectors=vectors)
+    storage.refresh_vector_index(model=MODEL)
+    assert storage.papers_to_embed(model=MODEL, limit=10) == []
+    assert storage.count_embeddings() == {MODEL: 4}
+    assert np.allclose(
+        storage.get_embedding(model=MODEL, paper_id="2402.00002"), vectors[1], atol=1e-6
+    )
+    assert storage.get_embedding(model="other", paper_id="2402.00002") is None
+    found = storage.nearest_papers(model=MODEL, vector=unit(1, 0.05, 0), limit=2)
+    assert [item.paper_id for item in found] == ["2401.00001", "2402.00002"]
+    assert found[0].similarity > 0.99
+    filtered = storage.nearest_papers(
+        model=MODEL, vector=unit(1, 0.2, 0.1), limit=2, filters=SearchFilters(categories=("cs.CL",))
+    )
+    assert [item.paper_id for item in filtered] == ["2403.00003", "2404.00004"]
+
+
+def test_papers_to_embed_walks_down_by_key(storage):
+    first = storage.papers_to_embed(model=MODEL, limit=2)
+    rest = storage.papers_to_embed(model=MODEL, limit=10, below=first[-1].key)
+    assert [item.paper_id for item in first + rest] == [p.id for p in reversed(PAPERS)]
+
+
+def test_a_changed_text_drops_its_vector_and_reindex_drops_a_model(storage):
+    vectors = np.stack([unit(1, 0, 0), unit(0, 1, 0), unit(0, 0, 1), unit(1, 1, 0)])
+    with storage.transaction():
+        storage.save_embeddings(model=MODEL, paper_ids=[p.id for p in PAPERS], vectors=vectors)
+        storage.save_embeddings(model="old", paper_ids=[PAPERS[2].id], vectors=vectors[:1])
+    with storage.transaction():
+        storage.save_papers([replace(PAPERS[0], upvotes=5)])  # counts only: the vector stays
+    assert storage.count_embeddings()[MODEL] == 4
+    with storage.transaction():
+        storage.save_papers([replace(PAPERS[0], abstract="A new abstract.")])
+    assert [item.paper_id for item in storage.papers_to_embed(model=MODEL, limit=10)] == [
+        "2401.00001"
+    ]
+    found = storage.nearest_papers(model=MODEL, vector=unit(1, 0, 0), limit=4)
+    assert "2401.00001" not in [item.paper_id for item in found]  # no stale vector answers
+    with storage.transaction():
+        assert storage.delete_embeddings(model="old") == 1
+    assert set(storage.count_embeddings()) == {MODEL}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_migration_indexes_papers_stored_before_it(backend, request, tmp_path):
+    url = (
+        f"sqlite:///{tmp_path / 'old.db'}"
+        if backend == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    old = open_storage(url, migrate=False)
+    folder = Path(__file__).parents[2] / "src/dailypapers/storage/migrations" / old.dialect
+    old._run_script("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+    for name in ("0001_papers.sql", "0002_arxiv_ingestion.sql"):
+        with old.transaction():
+            old._run_script((folder / name).read_text())
+            old._execute("INSERT INTO schema_migrations VALUES (?, 'then')", (name,))
+    with old.transaction():
+        old.save_papers(PAPERS)
+    assert "0003_search.sql" in old.migrate()
+    assert old.search_lexical(parse_query("flow matching"), limit=5)[0] == "2402.00002"
+    assert len(old.papers_to_embed(model=MODEL, limit=10)) == len(PAPERS)
+    old.close()
