@@ -129,6 +129,7 @@ def add_subscribers(url: str, count: int, pools: dict[str, list[str]], now: date
     storage = open_storage(url)
 
     def some(pool: list[str], chance: float, most: int) -> tuple[str, ...]:
+        """Return a few of the pool, or none, by chance."""
         if not pool or rng.random() >= chance:
             return ()
         return tuple(rng.sample(pool, rng.randint(1, min(most, len(pool)))))
@@ -169,7 +170,10 @@ def run_sink(port: int, ready: Any, stop: Any, results: Any) -> None:
     size = [0]
 
     class Sink:
+        """Count what arrives; keep nothing else."""
+
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            """Count the message, its recipient and its Message-ID."""
             content: bytes = envelope.content
             start = content.find(b"\r\nMessage-ID: ")
             message_ids.add(content[start : content.find(b"\r\n", start + 2)])
@@ -184,6 +188,7 @@ def run_sink(port: int, ready: Any, stop: Any, results: Any) -> None:
     )
 
     def wait_for_stop() -> None:
+        """Stop the loop when the parent says so."""
         stop.wait()
         loop.call_soon_threadsafe(loop.stop)
 
@@ -215,6 +220,7 @@ def run_sender(url: str, settings: Settings, composed: Any, results: Any) -> Non
     sent = 0
 
     def note(count: int) -> None:
+        """Note the memory at the first message sent."""
         if not first_rss:
             first_rss.append(rss_mb())
 

@@ -7,7 +7,9 @@ a loopback port; pages are rendered on demand, one ahead. Then runs the real har
 file and prints papers/s overall and per slice of the stream, the harvester's resident memory
 per slice, and how its time splits between fetching, parsing and storing.
 
-    .venv/bin/python bench/ingest.py [--records 200000] [--slice 20000] [--profile FILE]
+    .venv/bin/python bench/ingest.py [--records 200000] [--slice 20000] [--without-fts]
+
+To see where the time goes: py-spy record -o ingest.svg -- .venv/bin/python bench/ingest.py
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -132,7 +135,13 @@ class ArchiveStream:
         the title, so every copy is a distinct paper with realistic text.
         """
         copy, base = divmod(index, len(self.records))
-        return _render_record(self.records[base], index, copy, self.old_ids)
+        record, shift = self.records[base], YEAR_SHIFTS[copy]
+        paper_id = f"{record.year + shift:02d}{record.month}.{record.number:05d}"
+        if copy and (record.year not in ARCHIVE_YEARS or paper_id in self.old_ids):
+            # The 41 older cross-listed ids share years with the copies: move what could meet
+            # them to numbers above any real one (the archive's highest is 32040).
+            paper_id = f"{record.year + shift:02d}{record.month}.{record.number + 50_000}"
+        return _render_record(record, paper_id, index, copy)
 
     def page(self, number: int, total: int) -> bytes:
         """Render ListRecords page `number` of a stream of `total` records."""
@@ -148,14 +157,8 @@ class ArchiveStream:
         return f"{OAI_HEAD}{body}{token}\n</ListRecords>\n</OAI-PMH>\n".encode()
 
 
-def _render_record(record: SourceRecord, index: int, copy: int, old_ids: frozenset[str]) -> str:
-    shift = YEAR_SHIFTS[copy]
-    paper_id = f"{record.year + shift:02d}{record.month}.{record.number:05d}"
-    if copy and (record.year not in ARCHIVE_YEARS or paper_id in old_ids):
-        # The 41 older cross-listed ids share years with the copies: move what could meet
-        # them to numbers above any real one (the archive's highest is 32040).
-        paper_id = f"{record.year + shift:02d}{record.month}.{record.number + 50_000}"
-    created = _shift_years(record.created, shift)
+def _render_record(record: SourceRecord, paper_id: str, index: int, copy: int) -> str:
+    created = _shift_years(record.created, YEAR_SHIFTS[copy])
     authors = record.authors[::-1] if copy % 2 else record.authors
     title = f"{record.title} (variant {copy})" if copy else record.title
     # A third of the papers have a later version, as in a real harvest.
@@ -211,11 +214,8 @@ def serve(archive: Path, total: int) -> None:
         def do_GET(self) -> None:
             query = {key: values[-1] for key, values in parse_qs(urlsplit(self.path).query).items()}
             token = query.get("resumptionToken")
-            if query.get("verb") != "ListRecords" or (
-                token is None and query.get("metadataPrefix") != "arXiv"
-            ):
-                self.send_error(400, "only ListRecords with metadataPrefix=arXiv is served")
-                return
+            if query.get("verb") != "ListRecords" or not (token or query.get("metadataPrefix")):
+                return self.send_error(400, "only ListRecords is served")
             number = int(token.removeprefix("page-")) if token else 0
             body = page(number)
             self.send_response(200)
@@ -260,7 +260,7 @@ def oai_server(archive: Path, total: int) -> Iterator[str]:
 class TimedFetcher(PoliteFetcher):
     """A fetcher that adds up the seconds spent waiting for pages."""
 
-    seconds = 0.0
+    seconds = 0.0  # an instance attribute from the first get() on
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """GET as usual, timing the wait."""
@@ -292,31 +292,45 @@ class TimedStorage:
         return getattr(self.storage, name)
 
 
-@dataclass
-class Slice:
-    """One slice of the stream as the harvest went through it."""
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where the harvest stood at a slice boundary: totals from its start."""
 
     records: int
     seconds: float
     cpu_s: float
-    rss_mb: float
     fetch_s: float
     store_s: float
+    rss_mb: float
+
+    def __sub__(self, other: Mark) -> Mark:
+        return Mark(
+            self.records - other.records,
+            self.seconds - other.seconds,
+            self.cpu_s - other.cpu_s,
+            self.fetch_s - other.fetch_s,
+            self.store_s - other.store_s,
+            self.rss_mb,
+        )
 
 
 @dataclass
 class Run:
-    """What one harvest measured."""
+    """What one harvest measured: a mark per slice (the first at the start), peak memory."""
 
-    records: int = 0
-    seconds: float = 0.0
-    cpu_seconds: float = 0.0
-    fetch_s: float = 0.0
-    store_s: float = 0.0
-    rss_start_mb: float = 0.0
+    marks: list[Mark] = field(default_factory=list)
     rss_peak_mb: float = 0.0
-    slices: list[Slice] = field(default_factory=list)
     report: ImportReport = field(default_factory=ImportReport)
+
+    @property
+    def total(self) -> Mark:
+        """Return the whole harvest as one slice."""
+        return self.marks[-1] - self.marks[0]
+
+    @property
+    def slices(self) -> list[Mark]:
+        """Return each slice's own figures."""
+        return [later - earlier for earlier, later in pairwise(self.marks)]
 
 
 def memory_mb(key: str) -> float:
@@ -328,43 +342,28 @@ def memory_mb(key: str) -> float:
 
 
 def harvest(url: str, database: Path, slice_size: int, *, fts: bool) -> Run:
-    """Harvest the whole stream into a new SQLite file, sampling every slice."""
+    """Harvest the whole stream into a new SQLite file, marking every slice."""
     storage = open_storage(f"sqlite:///{database}")
     if not fts:
         drop_search_triggers(database)
     timed = TimedStorage(storage)
-    run = Run(rss_start_mb=memory_mb("VmRSS"))
     client = httpx.Client(timeout=60, headers={"User-Agent": user_agent()})
     fetcher = TimedFetcher(client, delay_s=0.0)
-    started, cpu_started = time.perf_counter(), time.process_time()
-    mark = {"records": 0, "at": started, "cpu": 0.0, "fetch": 0.0, "store": 0.0}
+    run = Run()
+
+    def mark(records: int) -> None:
+        now, cpu, rss = time.perf_counter(), time.process_time(), memory_mb("VmRSS")
+        run.marks.append(Mark(records, now, cpu, fetcher.seconds, timed.seconds, rss))
 
     def on_page(state: HarvestState, report: ImportReport) -> None:
-        if state.records - mark["records"] < slice_size and not state.finished:
+        if state.records - run.marks[-1].records < slice_size and not state.finished:
             return
-        now, cpu = time.perf_counter(), time.process_time() - cpu_started
-        run.slices.append(
-            Slice(
-                records=state.records - int(mark["records"]),
-                seconds=now - mark["at"],
-                cpu_s=cpu - mark["cpu"],
-                rss_mb=memory_mb("VmRSS"),
-                fetch_s=fetcher.seconds - mark["fetch"],
-                store_s=timed.seconds - mark["store"],
-            )
-        )
-        mark.update(
-            records=state.records, at=now, cpu=cpu, fetch=fetcher.seconds, store=timed.seconds
-        )
-        last = run.slices[-1]
-        print(
-            f"  {state.records:>9,} records  {last.records / last.seconds:>7,.0f} papers/s"
-            f"  {last.records / last.cpu_s:>7,.0f} per CPU s  RSS {last.rss_mb:.0f} MB"
-            f"  load {os.getloadavg()[0]:.1f}",
-            file=sys.stderr,
-            flush=True,
-        )
+        mark(state.records)
+        last = run.marks[-1] - run.marks[-2]
+        progress = f"{last.records / last.seconds:,.0f} papers/s, RSS {last.rss_mb:.0f} MB"
+        print(f"  {state.records:>9,} records: {progress}", file=sys.stderr, flush=True)
 
+    mark(0)
     with client:
         outcome = harvest_oai(
             storage=timed,  # a proxy: __getattr__ hands on all but transaction()
@@ -378,16 +377,11 @@ def harvest(url: str, database: Path, slice_size: int, *, fts: bool) -> Run:
             on_invalid=lambda problem: None,
             on_page=on_page,
         )
-    run.seconds = time.perf_counter() - started
-    run.cpu_seconds = time.process_time() - cpu_started
-    run.records = outcome.state.records
-    run.report = outcome.report
-    run.fetch_s, run.store_s = fetcher.seconds, timed.seconds
-    run.rss_peak_mb = memory_mb("VmHWM")
+    run.rss_peak_mb, run.report = memory_mb("VmHWM"), outcome.report
     stored = storage.count_papers()
     storage.close()
-    if stored != run.records or outcome.report.added != run.records:
-        raise SystemExit(f"error: {run.records} records harvested but {stored} papers stored")
+    if stored != outcome.state.records or outcome.report.added != stored:
+        raise SystemExit(f"error: {outcome.state.records} records harvested, {stored} stored")
     return run
 
 
@@ -402,16 +396,16 @@ def drop_search_triggers(database: Path) -> None:
 
 
 def parse_only(url: str, pages: int) -> tuple[int, float]:
-    """Fetch some pages, then time parsing them alone; return records and seconds."""
+    """Fetch some pages, then time parsing them alone; return records and CPU seconds."""
     bodies = []
     with httpx.Client(timeout=60) as client:
         params: dict[str, str] = {"verb": "ListRecords", "metadataPrefix": "arXiv"}
         for _ in range(pages):
             bodies.append(client.get(url, params=params).content)
             params = {"verb": "ListRecords", "resumptionToken": f"page-{len(bodies)}"}
-    started = time.perf_counter()
+    started = time.process_time()
     records = sum(len(parse_list_records(body).items) for body in bodies)
-    return records, time.perf_counter() - started
+    return records, time.process_time() - started
 
 
 # -- the report -------------------------------------------------------------------------
@@ -419,53 +413,58 @@ def parse_only(url: str, pages: int) -> tuple[int, float]:
 
 def print_report(run: Run, database: Path, parsed: tuple[int, float]) -> None:
     """Print the figures as Markdown tables."""
-    rate = run.records / run.seconds
-    print(f"\n{run.records:,} records in {run.seconds:.1f} s: **{rate:,.0f} papers/s**", end="")
+    total, target = run.total, TARGET_PAPERS_PER_S
+    rate = total.records / total.seconds
     print(
-        f" (target {TARGET_PAPERS_PER_S:,}: {'met' if rate >= TARGET_PAPERS_PER_S else 'MISSED'})"
+        f"\n{total.records:,} records in {total.seconds:.1f} s: **{rate:,.0f} papers/s**"
+        f" (target {target:,}: {'met' if rate >= target else 'MISSED'})"
     )
     print(f"{run.report.summary()}; database {database.stat().st_size / 2**20:,.0f} MB")
     print(
-        f"harvester CPU {run.cpu_seconds:.1f} s, {run.cpu_seconds / run.seconds:.0%} of wall time:"
-        f" {run.records / run.cpu_seconds:,.0f} papers per CPU second (what a free core would give)"
+        f"harvester CPU {total.cpu_s:.1f} s, {total.cpu_s / total.seconds:.0%} of wall time:"
+        f" {total.records / total.cpu_s:,.0f} papers per CPU second (what a free core would give)"
     )
     print("\n| records | papers/s | papers/CPU s | RSS MB | fetch s | parse s | store s |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    done = 0
-    for part in run.slices:
-        done += part.records
+    for start, part in zip(run.marks[:-1], run.slices, strict=True):
         parse = part.seconds - part.fetch_s - part.store_s
         print(
-            f"| {done - part.records + 1:,}-{done:,} | {part.records / part.seconds:,.0f}"
-            f" | {part.records / part.cpu_s:,.0f} | {part.rss_mb:.0f} | {part.fetch_s:.1f}"
-            f" | {parse:.1f} | {part.store_s:.1f} |"
+            f"| {start.records + 1:,}-{start.records + part.records:,}"
+            f" | {part.records / part.seconds:,.0f} | {part.records / part.cpu_s:,.0f}"
+            f" | {part.rss_mb:.0f} | {part.fetch_s:.1f} | {parse:.1f} | {part.store_s:.1f} |"
         )
     rates = [part.records / part.seconds for part in run.slices]
     cpu_rates = [part.records / part.cpu_s for part in run.slices]
     rss = [part.rss_mb for part in run.slices]
     print(
-        f"\nslices: papers/s {min(rates):,.0f}-{max(rates):,.0f}"
-        f" (last/first {rates[-1] / rates[0]:.2f}), per CPU second"
-        f" {min(cpu_rates):,.0f}-{max(cpu_rates):,.0f} (last/first"
-        f" {cpu_rates[-1] / cpu_rates[0]:.2f});"
-        f" RSS {run.rss_start_mb:.0f} MB before, {min(rss):.0f}-{max(rss):.0f} MB per slice,"
+        f"\nslices: papers/s {min(rates):,.0f}-{max(rates):,.0f}, per CPU second"
+        f" {min(cpu_rates):,.0f}-{max(cpu_rates):,.0f} (second half / first half of the"
+        f" stream: {_halves(run.slices):.2f});"
+        f" RSS {run.marks[0].rss_mb:.0f} MB before, {min(rss):.0f}-{max(rss):.0f} MB per slice,"
         f" peak {run.rss_peak_mb:.0f} MB"
     )
-    parse_s = run.seconds - run.fetch_s - run.store_s
+    parse_s = total.seconds - total.fetch_s - total.store_s
     print("\n| part | seconds | share | papers/s alone |")
     print("| --- | ---: | ---: | ---: |")
-    for name, seconds in (
-        ("fetch (HTTP, loopback)", run.fetch_s),
-        ("parse (XML to records)", parse_s),
-        ("store (merge, SQL, commit)", run.store_s),
-    ):
-        print(
-            f"| {name} | {seconds:.1f} | {seconds / run.seconds:.0%}"
-            f" | {run.records / seconds:,.0f} |"
-        )
+    parts = {"fetch (HTTP, loopback)": total.fetch_s, "parse (XML to records)": parse_s}
+    for name, seconds in {**parts, "store (merge, SQL, commit)": total.store_s}.items():
+        share = f"{seconds / total.seconds:.0%}"
+        print(f"| {name} | {seconds:.1f} | {share} | {total.records / seconds:,.0f} |")
     records, seconds = parsed
     if records:
-        print(f"\nparse only, {records:,} records again: {records / seconds:,.0f} papers/s")
+        print(f"\nparse only, {records:,} records again: {records / seconds:,.0f} papers/CPU s")
+
+
+def _halves(slices: list[Mark]) -> float:
+    """Return papers per CPU second over the stream's second half relative to its first."""
+    middle = len(slices) // 2
+    first, second = slices[:middle] or slices, slices[middle:]
+    rate = [sum(s.records for s in part) / sum(s.cpu_s for s in part) for part in (first, second)]
+    return rate[1] / rate[0]
+
+
+def _load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def main() -> None:
@@ -478,7 +477,6 @@ def main() -> None:
     parser.add_argument(
         "--without-fts", action="store_true", help="drop the full-text triggers (diagnosis only)"
     )
-    parser.add_argument("--profile", type=Path, help="write a cProfile of the harvest here")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -490,25 +488,16 @@ def main() -> None:
         raise SystemExit(f"error: --records must be at least {PAGE_SIZE:,}")
     print(
         f"{platform.python_implementation()} {platform.python_version()}, SQLite"
-        f" {sqlite3.sqlite_version}, {os.cpu_count()} CPUs,"
-        f" load {' '.join(f'{n:.2f}' for n in os.getloadavg())}"
-    )
-    print(
-        f"{args.records:,} records in pages of {PAGE_SIZE:,} from {args.archive.name}", flush=True
+        f" {sqlite3.sqlite_version}, {os.cpu_count()} CPUs, load {_load()}\n{args.records:,}"
+        f" records in pages of {PAGE_SIZE:,} from {args.archive.name}",
+        flush=True,
     )
     with tempfile.TemporaryDirectory() as folder, oai_server(args.archive, args.records) as url:
         database = Path(folder) / "ingest.db"
-        if args.profile:
-            import cProfile
-
-            profiler = cProfile.Profile()
-            run = profiler.runcall(harvest, url, database, args.slice, fts=not args.without_fts)
-            profiler.dump_stats(args.profile)
-        else:
-            run = harvest(url, database, args.slice, fts=not args.without_fts)
+        run = harvest(url, database, args.slice, fts=not args.without_fts)
         parsed = parse_only(url, min(args.parse_pages, args.records // PAGE_SIZE))
         print_report(run, database, parsed)
-    print(f"\nload at the end {' '.join(f'{n:.2f}' for n in os.getloadavg())}")
+    print(f"\nload at the end {_load()}")
 
 
 if __name__ == "__main__":

@@ -10,21 +10,29 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from dailypapers.domain.periods import parse_day
 from dailypapers.services.digests import compose_digests
-from dailypapers.storage import Storage
+from dailypapers.storage import Storage, open_storage
 
-from support.digests import DAY, NOW, SECRET, add_reader, links, mail_settings
+from support.digests import DAY, SECRET, add_reader, links, mail_settings
+from support.sites import load_files
 from support.smtp_server import SmtpServer, smtp_server
 
 READERS = 60
+ADDRESSES = [f"reader{n:03d}@example.org" for n in range(READERS)]
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NEVER = "0 0 1 1 *"  # the compose jobs stay out of the way: the test composes itself
 
 
 @contextmanager
-def worker(storage: Storage, server: SmtpServer, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+def worker(
+    storage: Storage, server: SmtpServer, log: Path, **extra: str
+) -> Iterator[subprocess.Popen[bytes]]:
     """Run `dailypapers worker` as a separate process sending through the server."""
     environment = {
         **os.environ,
@@ -41,6 +49,7 @@ def worker(storage: Storage, server: SmtpServer, log: Path) -> Iterator[subproce
         "DAILYPAPERS_DIGEST_WEEKLY_SCHEDULE": NEVER,
         "DAILYPAPERS_ARXIV_CATEGORIES": "",
         "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",
+        **{f"DAILYPAPERS_{name.upper()}": value for name, value in extra.items()},
     }
     with log.open("ab") as output:
         process = subprocess.Popen(
@@ -61,6 +70,37 @@ def worker(storage: Storage, server: SmtpServer, log: Path) -> Iterator[subproce
                 process.wait()
 
 
+@pytest.fixture(params=BACKENDS)
+def outbox(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[Storage]:
+    """Return a storage on each backend holding the recorded days and READERS composed digests."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'worker.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    storage = open_storage(url)
+    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    for address in ADDRESSES:
+        add_reader(storage, address)
+    settings = mail_settings()
+    report = compose_digests(
+        storage=storage,
+        settings=settings,
+        links=links(settings),
+        period=parse_day(DAY),
+        now=datetime.now(UTC),  # the worker's clock is real: a message from NOW is stale
+        owner="composer",
+    )
+    assert report.composed == READERS
+    yield storage
+    storage.close()
+
+
+def received_once_each(server: SmtpServer) -> None:
+    """Check every reader got exactly one message, each its own."""
+    assert Counter(item.recipients[0] for item in server.received) == Counter(ADDRESSES)
+    assert len({item.message["Message-ID"] for item in server.received}) == READERS
+
+
 def wait_until(condition: object, timeout: float, what: str, log: Path) -> None:
     """Wait for the condition, failing with the worker's log if it never holds."""
     deadline = time.monotonic() + timeout
@@ -71,38 +111,25 @@ def wait_until(condition: object, timeout: float, what: str, log: Path) -> None:
 
 
 def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_once(
-    loaded_storage: Storage, tmp_path: Path
+    outbox: Storage, tmp_path: Path
 ) -> None:
-    settings = mail_settings()
-    addresses = [f"reader{n:03d}@example.org" for n in range(READERS)]
-    for address in addresses:
-        add_reader(loaded_storage, address)
-    compose_digests(
-        storage=loaded_storage,
-        settings=settings,
-        links=links(settings),
-        period=parse_day(DAY),
-        now=NOW,
-        owner="composer",
-    )
     log = tmp_path / "worker.log"
-
     with smtp_server() as server:
         # The 26th message is the 6th of the second batch of 20: stall its MAIL command, so
         # the worker is killed while it holds the lease on a batch it has half sent.
         server.hold_after(25)
-        with worker(loaded_storage, server, log) as first:
+        with worker(outbox, server, log) as first:
             wait_until(server.held.is_set, 60, "the worker to reach message 26", log)
             first.send_signal(signal.SIGKILL)
             first.wait(timeout=30)
         server.release()
         assert len(server.received) == 25
-        assert loaded_storage.outbox_counts() == {"sent": 25, "pending": READERS - 25}
+        assert outbox.outbox_counts() == {"sent": 25, "pending": READERS - 25}
 
-        with worker(loaded_storage, server, log):
+        with worker(outbox, server, log):
             server.wait_for(READERS, timeout=60)
             wait_until(
-                lambda: loaded_storage.outbox_counts() == {"sent": READERS},
+                lambda: outbox.outbox_counts() == {"sent": READERS},
                 30,
                 "every message to be marked sent",
                 log,
@@ -110,6 +137,46 @@ def test_a_worker_killed_mid_batch_and_restarted_sends_each_message_once(
             time.sleep(1.0)  # past the polls that would send a message twice, if any did
 
     assert first.returncode == -signal.SIGKILL
-    assert Counter(item.recipients[0] for item in server.received) == Counter(addresses)
-    message_ids = [item.message["Message-ID"] for item in server.received]
-    assert len(set(message_ids)) == READERS
+    received_once_each(server)
+
+
+def test_a_server_down_when_the_worker_starts_gets_every_message_once_it_is_back(
+    outbox: Storage, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    with smtp_server() as server:
+        server.stop()
+        with worker(outbox, server, log, mail_retry_s="0.5"):
+            wait_until(lambda: "cannot connect" in log.read_text(), 60, "a failed attempt", log)
+            server.start()
+            server.wait_for(READERS, timeout=60)
+            wait_until(
+                lambda: outbox.outbox_counts() == {"sent": READERS},
+                30,
+                "every message to be marked sent",
+                log,
+            )
+            time.sleep(1.0)
+
+    received_once_each(server)
+
+
+def test_two_workers_share_the_outbox_and_never_send_a_message_twice(
+    outbox: Storage, tmp_path: Path
+) -> None:
+    log = tmp_path / "worker.log"
+    with (
+        smtp_server() as server,
+        worker(outbox, server, log, mail_batch_size="5"),
+        worker(outbox, server, log, mail_batch_size="5"),
+    ):
+        server.wait_for(READERS, timeout=60)
+        wait_until(
+            lambda: outbox.outbox_counts() == {"sent": READERS},
+            30,
+            "every message to be marked sent",
+            log,
+        )
+        time.sleep(1.0)
+
+    received_once_each(server)

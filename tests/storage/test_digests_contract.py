@@ -341,3 +341,30 @@ def test_workers_claiming_at_once_never_share_a_message(storage: Storage) -> Non
 
     everything = [paper for taken in results for paper in taken]
     assert len(everything) == 120 == len(set(everything))
+
+
+def test_old_finished_mail_and_old_digests_are_forgotten(storage: Storage) -> None:
+    (one,) = add(storage, subscriber("one@example.org"))
+    storage.enqueue_messages([message("old-sent"), message("old-pending")], now=NOW)
+    storage.enqueue_messages([message("new-sent")], now=NOW + timedelta(days=40))
+    lease = NOW + timedelta(days=41)
+    for item in storage.claim_messages(owner="a", now=lease, lease_until=lease, limit=10):
+        if item.data != message("old-pending").data:
+            storage.mark_sent(item.id, owner="a", now=lease)
+    storage.save_digests(
+        [
+            ComposedDigest(one.id or 0, parse_day("2026-11-24"), ("2411.00001",), None),
+            ComposedDigest(one.id or 0, parse_day("2027-01-04"), ("2411.00002",), None),
+        ],
+        [],
+        now=NOW,
+    )
+
+    forgotten = storage.forget_old_mail(
+        done_before=NOW + timedelta(days=30), periods_before=date(2026, 12, 25)
+    )
+
+    assert forgotten == 2
+    assert storage.outbox_counts() == {"sent": 1, "pending": 1}
+    kept = storage.papers_already_sent([one.id or 0], start=date(2026, 1, 1), end=date(2028, 1, 1))
+    assert kept == {one.id: {"2411.00002"}}

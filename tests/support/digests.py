@@ -69,6 +69,7 @@ class Clock:
         self.now = now
 
     def __call__(self) -> datetime:
+        """Return the clock's time."""
         return self.now
 
     def advance(self, **delta: float) -> datetime:

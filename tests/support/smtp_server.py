@@ -137,6 +137,7 @@ class SmtpServer:
     # -- what the handler calls --------------------------------------------------------
 
     def _accept(self, item: Received) -> None:
+        """Record an accepted message and wake whoever waits for it."""
         with self._arrived:
             self.received.append(item)
             self._arrived.notify_all()
@@ -144,6 +145,7 @@ class SmtpServer:
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
+        """Accept the configured login and password only."""
         if not isinstance(auth_data, LoginPassword) or self.credentials is None:
             return AuthResult(success=False, handled=False)
         login, password = auth_data.login.decode(), auth_data.password.decode()
@@ -157,6 +159,7 @@ class _Controller(Controller):
     """aiosmtpd's threaded controller, quiet about login without TLS (tests want that)."""
 
     def factory(self) -> Any:
+        """Build the SMTP protocol without the warning about login over plain text."""
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS")
             return super().factory()
@@ -171,6 +174,7 @@ class _Handler:
     async def handle_MAIL(
         self, smtp: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        """Stall here when told to, then accept the sender."""
         server = self.server
         if server.hold_at is not None and len(server.received) >= server.hold_at:
             server.held.set()
@@ -183,6 +187,7 @@ class _Handler:
     async def handle_RCPT(
         self, smtp: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        """Refuse the recipients told to, accept the others."""
         refusal = self.server.refusals.get(address)
         if refusal:
             return refusal
@@ -190,6 +195,7 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, smtp: Any, session: Any, envelope: Any) -> str:
+        """Answer the next scripted reply, else accept and record the message."""
         if self.server.data_replies:
             return self.server.data_replies.pop(0)
         self.server._accept(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))

@@ -38,6 +38,7 @@ from dailypapers.storage import Storage
 
 
 def _now() -> datetime:
+    """Return the current time in UTC."""
     return datetime.now(UTC)
 
 
@@ -130,6 +131,7 @@ def import_subscribers(file: Path, confirmed: bool, skip_invalid: bool) -> None:
 
 
 def _add(rows: list[SubscriberRow], *, confirmed: bool) -> None:
+    """Add the rows in one transaction and print what happened."""
     settings = load_settings()
     storage = open_configured_storage(settings)
     links = links_for(settings, load_secret_key(settings))
@@ -210,6 +212,7 @@ def preview(email: str, day: str | None, week: str | None, shown: str) -> None:
 
 
 def _preview_period(storage: Storage, day: str | None, week: str | None) -> Period:
+    """Return the period asked for, else the latest day with papers."""
     named = _named_period(day, week)
     if named is not None:
         return named
@@ -220,6 +223,7 @@ def _preview_period(storage: Storage, day: str | None, week: str | None) -> Peri
 
 
 def _sample(email: str, period: Period) -> Subscriber:
+    """Return a stand-in reader with default choices, for a preview."""
     try:
         address = normalize_email(email)
     except ValueError as error:
@@ -299,6 +303,7 @@ def status() -> None:
 
 
 def _counts(counts: dict[str, int]) -> str:
+    """Return counts by state as one line."""
     return ", ".join(f"{count} {state}" for state, count in sorted(counts.items()))
 
 

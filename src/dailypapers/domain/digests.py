@@ -74,6 +74,7 @@ def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
 
 
 def _frozen(index: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """Return the index with tuples for lists."""
     return {key: tuple(ids) for key, ids in index.items()}
 
 
@@ -118,6 +119,7 @@ def plan_digest(
     sections: list[DigestSection] = []
 
     def add(heading: str, candidates: Sequence[str], limit: int) -> None:
+        """Add a section of the candidates not taken yet, within the limits."""
         nonlocal room
         chosen: list[str] = []
         for paper_id in candidates:

@@ -134,6 +134,7 @@ def check_top_count(count: int) -> int:
 
 
 def _clean(values: Iterable[str], what: str) -> tuple[str, ...]:
+    """Squeeze spaces, drop blanks and repeats, and check lengths and counts."""
     seen: dict[str, str] = {}
     for value in values:
         text = " ".join(value.split())

@@ -73,5 +73,6 @@ def token_is_valid(
 
 
 def _mac(key: bytes, purpose: TokenPurpose, body: str, email: str) -> bytes:
+    """Return the token's HMAC over purpose, body and address."""
     message = f"dailypapers subscription {purpose}:{body}:{email.lower()}".encode()
     return hmac.new(key, message, hashlib.sha256).digest()[:_MAC_BYTES]

@@ -158,6 +158,7 @@ class DigestWriter:
         return DigestBodies(subject, text, html)
 
     def _html_block(self, paper_id: str) -> Markup:
+        """Return a paper's HTML block, rendered once per period."""
         block = self._html_blocks.get(paper_id)
         if block is None:
             item = self.papers[paper_id]
@@ -172,6 +173,7 @@ class DigestWriter:
         return block
 
     def _text_block(self, paper_id: str) -> str:
+        """Return a paper's plain-text block, written once per period."""
         block = self._text_blocks.get(paper_id)
         if block is None:
             item = self.papers[paper_id]

@@ -108,6 +108,7 @@ class SmtpSender:
         self._smtp = None
 
     def _connected(self) -> smtplib.SMTP:
+        """Return the open connection, opening (or reopening) it if needed."""
         if self._smtp is not None and time.monotonic() - self._used_at > IDLE_CHECK_S:
             # Servers drop idle clients; a dead connection found mid-message would leave
             # it unclear whether the message went, so ask before sending.
@@ -123,6 +124,7 @@ class SmtpSender:
         return self._smtp
 
     def _connect(self) -> smtplib.SMTP:
+        """Connect, secure and log in as the settings say; raise MailServerError if not."""
         settings = self.settings
         # Named explicitly: smtplib would otherwise look up our FQDN, which can hang on DNS.
         greeting_name = mail_domain(settings)
@@ -169,6 +171,7 @@ class SmtpSender:
         return smtp
 
     def _refusal(self, code: int, reply: bytes | str, what: str) -> MailError:
+        """Turn a refusal into the error its reply code means."""
         text = f"{what}: {_reply(code, reply)}"
         if code == CLOSING_CODE:
             self._drop()
@@ -178,20 +181,24 @@ class SmtpSender:
         return TemporaryMailError(text, code=code)
 
     def _drop(self) -> None:
+        """Close the connection after an error that leaves it unusable."""
         _close_quietly(self._smtp)
         self._smtp = None
 
     def _where(self) -> str:
+        """Name the server for messages."""
         return f"SMTP server {self.settings.smtp_host}:{self.settings.smtp_port}"
 
 
 def _close_quietly(smtp: smtplib.SMTP | None) -> None:
+    """Close a connection, ignoring a socket that is already gone."""
     if smtp is not None:
         with contextlib.suppress(OSError):
             smtp.close()
 
 
 def _reply(code: int, reply: bytes | str) -> str:
+    """Return a server reply as one line: code and text."""
     text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
     return f"{code} {' '.join(text.split())}"
 

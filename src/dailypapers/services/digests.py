@@ -87,6 +87,7 @@ def _query_matcher(storage: Storage, within: list[str]) -> Callable[[str], Seque
     found: dict[str, Sequence[str]] = {}
 
     def matches(query: str) -> Sequence[str]:
+        """Return the period's papers having every word of the saved search."""
         if query not in found:
             try:
                 parsed = parse_query(query)

@@ -35,6 +35,7 @@ from dailypapers.settings import Settings
 from dailypapers.storage.base import Storage
 
 log = logging.getLogger("dailypapers.mail")
+MAIL_MEMORY = timedelta(days=30)
 
 
 class MailSender(Protocol):
@@ -208,6 +209,17 @@ def _refused(
             )
             report.bounced += 1
             log.warning("%s bounces (%s): no more mail goes to it", item.recipient, error)
+
+
+def forget_old_mail(*, storage: Storage, now: datetime) -> int:
+    """Delete what mail no longer needs: finished messages and digests past MAIL_MEMORY.
+
+    A digest's papers are kept only while a later digest could overlap its period (a
+    week at most), so that nothing is sent twice; a month is ample.
+    """
+    return storage.forget_old_mail(
+        done_before=now - MAIL_MEMORY, periods_before=(now - MAIL_MEMORY).date()
+    )
 
 
 class ServerBackoff:

@@ -99,6 +99,7 @@ def read_subscriber_csv(text: str) -> tuple[list[SubscriberRow], list[RowProblem
 
 
 def _row(line: int, cells: dict[str, str]) -> SubscriberRow | RowProblem:
+    """Read one CSV record into a subscriber row, or say what is wrong with it."""
     try:
         email = normalize_email(cells.get("email", ""))
     except ValueError as error:
@@ -121,6 +122,7 @@ def _row(line: int, cells: dict[str, str]) -> SubscriberRow | RowProblem:
 
 
 def _split(cell: str) -> list[str]:
+    """Split a cell's list on semicolons."""
     return [part.strip() for part in cell.split(LIST_SEPARATOR) if part.strip()]
 
 

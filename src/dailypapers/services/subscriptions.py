@@ -154,6 +154,7 @@ def request_subscription(
 def _notice(
     settings: Settings, links: SubscriptionLinks, subscriber: Subscriber, now: datetime
 ) -> OutgoingMessage:
+    """Write the confirmation link (or the reminder) as an outbox message."""
     assert subscriber.id is not None
     already = subscriber.status is SubscriberStatus.CONFIRMED
     stamp = int(now.timestamp())

@@ -125,3 +125,7 @@ class DigestStore(Protocol):
     def next_message_due(self) -> datetime | None:
         """Return when the earliest pending message is due, if any is pending."""
         ...
+
+    def forget_old_mail(self, *, done_before: datetime, periods_before: date) -> int:
+        """Delete finished messages made before then and digests of periods ended before; count."""
+        ...

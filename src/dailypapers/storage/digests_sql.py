@@ -41,10 +41,12 @@ def moment(value: datetime) -> str:
 
 
 def _optional_moment(value: datetime | None) -> str | None:
+    """Return a moment as fixed-width text, or None."""
     return moment(value) if value else None
 
 
 def _date(value: str | date) -> date:
+    """Return a stored day as a date."""
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
@@ -60,6 +62,7 @@ class DigestsSql(SqlAccess):
     @property
     def _skip_locked(self) -> str:
         # PostgreSQL workers skip rows another is claiming; SQLite has one writer at a time.
+        """Return the clause that skips rows other workers are claiming."""
         return " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
 
     # -- subscribers ---------------------------------------------------------------------
@@ -341,14 +344,29 @@ class DigestsSql(SqlAccess):
         value = self._execute("SELECT MIN(next_attempt_at) FROM outbox WHERE state = 'pending'")
         return to_optional_datetime(value[0][0])
 
+    def forget_old_mail(self, *, done_before: datetime, periods_before: date) -> int:
+        """Delete finished messages made before then and digests of periods ended before; count."""
+        with self._transaction():
+            digests = self._execute(
+                "DELETE FROM digests WHERE period_end < ? RETURNING subscriber_id",
+                (periods_before.isoformat(),),
+            )
+            messages = self._execute(
+                "DELETE FROM outbox WHERE state <> 'pending' AND created_at < ? RETURNING id",
+                (moment(done_before),),
+            )
+        return len(digests) + len(messages)
+
 
 def _batches(items: Sequence[int]) -> Iterator[list[int]]:
+    """Split numbers into IN-list batches, without repeats."""
     unique = list(dict.fromkeys(items))
     for i in range(0, len(unique), _BATCH):
         yield unique[i : i + _BATCH]
 
 
 def _subscriber_values(subscriber: Subscriber) -> tuple[Any, ...]:
+    """Return the column values of a subscriber, without its number."""
     preferences, topics = subscriber.preferences, subscriber.preferences.topics
     return (
         subscriber.email,
@@ -366,6 +384,7 @@ def _subscriber_values(subscriber: Subscriber) -> tuple[Any, ...]:
 
 
 def _subscriber_from_row(row: Row) -> Subscriber:
+    """Build a subscriber from the columns of _SUBSCRIBER_COLUMNS."""
     topics = Topics(
         categories=tuple(json.loads(row[5])),
         authors=tuple(json.loads(row[6])),
@@ -384,6 +403,7 @@ def _subscriber_from_row(row: Row) -> Subscriber:
 
 
 def _item_from_row(row: Row) -> OutboxItem:
+    """Build an outbox item from the columns of _ITEM_COLUMNS."""
     return OutboxItem(
         id=int(row[0]),
         kind=MessageKind(row[1]),

@@ -69,6 +69,7 @@ def preview(
 
 
 def _preview_period(storage: Storage, date: str, week: str) -> Period:
+    """Return the day or week asked for, else the latest day with papers."""
     if date and week:
         raise ValueError("give a date or a week, not both")
     if date:

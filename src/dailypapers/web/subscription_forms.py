@@ -32,6 +32,7 @@ def get_links(request: Request, settings: SettingsDep) -> SubscriptionLinks:
 
 
 def _key(request: Request, settings: Settings) -> bytes:
+    """Return the site's signing key, read once per app."""
     key: bytes | None = getattr(request.app.state, "digest_key", None)
     if key is None:
         key = request.app.state.digest_key = load_secret_key(settings)

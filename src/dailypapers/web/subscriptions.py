@@ -105,6 +105,7 @@ def subscribe(
 def _subscriber(
     storage: Storage, links: SubscriptionLinks, purpose: TokenPurpose, token: str, now: datetime
 ) -> Subscriber | None:
+    """Return the subscriber a token names for this purpose, or None."""
     return subscriber_for_token(
         storage=storage, key=links.key, purpose=purpose, token=token, now=now
     )
@@ -163,6 +164,7 @@ def confirm(
 
 
 def _preferences_error(renderer: Renderer, action: str, error: ValueError) -> Response:
+    """Show the preference form again with what was wrong."""
     return digest_page(
         renderer,
         "digest_preferences.html",
@@ -195,6 +197,7 @@ def _manage(
     *,
     message: str | None = None,
 ) -> Response:
+    """Show the manage page of a subscriber."""
     return digest_page(
         renderer,
         "digest_preferences.html",
@@ -212,6 +215,7 @@ def _manage(
 
 
 def _status_note(subscriber: Subscriber) -> str | None:
+    """Explain why nothing is sent, when nothing is."""
     if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
         return "You unsubscribed: nothing is sent. Subscribe again from any page."
     if subscriber.status is SubscriberStatus.BOUNCING:
@@ -286,6 +290,7 @@ def member_digest(
 
 
 def _see_manage(links: SubscriptionLinks, subscriber: Subscriber) -> Response:
+    """Send the visitor to the subscriber's manage page."""
     return RedirectResponse(
         links.manage_url(subscriber).removeprefix(links.site_url), status_code=303, headers=PRIVATE
     )

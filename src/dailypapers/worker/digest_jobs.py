@@ -10,14 +10,19 @@ from dailypapers.domain.digests import period_due
 from dailypapers.domain.subscriptions import Frequency
 from dailypapers.mail.smtp import SmtpSender
 from dailypapers.services.digests import compose_digests
-from dailypapers.services.outbox import ServerBackoff, deliver_outbox, worker_name
+from dailypapers.services.outbox import (
+    ServerBackoff,
+    deliver_outbox,
+    forget_old_mail,
+    worker_name,
+)
 from dailypapers.services.subscriptions import expire_unconfirmed, links_for
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
 from dailypapers.worker.runner import Job, cron, every
 
 DELIVERY_RUN_S = 60.0  # one outbox run sends for at most this long, so other jobs get a turn
-EXPIRY_INTERVAL_S = 3600.0
+UPKEEP_INTERVAL_S = 3600.0
 
 
 def digest_jobs(
@@ -30,7 +35,10 @@ def digest_jobs(
     backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
 
     def compose(frequency: Frequency) -> Callable[[], str]:
+        """Return the job that composes the digest of this frequency due now."""
+
         def run() -> str:
+            """Compose the period due today."""
             now = clock()
             period = period_due(frequency, now.astimezone(zone).date())
             report = compose_digests(
@@ -46,6 +54,7 @@ def digest_jobs(
         return run
 
     def send() -> str:
+        """Send what is due in the outbox, unless the server is being left alone."""
         if backoff.waiting(clock()):
             return ""  # the last run logged the failure; the pause is quiet
         with SmtpSender(settings) as sender:
@@ -61,9 +70,11 @@ def digest_jobs(
         idle = not (report.sent or report.deferred or report.failed or report.server_error)
         return "" if idle else report.summary()
 
-    def expire() -> str:
+    def upkeep() -> str:
+        """Forget the subscriptions never confirmed in time, and old finished mail."""
         forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
-        return f"{forgotten} unconfirmed subscriptions forgotten"
+        old = forget_old_mail(storage=storage, now=clock())
+        return f"{forgotten} unconfirmed subscriptions and {old} old mail records forgotten"
 
     timezone = settings.schedule_timezone
     return [
@@ -76,5 +87,5 @@ def digest_jobs(
             compose(Frequency.WEEKLY),
         ),
         Job("outbox", every(settings.mail_poll_s), send, polls=True),
-        Job("unconfirmed subscriptions", every(EXPIRY_INTERVAL_S), expire),
+        Job("mail upkeep", every(UPKEEP_INTERVAL_S), upkeep),
     ]
