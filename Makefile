@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
 HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
 
-.PHONY: demo serve test lint format bench-feed bench-search bench-digest clean
+.PHONY: demo serve test lint format bench-feed bench-search bench-digest bench-ingest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ bench-search: $(VENV)/.installed-test
 ## bench-digest: compose and deliver one daily digest to 100,000 readers through an aiosmtpd sink
 bench-digest: $(VENV)/.installed-test
 	$(BIN)/python bench/digest.py --subscribers 100000 --senders 2
+
+## bench-ingest: papers per second of an OAI-PMH harvest of 200,000 records into SQLite (docs/performance.md)
+bench-ingest: $(VENV)/.installed-test
+	$(BIN)/python bench/ingest.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

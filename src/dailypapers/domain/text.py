@@ -14,15 +14,17 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 
 def clean_title(text: str) -> str:
     """Join a title's wrapped lines and squeeze its spaces."""
-    return _SPACES.sub(" ", _TEXT_MACROS.sub(r"\1", text.replace("\x00", ""))).strip()
+    text = text.replace("\x00", "")
+    if "\\" in text:  # most titles and every author name have no macro to look for
+        text = _TEXT_MACROS.sub(r"\1", text)
+    # str.split() splits on exactly the characters \s matches, several times faster.
+    return " ".join(text.split())
 
 
 def clean_abstract(text: str) -> str:
     """Join hard-wrapped lines, keeping blank-line paragraph breaks."""
     # NUL characters slip into some metadata; PostgreSQL refuses them in text.
-    paragraphs = (
-        _SPACES.sub(" ", part).strip() for part in _PARAGRAPHS.split(text.replace("\x00", ""))
-    )
+    paragraphs = (" ".join(part.split()) for part in _PARAGRAPHS.split(text.replace("\x00", "")))
     return "\n\n".join(part for part in paragraphs if part)
 
 
