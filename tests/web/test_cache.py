@@ -1,6 +1,11 @@
 """The response cache never shows stale data after a write, nor caches personal pages."""
 
+import asyncio
 from dataclasses import replace
+
+import httpx
+
+from dailypapers.web.cache import ResponseCache
 
 from support.sites import make_client
 
@@ -41,3 +46,33 @@ def test_a_zero_ttl_turns_the_cache_off(loaded_storage):
     upvotes_shown(client)
     loaded_storage._execute("UPDATE papers SET upvotes = 7 WHERE id = '2510.14545'")
     assert upvotes_shown(client) == 7
+
+
+class FixedGeneration:
+    def generation(self):
+        return 1
+
+
+def test_concurrent_misses_render_a_page_once():
+    renders = []
+
+    async def slow_page(scope, receive, send):
+        renders.append(scope["path"])
+        await asyncio.sleep(0.05)
+        status = 500 if scope["path"] == "/broken" else 200
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b"page %d" % len(renders)})
+
+    async def main():
+        cache = ResponseCache(slow_page, storage=FixedGeneration(), ttl_s=60)
+        transport = httpx.ASGITransport(cache)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            pages = await asyncio.gather(*(client.get("/") for _ in range(8)))
+            broken = await asyncio.gather(*(client.get("/broken") for _ in range(3)))
+        return pages, broken, cache
+
+    pages, broken, cache = asyncio.run(main())
+    assert {page.text for page in pages} == {"page 1"}
+    assert [response.status_code for response in broken] == [500] * 3  # errors are not shared
+    assert renders == ["/"] + ["/broken"] * 3
+    assert cache.renders == {}

@@ -39,15 +39,28 @@ def list_featured(
     organization: str | None = None,
 ) -> FeedPage:
     """Rank the papers featured in the period (or ever) that match, and cut one page."""
-    rankables = storage.rankables(
-        start=period.start if period else None,
-        end=period.end if period else None,
-        submitter=submitter,
-        organization=organization,
-    )
+    start, end = (period.start, period.end) if period else (None, None)
+    if sort is SortMode.NEWEST:
+        # Newest first needs only the papers up to this page and a count: reading
+        # every featured paper to keep fifty was most of the API's default request.
+        rankables = storage.rankables(
+            start=start,
+            end=end,
+            submitter=submitter,
+            organization=organization,
+            newest=(page + 1) * page_size,
+        )
+        total = storage.count_featured(
+            start=start, end=end, submitter=submitter, organization=organization
+        )
+    else:
+        rankables = storage.rankables(
+            start=start, end=end, submitter=submitter, organization=organization
+        )
+        total = len(rankables)
     # A past period is ranked as it stood when it closed, so its order stays put.
     ranked_at = min(now, period.end_of_period) if period else now
     ranked = rank(rankables, sort=sort, now=ranked_at)
     chosen = ranked[page * page_size : (page + 1) * page_size]
     papers = storage.featured_papers([item.paper_id for item in chosen])
-    return FeedPage(papers, len(ranked), page, page_size, sort)
+    return FeedPage(papers, total, page, page_size, sort)

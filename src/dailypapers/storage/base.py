@@ -78,8 +78,23 @@ class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
         end: date | None = None,
         submitter: str | None = None,
         organization: str | None = None,
+        newest: int | None = None,
     ) -> list[Rankable]:
-        """Return what ranking needs of the papers featured in [start, end) that match."""
+        """Return what ranking needs of the papers featured in [start, end) that match.
+
+        With `newest`, only that many: the most recently featured, ties to the lower id.
+        """
+        ...
+
+    def count_featured(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        submitter: str | None = None,
+        organization: str | None = None,
+    ) -> int:
+        """Return how many papers were featured in [start, end) that match."""
         ...
 
     def featured_papers(self, paper_ids: Sequence[str]) -> list[FeaturedPaper]:

@@ -180,26 +180,37 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
         end: date | None = None,
         submitter: str | None = None,
         organization: str | None = None,
+        newest: int | None = None,
     ) -> list[Rankable]:
-        """Return what ranking needs of the papers featured in [start, end) that match."""
-        conditions, params = ["e.hidden_at IS NULL"], []
-        for condition, value in (
-            ("e.day >= ?", start and start.isoformat()),
-            ("e.day < ?", end and end.isoformat()),
-            ("e.submitted_by = ?", submitter),
-            ("e.organization = ?", organization),
-        ):
-            if value is not None:
-                conditions.append(condition)
-                params.append(value)
-        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+        """Return what ranking needs of the papers featured in [start, end) that match.
+
+        With `newest`, only that many: the most recently featured, ties to the lower id.
+        """
+        where, params = _feed_filter(start, end, submitter, organization)
+        limit = ""
+        if newest is not None:
+            limit = " ORDER BY e.featured_at DESC, e.paper_id LIMIT ?"
+            params.append(newest)
         rows = self._execute(
             "SELECT e.paper_id, p.upvotes + p.local_upvotes, p.num_comments + p.local_comments,"
             " e.featured_at"
-            f" FROM daily_entries e JOIN papers p ON p.id = e.paper_id {where}",
+            f" FROM (SELECT * FROM daily_entries e {where}{limit}) e"
+            " JOIN papers p ON p.id = e.paper_id",
             params,
         )
         return [Rankable(row[0], row[1], row[2], _datetime(row[3])) for row in rows]
+
+    def count_featured(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        submitter: str | None = None,
+        organization: str | None = None,
+    ) -> int:
+        """Return how many papers were featured in [start, end) that match."""
+        where, params = _feed_filter(start, end, submitter, organization)
+        return int(self._execute(f"SELECT COUNT(*) FROM daily_entries e {where}", params)[0][0])
 
     def featured_papers(self, paper_ids: Sequence[str]) -> list[FeaturedPaper]:
         """Return these papers with entry and organization, in the order given."""
@@ -290,6 +301,23 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
                 _iso(state.finished_at),
             ),
         )
+
+
+def _feed_filter(
+    start: date | None, end: date | None, submitter: str | None, organization: str | None
+) -> tuple[str, list[Any]]:
+    """Return the WHERE clause (over daily_entries e) and parameters of a feed's filters."""
+    conditions, params = ["e.hidden_at IS NULL"], []
+    for condition, value in (
+        ("e.day >= ?", start and start.isoformat()),
+        ("e.day < ?", end and end.isoformat()),
+        ("e.submitted_by = ?", submitter),
+        ("e.organization = ?", organization),
+    ):
+        if value is not None:
+            conditions.append(condition)
+            params.append(value)
+    return f"WHERE {' AND '.join(conditions)}", params
 
 
 def _batches(items: Sequence[str]) -> Iterator[list[str]]:

@@ -1,4 +1,8 @@
-"""Typed dependencies the routes ask for."""
+"""Typed dependencies the routes ask for.
+
+They are `async def` because they only read app state: FastAPI runs a plain `def`
+dependency in the thread pool, a round trip per dependency and request.
+"""
 
 from __future__ import annotations
 
@@ -13,25 +17,25 @@ from dailypapers.storage import Storage
 from dailypapers.web.rendering import Renderer
 
 
-def get_storage(request: Request) -> Storage:
+async def get_storage(request: Request) -> Storage:
     """Return the app's storage."""
     storage: Storage = request.app.state.storage
     return storage
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     """Return the app's settings."""
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_renderer(request: Request) -> Renderer:
+async def get_renderer(request: Request) -> Renderer:
     """Return the app's template renderer."""
     renderer: Renderer = request.app.state.renderer
     return renderer
 
 
-def get_now(request: Request) -> datetime:
+async def get_now(request: Request) -> datetime:
     """Return the current time from the app's clock."""
     clock: Callable[[], datetime] = request.app.state.clock
     return clock()
