@@ -16,6 +16,7 @@ from dailypapers.domain.subscriptions import (
 )
 from dailypapers.services.subscriptions import SubscriptionLinks, check_preferences
 from dailypapers.settings import Settings, load_secret_key
+from dailypapers.web.account_mail import MailLinksUnavailable, site_url
 from dailypapers.web.dependencies import SettingsDep
 from dailypapers.web.rendering import Renderer
 
@@ -28,7 +29,7 @@ PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 
 def get_links(request: Request, settings: SettingsDep) -> SubscriptionLinks:
     """Return the signed-link maker, the key read once per app."""
-    return SubscriptionLinks(_key(request, settings), _site_url(request, settings.public_url))
+    return SubscriptionLinks(_key(request, settings), _site_url(request, settings))
 
 
 def _key(request: Request, settings: Settings) -> bytes:
@@ -45,19 +46,14 @@ def get_preview_links(request: Request, settings: SettingsDep) -> SubscriptionLi
     return SubscriptionLinks(_key(request, settings), site)
 
 
-def _site_url(request: Request, public_url: str) -> str:
-    """Return DAILYPAPERS_PUBLIC_URL, else this request's own address (on loopback only).
-
-    From anywhere else the Host header is the sender's to choose, and a confirmation
-    link pointing at their server would hand them the token.
-    """
-    if public_url:
-        return public_url.rstrip("/")
-    if (request.url.hostname or "") in ("127.0.0.1", "localhost", "::1"):
-        return str(request.base_url).rstrip("/")
-    raise HTTPException(
-        503, "this site cannot mail links until its operator sets DAILYPAPERS_PUBLIC_URL"
-    )
+def _site_url(request: Request, settings: Settings) -> str:
+    """Return the address for mailed links, or 503 when the site cannot trust its Host."""
+    try:
+        return site_url(request, settings)
+    except MailLinksUnavailable:
+        raise HTTPException(
+            503, "this site cannot mail links until its operator sets DAILYPAPERS_PUBLIC_URL"
+        ) from None
 
 
 LinksDep = Annotated[SubscriptionLinks, Depends(get_links)]
