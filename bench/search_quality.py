@@ -9,8 +9,9 @@ listing line (JSON Lines, as `dailypapers import` reads them) whose id is synthe
 (arXiv has no month 9001, so no real paper shares an id), title as title, text as
 abstract. Vectors are made by the packaged model (`default_embedder()`) through the same
 indexing service as `dailypapers reindex`. Each query runs three ways: lexical only
-(FTS5 bm25), vector only (HNSW), and hybrid (the site's fusion); with --tune, fusion
-weights and k are searched on this development set and the best printed.
+(the word index, tantivy, which ranks on SQLite; FTS5's bm25 beside it for comparison),
+vector only (HNSW), and hybrid (the site's fusion); with --tune, fusion weights and k are
+searched on this development set and the best printed.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from dailypapers.services.importing import import_records
 from dailypapers.services.semantic_index import embed_missing
 from dailypapers.sources.arxiv_jsonl import parse_jsonl
 from dailypapers.storage import Storage, open_storage
+from dailypapers.storage.sqlite import SqliteStorage
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "eval" / "scifact-dev"
 CANDIDATES = 100
@@ -132,23 +134,31 @@ def main() -> None:
     if embedded:
         seconds = time.perf_counter() - started
         print(f"embedded {embedded} papers in {seconds:.0f} s", file=sys.stderr)
+    storage.refresh_word_index()
     searcher = HybridSearcher(
         load_embedder=lambda: embedder, model_name=embedder.model_name, timeout_s=30.0
     )
+    assert isinstance(storage, SqliteStorage)
     queries = read_queries(args.data, ids)
-    runs: list[tuple[list[str], list[str], dict[str, int]]] = []
+    runs: list[tuple[list[str], list[str], list[str], dict[str, int]]] = []
     for text, relevant in queries:
-        rankings = searcher.rankings(storage, parse_query(text), candidates=CANDIDATES)
-        runs.append((rankings.lexical, rankings.vector, relevant))
+        query = parse_query(text)
+        rankings = searcher.rankings(storage, query, candidates=CANDIDATES)
+        fts = storage.search_fts(query, limit=CANDIDATES)
+        runs.append((rankings.lexical, fts, rankings.vector, relevant))
 
     def measure(
         rank: str, weight: float = VECTOR_WEIGHT, k: int = HYBRID_RRF_K
     ) -> tuple[float, float]:
         ndcg = recall = 0.0
-        for lexical, vector, relevant in runs:
-            ranked = {"lexical": lexical, "vector": vector}.get(rank) or fused(
-                lexical, vector, weight, k
-            )
+        for lexical, fts, vector, relevant in runs:
+            ranked = {
+                "lexical": lexical,
+                "fts": fts,
+                "vector": vector,
+                "hybrid": fused(lexical, vector, weight, k),
+                "hybrid-fts": fused(fts, vector, weight, k),
+            }[rank]
             ndcg += ndcg_at(ranked, relevant)
             recall += recall_at(ranked, relevant)
         return ndcg / len(runs), recall / len(runs)
@@ -158,11 +168,15 @@ def main() -> None:
         f"model: {embedder.model_name}; fusion: RRF k={HYBRID_RRF_K}, weights 1 : {VECTOR_WEIGHT}\n"
     )
     print("| ranking | nDCG@10 | recall@100 |\n| --- | --- | --- |")
-    for name, label in (("lexical", "lexical (FTS5 bm25)"), ("vector", "vector (HNSW)")):
+    for name, label in (
+        ("lexical", "lexical (word index: tantivy bm25)"),
+        ("fts", "lexical (FTS5 bm25)"),
+        ("vector", "vector (HNSW)"),
+        ("hybrid", "hybrid (RRF: word index + vectors)"),
+        ("hybrid-fts", "hybrid (RRF: FTS5 + vectors)"),
+    ):
         ndcg, recall = measure(name)
         print(f"| {label} | {ndcg:.3f} | {recall:.3f} |")
-    ndcg, recall = measure("hybrid")
-    print(f"| hybrid (RRF) | {ndcg:.3f} | {recall:.3f} |")
     ndcg60, recall60 = measure("hybrid", 1.0, 60)
     print(f"| hybrid, untuned (RRF k=60, equal weights) | {ndcg60:.3f} | {recall60:.3f} |")
     if args.tune:

@@ -12,14 +12,17 @@ paper, so term statistics stay those of real abstracts; its vector is the real o
 Gaussian noise (cosine about 0.84 to the original,
 as close as a paper's nearest real neighbours tend to be), renormalized. Papers go in through
 `save_papers` (so FTS5 indexes them by its triggers) and vectors through `save_embeddings`,
-then the HNSW file is built by `refresh_vector_index`, as `dailypapers reindex` does.
+then the word index (tantivy) and the HNSW file are built by `refresh_word_index` and
+`refresh_vector_index`, as `dailypapers reindex` does.
 
 Queries mix three kinds: common words (the hard case for bm25, which scores every match),
 three to five words taken from a random real abstract, and a real title. Each runs as the
-site runs it: parse, exact-title lookup, bm25, query embedding by the real model, HNSW,
-fusion. In-process figures time `HybridSearcher.search`; HTTP figures time
-`GET /api/papers/search` against `dailypapers serve` in a subprocess (response cache off),
-whose resident memory is read after the queries. ANN recall@10 compares the HNSW's top 10
+site runs it: parse, exact-title lookup, the word index, query embedding by the real model,
+HNSW, fusion. FTS5's bm25, which the word index replaces for ranking, is timed once on
+each distinct common-word query for comparison. In-process figures time
+`HybridSearcher.search`; HTTP figures time `GET /api/papers/search` against
+`dailypapers serve` in a subprocess (response cache off), whose resident memory is read
+after the queries. ANN recall@10 compares the HNSW's top 10
 with an exact scan of all stored vectors for the same query vectors (ann-benchmarks' rule:
 a neighbour counts if it is within 1e-3 of the exact 10th's similarity).
 """
@@ -30,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -102,6 +106,7 @@ def build_site(
     path: Path, size: int, papers: list[Paper], vectors: np.ndarray, model: str
 ) -> dict[str, float]:
     """Create a database of `size` papers with vectors and its HNSW file; return timings."""
+    shutil.rmtree(f"{path}.words", ignore_errors=True)
     for leftover in path.parent.glob(f"{path.name}*"):
         leftover.unlink()
     storage = open_storage(f"sqlite:///{path}")
@@ -135,6 +140,9 @@ def build_site(
             )
         vectors_s += time.perf_counter() - began
     began = time.perf_counter()
+    storage.refresh_word_index()
+    words_s = time.perf_counter() - began
+    began = time.perf_counter()
     storage.refresh_vector_index(model=model, save=True)
     hnsw_s = time.perf_counter() - began
     storage._execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
@@ -142,6 +150,7 @@ def build_site(
     return {
         "insert_s": insert_s,
         "vectors_s": vectors_s,
+        "words_s": words_s,
         "hnsw_s": hnsw_s,
         "total_s": time.perf_counter() - started,
     }
@@ -187,12 +196,20 @@ def time_in_process(
         storage.search_lexical(parsed, limit=100)
         lexical.append((time.perf_counter() - began) * 1000)
     common = [t for t, q in zip(lexical, queries, strict=True) if q in COMMON_QUERIES]
+    assert isinstance(storage, SqliteStorage)
+    fts = []
+    for query in COMMON_QUERIES:
+        began = time.perf_counter()
+        storage.search_fts(parse_query(query), limit=100)
+        fts.append((time.perf_counter() - began) * 1000)
     return {
         "p50": statistics.median(hybrid),
         "p95": percentile(hybrid, 0.95),
         "lexical_p50": statistics.median(lexical),
         "lexical_p95": percentile(lexical, 0.95),
         "lexical_common_p95": percentile(common, 0.95) if common else 0.0,
+        "fts_common_p50": statistics.median(fts),
+        "fts_common_max": max(fts),
         "fallbacks": fallbacks,
     }
 
@@ -289,9 +306,9 @@ def main() -> None:
     query_vectors = np.stack([embedder.embed_query(query) for query in queries[:100]])
     print(f"{len(papers)} real papers with vectors of {model}; {len(queries)} queries")
     header = (
-        "| papers | build: papers + FTS5 | vectors | HNSW | database | HNSW file |"
-        " hybrid p50 / p95 (in-process) | bm25 p95 (common words) | HTTP p50 / p95 |"
-        " server RSS | ANN recall@10 |"
+        "| papers | build: papers + FTS5 | vectors | word index | HNSW | database | word index"
+        " | HNSW file | hybrid p50 / p95 (in-process) | words p95 (common words) |"
+        " FTS5 bm25 p50 / max (common words) | HTTP p50 / p95 | server RSS | ANN recall@10 |"
     )
     print(header + "\n|" + " --- |" * (header.count("|") - 1))
     rows = []
@@ -311,12 +328,15 @@ def main() -> None:
         storage.close()
         remote = time_over_http(path, queries)
         index_file = next(args.cache.glob(f"scale-{size}.db.*.usearch"))
+        words_size = sum(f.stat().st_size for f in Path(f"{path}.words").iterdir())
         row = (
             f"| {size:,} | {build['insert_s']:.0f} s | {build['vectors_s']:.0f} s"
-            f" | {build['hnsw_s']:.0f} s | {path.stat().st_size / 2**20:,.0f} MB"
+            f" | {build['words_s']:.0f} s | {build['hnsw_s']:.0f} s"
+            f" | {path.stat().st_size / 2**20:,.0f} MB | {words_size / 2**20:,.0f} MB"
             f" | {index_file.stat().st_size / 2**20:,.0f} MB"
             f" | {local['p50']:.1f} / {local['p95']:.1f} ms"
             f" | {local['lexical_common_p95']:.1f} ms"
+            f" | {local['fts_common_p50']:.0f} / {local['fts_common_max']:.0f} ms"
             f" | {remote['p50']:.1f} / {remote['p95']:.1f} ms | {remote['rss_mb']:,.0f} MB"
             f" | {recall:.3f} |"
         )
@@ -328,6 +348,7 @@ def main() -> None:
             flush=True,
         )
         if not args.keep:
+            shutil.rmtree(f"{path}.words", ignore_errors=True)
             for leftover in args.cache.glob(f"scale-{size}.db*"):
                 leftover.unlink()
 

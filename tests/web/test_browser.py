@@ -123,3 +123,25 @@ def test_previous_and_next_step_between_recorded_days(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(DAY_BEFORE)
     steps.get_by_role("link", name=f"{LATEST_DAY} →").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(LATEST_DAY)
+
+
+def test_search_from_the_header_then_narrow_with_a_filter(page: Page) -> None:
+    """Type words in the search box every page has, read highlighted cards, add a filter."""
+    page.goto("/")
+    box = page.get_by_role("search").get_by_label("Search papers")
+    box.fill("video diffusion")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search\?q=video\+diffusion"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("video diffusion")
+    cards = page.get_by_role("article")
+    expect(cards.first).to_be_visible()
+    found = cards.count()
+    marked = cards.first.locator("mark").all_inner_texts()
+    assert {word.lower() for word in marked} & {"video", "videos", "diffusion"}, marked
+    screenshot(page, "search")
+
+    page.get_by_label("Category").fill("cs.CL")
+    page.get_by_role("button", name="Search", exact=True).click()
+    expect(page).to_have_url(re.compile(r"cat=cs.CL"))
+    narrowed = page.get_by_role("article").count()
+    assert narrowed < found

@@ -67,9 +67,10 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     "--full", is_flag=True, help="Embed every paper again, not only those without vectors."
 )
 def reindex_command(full: bool) -> None:
-    """Build the semantic index: embed papers without vectors, drop other models' vectors."""
+    """Build the search indexes: words, then vectors (dropping other models' vectors)."""
     settings = load_settings()
     storage = open_configured_storage(settings)
+    click.echo(f"word index: {storage.refresh_word_index()} changed paper(s) taken")
     embedder = _load_embedder()
     report = _with_progress_bar(
         storage,

@@ -173,6 +173,10 @@ class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
         """Bring any vector index kept outside the database up to date; return vectors added."""
         ...
 
+    def refresh_word_index(self) -> int:
+        """Bring any word index kept outside the database up to date; return papers taken."""
+        ...
+
 
 def open_storage(url: str, *, migrate: bool = True) -> Storage:
     """Open the database the URL names, applying migrations unless told not to."""

@@ -164,6 +164,10 @@ class PostgresSearch(SqlSearch):
         """Nothing to do: pgvector keeps its HNSW index up to date with every write."""
         return 0
 
+    def refresh_word_index(self) -> int:
+        """Nothing to do: the tsvector index is written with every paper."""
+        return 0
+
     def _ensure_vector_index(self, model: str, dimension: int) -> None:
         """Create the model's HNSW index the first time its vectors are saved."""
         if (model, dimension) in self._known_indexes():

@@ -1,9 +1,17 @@
-"""Search on SQLite: FTS5 with bm25 for words, usearch HNSW files for vectors."""
+"""Search on SQLite: words by tantivy (FTS5 until it has caught up), vectors by usearch HNSW.
+
+Both indexes beside the database are caches of it: each records the last change it holds
+and catches up from the database, in the search itself when few changes are missing, else
+on a thread of its own while the search answers without it (FTS5 for words; words alone
+without vectors).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -12,6 +20,7 @@ from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
+from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy
 
 log = logging.getLogger("dailypapers.search")
 
@@ -21,6 +30,11 @@ BM25_WEIGHTS = (3.0, 1.0, 1.0)
 INLINE_CATCH_UP = 2000  # vectors a search adds itself; more are added in the background
 CATCH_UP_CHUNK = 5000
 ASIDE_CHUNK = 1000  # small, so that searches wait little for the lock between chunks
+WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
+# With filters, the word index ranks this many times the papers asked for, and SQL keeps
+# those that pass; when too few pass, FTS5 answers with the filters inside its query.
+FILTERED_OVERFETCH = 10
+WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
 
 
 def fts_match_expression(query: SearchQuery) -> str | None:
@@ -47,16 +61,32 @@ class SqliteSearch(SqlSearch):
     path: str
     _vector_files: dict[str, VectorFile]
     _vector_files_lock: threading.Lock
+    _word_index: WordIndex
 
     def search_lexical(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        if within is not None and not within:
+            return []
+        words = self._current_word_index() if fts_match_expression(query) else None
+        if words is not None:
+            found = self._search_words(words, query, limit=limit, within=within)
+            if found is not None:
+                return found
+        return self.search_fts(query, limit=limit, within=within)
+
+    def search_fts(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Search as `search_lexical` does, by FTS5 alone (in step with every write).
+
+        Exact whatever the filters, but bm25 scores every match before LIMIT applies: a
+        common word costs time in proportion to the number of papers.
+        """
         expression = fts_match_expression(query)
         conditions, params = filter_conditions(query.filters)
         if within is not None:
-            if not within:
-                return []
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
         if expression is None:
@@ -71,6 +101,17 @@ class SqliteSearch(SqlSearch):
             [expression, *params, limit],
         )
         return [row[0] for row in rows]
+
+    def refresh_word_index(self) -> int:
+        """Bring the word index up to date with every paper; return how many changes it took.
+
+        Waits while another process writes the index (it may finish the work itself).
+        """
+        words = self._word_index
+        words.load()
+        before = words.refresh_seq()
+        self._catch_up_words_patiently(words)
+        return self._changes_between(before, words.refresh_seq())
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
@@ -172,6 +213,106 @@ class SqliteSearch(SqlSearch):
         if save and added:
             vector_file.save()
         return added
+
+    # -- the word index --------------------------------------------------------------
+
+    def _search_words(
+        self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
+    ) -> list[str] | None:
+        """Rank by the word index; None when a narrow filter needs FTS5 to find enough."""
+        within_keys = None if within is None else list(self._keys_of(within).values())
+        wanted = limit * FILTERED_OVERFETCH if query.filters else limit
+        keys = words.search(query, limit=wanted, within=within_keys)
+        ids = self._ids_of_keys(keys)
+        if not query.filters:
+            return ids[:limit]
+        kept = self.filter_papers(ids, query.filters)
+        # Fewer keys than asked for means every match was ranked: then what passed is all.
+        return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
+
+    def _current_word_index(self) -> WordIndex | None:
+        """Return the word index if it is up to date (or nearly), else start catching it up."""
+        words = self._word_index
+        loader = words.loader
+        if loader is not None and loader.is_alive():
+            return None
+        words.load()
+        backlog = self._text_backlog(words.refresh_seq(), INLINE_CATCH_UP + 1)
+        if backlog == 0:
+            return words
+        # An in-memory database has no other connection to read it from a thread.
+        if self.path == ":memory:" or backlog <= INLINE_CATCH_UP:
+            # WriterBusy: another process is bringing it up to date; a few papers behind.
+            with contextlib.suppress(WriterBusy):
+                self._catch_up_words(words, INLINE_CATCH_UP)
+            return words
+        words.loader = threading.Thread(target=self._catch_up_words_aside, daemon=True)
+        words.loader.start()
+        return None
+
+    def _catch_up_words(self, words: WordIndex, chunk: int) -> None:
+        with words.writing() as writer:
+            while rows := self._execute(
+                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors"
+                " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
+                " LEFT JOIN papers p ON p.id = k.paper_id"
+                " WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
+                (words.refresh_seq(), chunk),
+            ):
+                present = [PaperWords(*row[1:]) for row in rows if row[2] is not None]
+                writer.apply(rows[-1][0], [row[1] for row in rows], present)
+
+    def _catch_up_words_patiently(self, words: WordIndex) -> None:
+        while True:
+            try:
+                self._catch_up_words(words, WORDS_CHUNK)
+                return
+            except WriterBusy:  # another process writes it: wait for it, or for our turn
+                time.sleep(WRITER_RETRY_S)
+                if self._text_backlog(words.refresh_seq(), 1) == 0:
+                    return
+
+    def _catch_up_words_aside(self) -> None:
+        try:
+            self._catch_up_words_patiently(self._word_index)
+        except Exception:
+            log.exception("building the word index failed")
+        finally:
+            self.close()  # this thread's connection
+
+    def _text_backlog(self, seq: int, at_most: int) -> int:
+        """Return how many papers changed after seq, counting no further than at_most."""
+        rows = self._execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM paper_text_changes WHERE seq > ? LIMIT ?)",
+            (seq, at_most),
+        )
+        return int(rows[0][0])
+
+    def _changes_between(self, low: int, high: int) -> int:
+        rows = self._execute(
+            "SELECT COUNT(*) FROM paper_text_changes WHERE seq > ? AND seq <= ?", (low, high)
+        )
+        return int(rows[0][0])
+
+    def _keys_of(self, ids: Sequence[str]) -> dict[str, int]:
+        marks = ", ".join("?" * len(ids))
+        rows = self._execute(
+            f"SELECT paper_id, key FROM paper_keys WHERE paper_id IN ({marks})", ids
+        )
+        return {paper_id: int(key) for paper_id, key in rows}
+
+    def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
+        """Return the ids of the papers with these keys, in the same order, if still stored."""
+        if not keys:
+            return []
+        marks = ", ".join("?" * len(keys))
+        rows = self._execute(
+            f"SELECT k.key, k.paper_id FROM paper_keys k JOIN papers p ON p.id = k.paper_id"
+            f" WHERE k.key IN ({marks})",
+            keys,
+        )
+        ids = {int(key): paper_id for key, paper_id in rows}
+        return [ids[key] for key in keys if key in ids]
 
     # -- the index file -------------------------------------------------------------
 

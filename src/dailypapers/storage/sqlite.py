@@ -14,6 +14,7 @@ from dailypapers.storage.base import StorageError
 from dailypapers.storage.search_sqlite import SqliteSearch
 from dailypapers.storage.sql import Row
 from dailypapers.storage.vector_file import VectorFile
+from dailypapers.storage.word_index import WordIndex, word_index_path
 
 
 class SqliteStorage(SqliteSearch):
@@ -30,6 +31,8 @@ class SqliteStorage(SqliteSearch):
         # search: one HNSW index per embedding model, shared by this storage's threads
         self._vector_files: dict[str, VectorFile] = {}
         self._vector_files_lock = threading.Lock()
+        # search: the word index that ranks without scoring every match (see word_index.py)
+        self._word_index = WordIndex(word_index_path(self.path))
         self._memory_connection: sqlite3.Connection | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)

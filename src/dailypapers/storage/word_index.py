@@ -1,0 +1,247 @@
+"""A tantivy index of the papers' words, kept beside the SQLite database.
+
+FTS5, inside the database, matches words in the same transaction as every write, but its
+bm25 scores every matching paper before LIMIT applies: among a million papers a common
+word costs seconds. tantivy ranks with block-max WAND, skipping the papers that cannot
+reach the top, so a search costs milliseconds at any size. Like the HNSW file this index
+only makes search fast: the database lists the papers whose words changed
+(`paper_text_changes`, ordered by seq), the index records the highest seq it holds, and it
+can be deleted at any time to be rebuilt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import tantivy
+from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from dailypapers.domain.search_query import SearchQuery
+
+log = logging.getLogger("dailypapers.search")
+
+FORMAT = 1  # bump when what the index holds changes meaning, to have it rebuilt
+ANALYZER = "paper_words"
+# A word in the title counts three times one in the abstract, the weight FTS5's bm25 gets
+# (tuned on the development set, bench/search_quality.py). One field holding the title
+# three times, then the abstract and the authors, scores as FTS5 does: one term frequency
+# weighted by column and one length per paper. (A field each, boosted and summed, scored
+# 0.60 nDCG@10 on SciFact where FTS5 scores 0.71: short titles saturate on their own.)
+TITLE_REPEATS = 3
+WRITER_HEAP = 64_000_000  # bytes tantivy may buffer before it writes a segment
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    # FTS5's tokenizer is `porter unicode61 remove_diacritics 2`: the same steps here.
+    return (
+        TextAnalyzerBuilder(Tokenizer.simple())
+        .filter(Filter.remove_long(40))
+        .filter(Filter.lowercase())
+        .filter(Filter.ascii_fold())
+        .filter(Filter.stemmer("english"))
+        .build()
+    )
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_unsigned_field("key", indexed=True, fast=True)
+    builder.add_text_field("words", tokenizer_name=ANALYZER)
+    return builder.build()
+
+
+@dataclass(frozen=True, slots=True)
+class PaperWords:
+    """What the index holds of one paper: its key and its words."""
+
+    key: int
+    title: str
+    abstract: str
+    authors: str
+
+
+class WriterBusy(Exception):
+    """Another process is writing the index: this one searches it as it is."""
+
+
+def word_index_path(database_path: str) -> Path | None:
+    """Return the folder of the word index for this database (None: in memory only)."""
+    return None if database_path == ":memory:" else Path(f"{database_path}.words")
+
+
+class WordIndex:
+    """The word index: opened or created, caught up from the changes, searched."""
+
+    def __init__(self, path: Path | None) -> None:
+        """Remember where the index lives; nothing is read until `load`."""
+        self.path = path
+        self.seq = 0  # the highest change seq the index holds
+        self.index: tantivy.Index | None = None
+        self.schema = _schema()
+        self.analyzer = _analyzer()
+        self.lock = threading.RLock()  # one writer at a time within this process
+        self.loader: threading.Thread | None = None
+
+    @property
+    def meta_path(self) -> Path | None:
+        """Return the small JSON file that says which changes the index holds."""
+        return self.path / "dailypapers.json" if self.path else None
+
+    def load(self) -> None:
+        """Open the saved index if it has this format, else start an empty one."""
+        with self.lock:
+            if self.index is not None:
+                return
+            if self.path is None:
+                self.index = self._open(None)
+                return
+            meta = self._read_meta()
+            if meta.get("format") == FORMAT:
+                try:
+                    self.index = self._open(self.path)
+                    self.seq = int(str(meta["seq"]))
+                    return
+                except (OSError, ValueError, KeyError):  # only a cache: rebuild it
+                    log.warning("rebuilding the unreadable word index %s", self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True)
+            self.index = self._open(self.path)
+            self.seq = 0
+
+    def _open(self, path: Path | None) -> tantivy.Index:
+        index = tantivy.Index(self.schema, path=None if path is None else str(path))
+        index.register_tokenizer(ANALYZER, self.analyzer)
+        return index
+
+    def refresh_seq(self) -> int:
+        """Return the seq the index holds, as the process that last wrote it saved it."""
+        meta = self._read_meta()
+        if self.path is not None and meta.get("format") == FORMAT:
+            self.seq = max(self.seq, int(str(meta.get("seq", 0))))
+        return self.seq
+
+    # -- writing --------------------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[_Writer]:
+        """Hold the index's writer for a run of batches; raise WriterBusy if another has it."""
+        with self.lock:
+            self.load()
+            assert self.index is not None
+            try:
+                writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            except ValueError as error:  # tantivy's lock file: another process writes
+                raise WriterBusy(str(error)) from error
+            try:
+                yield _Writer(self, writer)
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # also lets go of the lock file
+
+    def _committed(self, seq: int) -> None:
+        assert self.index is not None
+        self.index.reload()
+        self.seq = seq
+        # The index first, then the description: a crash between them leaves a lower seq,
+        # which only makes the next writer apply a few changes again (they replace).
+        if self.meta_path is not None:
+            temporary = self.meta_path.with_name(f".{self.meta_path.name}.{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"format": FORMAT, "seq": seq}))
+            os.replace(temporary, self.meta_path)
+
+    def delete_files(self) -> None:
+        """Remove the saved index, and forget the one in memory."""
+        with self.lock:
+            self.index = None
+            self.seq = 0
+            if self.path is not None:
+                shutil.rmtree(self.path, ignore_errors=True)
+
+    # -- searching ------------------------------------------------------------------
+
+    def search(
+        self, query: SearchQuery, *, limit: int, within: Sequence[int] | None = None
+    ) -> list[int]:
+        """Return the keys of the papers that best match the query's words, best first."""
+        assert self.index is not None
+        compiled = self._compile(query, within)
+        if compiled is None or limit <= 0:
+            return []
+        searcher = self.index.searcher()
+        hits = searcher.search(compiled, limit, count=False).hits
+        keys = searcher.fast_field_values("key", [address for _, address in hits])
+        return [int(key) for key in keys if key is not None]
+
+    def _compile(self, query: SearchQuery, within: Sequence[int] | None) -> Query | None:
+        """Build the query FTS5 would run (see fts_match_expression): same words, same rules."""
+        ranked = [
+            Query.term_query(self.schema, "words", token)
+            for term in query.terms
+            for token in self.analyzer.analyze(term)
+        ]
+        clauses: list[tuple[Occur, Query]] = []
+        if ranked:
+            clauses.append((Occur.Must, Query.boolean_query([(Occur.Should, q) for q in ranked])))
+        for phrase in query.phrases:
+            if (matched := self._anywhere(phrase)) is not None:
+                clauses.append((Occur.Must, matched))
+        if not clauses:
+            return None
+        for excluded in query.excluded:
+            if (matched := self._anywhere(excluded)) is not None:
+                clauses.append((Occur.MustNot, matched))
+        if within is not None:
+            keys = Query.term_set_query(self.schema, "key", list(within))
+            clauses.append((Occur.Must, Query.const_score_query(keys, 0.0)))
+        return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def _anywhere(self, text: str) -> Query | None:
+        """Return a query for words that must appear in this order (not across fields)."""
+        tokens: list[str | tuple[int, str]] = list(self.analyzer.analyze(text))
+        if not tokens:
+            return None
+        if len(tokens) == 1:
+            return Query.term_query(self.schema, "words", tokens[0])
+        return Query.phrase_query(self.schema, "words", tokens)
+
+    def _read_meta(self) -> dict[str, object]:
+        if self.meta_path is None or not self.meta_path.exists():
+            return {}
+        try:
+            meta: dict[str, object] = json.loads(self.meta_path.read_text())
+        except (OSError, ValueError):
+            return {}
+        return meta
+
+
+class _Writer:
+    """Applies batches of changed papers, one commit each."""
+
+    def __init__(self, words: WordIndex, writer: tantivy.IndexWriter) -> None:
+        self._words = words
+        self._writer = writer
+
+    def apply(self, seq: int, keys: Sequence[int], papers: Sequence[PaperWords]) -> None:
+        """Replace these papers' words (a key without a paper is deleted); commit up to seq."""
+        if keys:  # (by query: delete_documents_by_term reads a Python int as signed)
+            schema = self._words.schema
+            self._writer.delete_documents_by_query(Query.term_set_query(schema, "key", list(keys)))
+        for paper in papers:
+            # Values of one field are kept apart: a phrase never runs from one to the next.
+            document = tantivy.Document(
+                words=[paper.title] * TITLE_REPEATS + [paper.abstract, paper.authors]
+            )
+            document.add_unsigned("key", paper.key)  # a plain int would be read as signed
+            self._writer.add_document(document)
+        self._writer.commit()
+        self._words._committed(seq)

@@ -1,0 +1,112 @@
+"""The word index beside a SQLite database: caught up from its changes, saved, shared."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from dailypapers.domain.papers import Paper
+from dailypapers.domain.search_query import parse_query
+from dailypapers.storage import open_storage, search_sqlite
+from dailypapers.storage.sqlite import SqliteStorage
+from dailypapers.storage.word_index import word_index_path
+
+
+def paper(number: int, title: str, abstract: str, categories: tuple[str, ...] = ("cs.LG",)):
+    return Paper(
+        id=f"2405.{number:05d}",
+        title=title,
+        abstract=abstract,
+        authors=("Ada Lovelace",),
+        categories=categories,
+        published_at=datetime(2024, 5, 1, tzinfo=UTC),
+    )
+
+
+def open_sqlite(path: Path) -> SqliteStorage:
+    storage = open_storage(f"sqlite:///{path}")
+    assert isinstance(storage, SqliteStorage)
+    return storage
+
+
+def words(storage: SqliteStorage, text: str, limit: int = 10) -> list[str]:
+    return storage.search_lexical(parse_query(text), limit=limit)
+
+
+def latest_change(storage: SqliteStorage) -> int:
+    return int(storage._execute("SELECT MAX(seq) FROM paper_text_changes")[0][0])
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> SqliteStorage:
+    """Return a database of 300 papers about language models, one of them in cs.CL."""
+    storage = open_sqlite(tmp_path / "site.db")
+    papers = [
+        paper(n, f"Language model study {n}", "Language models and language data.")
+        for n in range(299)
+    ]
+    papers.append(paper(299, "Rare topic", "One mention of language.", categories=("cs.CL",)))
+    with storage.transaction():
+        storage.save_papers(papers)
+    return storage
+
+
+def test_fts5_answers_while_the_word_index_catches_up_aside(many, monkeypatch):
+    monkeypatch.setattr(search_sqlite, "INLINE_CATCH_UP", 100)  # 300 new papers: too many
+    first = words(many, "rare topic")
+    assert first == ["2405.00299"]  # FTS5 answered
+    loader = many._word_index.loader
+    assert loader is not None
+    loader.join(timeout=60)
+    assert many._word_index.seq == latest_change(many)
+    assert words(many, "rare topic") == first  # now the word index answers, the same
+
+
+def test_the_word_index_is_saved_reopened_and_caught_up_from_another_writer(many, tmp_path):
+    assert words(many, "rare") == ["2405.00299"]
+    folder = word_index_path(many.path)
+    assert folder is not None and (folder / "dailypapers.json").exists()
+    saved = many._word_index.seq
+    many.close()
+
+    other = open_sqlite(tmp_path / "site.db")  # another process, say the worker
+    with other.transaction():
+        other.save_papers([paper(299, "Common topic", "Nothing unusual here.")])
+    reopened = open_sqlite(tmp_path / "site.db")
+    assert words(reopened, "rare") == []  # the change is applied before answering
+    assert words(reopened, "common topic")[0] == "2405.00299"
+    assert reopened._word_index.seq == saved + 1  # one change taken, the rest was on disk
+
+
+def test_a_deleted_index_is_rebuilt(many):
+    assert words(many, "rare") == ["2405.00299"]
+    folder = word_index_path(many.path)
+    assert folder is not None
+    many.close()
+    shutil.rmtree(folder)
+    again = open_sqlite(Path(many.path))
+    assert again.refresh_word_index() == 300
+    assert words(again, "rare") == ["2405.00299"]
+
+
+def test_search_works_while_another_process_holds_the_writer(many, tmp_path):
+    assert words(many, "rare") == ["2405.00299"]
+    holder = open_sqlite(tmp_path / "site.db")
+    with holder._word_index.writing():  # tantivy's lock file, as another process takes it
+        with many.transaction():
+            many.save_papers([replace(paper(299, "Rare topic", ""), title="Renamed topic")])
+        # The writer is busy: the index answers as it was, one change behind.
+        assert words(many, "rare") == ["2405.00299"]
+    assert words(many, "renamed") == ["2405.00299"]
+    assert words(many, "rare") == []
+
+
+def test_a_narrow_filter_still_finds_a_low_ranked_paper(many):
+    # 299 papers rank above it for "language": the index ranks ten times the limit,
+    # none of them is in cs.CL, so FTS5 answers with the filter inside its query.
+    assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
+    assert words(many, "language cat:cs.LG", limit=3) == words(many, "language", limit=3)
