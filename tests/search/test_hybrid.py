@@ -18,7 +18,9 @@ from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.hybrid import HybridSearcher, SearchMode
 from dailypapers.services.semantic_index import embed_missing, indexing_progress, reindex
+from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage
+from dailypapers.worker.jobs import semantic_index_job
 
 from support.embedders import HashingEmbedder
 
@@ -179,3 +181,19 @@ def test_embedding_resumes_after_a_time_limit(storage, embedder):
             [replace(storage.get_papers(["2501.00001"])["2501.00001"], abstract="New.")]
         )
     assert embed_missing(storage=storage, embedder=embedder) == 1  # only the changed one
+
+
+def test_the_indexing_job_takes_new_words_then_embeds(storage, embedder):
+    job = semantic_index_job(
+        settings=Settings(database_url=storage.url), storage=storage, load_embedder=lambda: embedder
+    )
+    assert job is not None
+    assert job.run().startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 5;")
+    with storage.transaction():
+        storage.save_papers(
+            [replace(storage.get_papers(["2501.00001"])["2501.00001"], title="Optimal Transport")]
+        )
+    assert job.run().startswith("words of 1 changed paper(s) indexed; embedded 1;")
+    # The word index is now current: the search takes nothing more before answering.
+    assert storage.refresh_word_index() == 0
+    assert storage.search_lexical(parse_query("optimal transport"), limit=3) == ["2501.00001"]

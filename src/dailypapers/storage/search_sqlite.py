@@ -357,9 +357,13 @@ class SqliteSearch(SqlSearch):
         finally:
             self.close()  # this thread's connection
 
+    # `+model`: SQLite would otherwise pick the (model, paper_key) index and read every
+    # vector of the model, milliseconds per search at 100,000 papers; by seq (the rowid)
+    # it reads only the vectors written since.
+
     def _backlog(self, vector_file: VectorFile) -> int:
         rows = self._execute(
-            "SELECT COUNT(*) FROM paper_embeddings WHERE model = ? AND seq > ?",
+            "SELECT COUNT(*) FROM paper_embeddings WHERE +model = ? AND seq > ?",
             (vector_file.model, vector_file.seq),
         )
         return int(rows[0][0])
@@ -367,7 +371,7 @@ class SqliteSearch(SqlSearch):
     def _vectors_after(self, vector_file: VectorFile, limit: int) -> Batch | None:
         rows = self._execute(
             "SELECT seq, paper_key, vector FROM paper_embeddings"
-            " WHERE model = ? AND seq > ? ORDER BY seq LIMIT ?",
+            " WHERE +model = ? AND seq > ? ORDER BY seq LIMIT ?",
             (vector_file.model, vector_file.seq, limit),
         )
         if not rows:

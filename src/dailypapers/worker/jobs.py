@@ -54,7 +54,7 @@ def build_jobs(
     return jobs
 
 
-# -- search (issue 4): embed papers that have no vector yet ---------------------------------
+# -- search (issue 4): index the words of changed papers, embed those without vectors --
 
 
 def semantic_index_job(
@@ -63,25 +63,33 @@ def semantic_index_job(
     storage: Storage,
     load_embedder: Callable[[], DocumentEmbedder] | None = None,
 ) -> Job | None:
-    """Return the job that embeds papers without vectors, or None if the settings turn it off."""
+    """Return the job that keeps the search indexes up to date (None if the settings say so).
+
+    It catches up the word index (searches would, but a search should not wait for it),
+    then embeds papers without vectors.
+    """
     if settings.search_index_interval_s <= 0:
         return None
     loaded: list[DocumentEmbedder] = []
 
     def index() -> str:
+        words = storage.refresh_word_index()
         if not loaded:  # the model loads once, on the first run, not when the worker starts
             loaded.append((load_embedder or _default_embedder)())
         done = embed_missing(
             storage=storage, embedder=loaded[0], max_seconds=settings.search_index_seconds
         )
         progress = indexing_progress(storage=storage, model=loaded[0].model_name)
-        return f"embedded {done}; {progress.embedded} of {progress.total} papers have vectors"
+        return (
+            f"words of {words} changed paper(s) indexed; embedded {done};"
+            f" {progress.embedded} of {progress.total} papers have vectors"
+        )
 
-    return Job("semantic index", every(settings.search_index_interval_s), index)
+    return Job("search index", every(settings.search_index_interval_s), index)
 
 
 def index_in_background(settings: Settings, storage: Storage) -> threading.Thread | None:
-    """Run the semantic indexing job on a daemon thread (for `dailypapers serve`)."""
+    """Run the search indexing job on a daemon thread (for `dailypapers serve`)."""
     job = semantic_index_job(settings=settings, storage=storage)
     if job is None:
         return None
@@ -98,7 +106,7 @@ def index_in_background(settings: Settings, storage: Storage) -> threading.Threa
         target=run_jobs,
         args=([Job(job.name, at_once_then_on_schedule, job.run)],),
         kwargs={"clock": lambda: datetime.now(UTC), "stop": threading.Event()},
-        name="semantic-index",
+        name="search-index",
         daemon=True,
     )
     thread.start()
