@@ -16,7 +16,7 @@ import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
-from dailypapers.search.hybrid import HybridSearcher, SearchMode
+from dailypapers.search.hybrid import COUNTS_TTL_S, HybridSearcher, SearchMode
 from dailypapers.services.semantic_index import embed_missing, indexing_progress, reindex
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage
@@ -197,3 +197,15 @@ def test_the_indexing_job_takes_new_words_then_embeds(storage, embedder):
     # The word index is now current: the search takes nothing more before answering.
     assert storage.refresh_word_index() == 0
     assert storage.search_lexical(parse_query("optimal transport"), limit=3) == ["2501.00001"]
+
+
+def test_old_counts_are_counted_again_aside_while_searches_use_them(storage, embedder, searcher):
+    assert searcher.counts(storage) == (0, len(TOPICS))  # the first count is taken at once
+    embed_missing(storage=storage, embedder=embedder)
+    assert searcher.counts(storage) == (0, len(TOPICS))  # fresh enough: reused
+    when, vectors, papers = searcher._counts
+    searcher._counts = (when - COUNTS_TTL_S - 1, vectors, papers)  # as if some seconds passed
+    assert searcher.counts(storage) == (0, len(TOPICS))  # this search does not wait
+    assert searcher._counting is not None
+    searcher._counting.result(timeout=10)
+    assert searcher.counts(storage) == (len(TOPICS), len(TOPICS))

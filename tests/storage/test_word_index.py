@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -82,15 +83,30 @@ def test_the_word_index_is_saved_reopened_and_caught_up_from_another_writer(many
     assert reopened._word_index.seq == saved + 1  # one change taken, the rest was on disk
 
 
-def test_a_deleted_index_is_rebuilt(many):
+def delete(folder: Path) -> None:
+    shutil.rmtree(folder)
+
+
+def damage(folder: Path) -> None:
+    (folder / "meta.json").write_text("{not json")  # tantivy's own description
+
+
+def outdate(folder: Path) -> None:
+    (folder / "dailypapers.json").write_text(json.dumps({"format": 0, "seq": 300}))
+
+
+@pytest.mark.parametrize("harm", [delete, damage, outdate])
+def test_a_deleted_damaged_or_outdated_index_is_rebuilt(many, harm):
     assert words(many, "rare") == ["2405.00299"]
     folder = word_index_path(many.path)
     assert folder is not None
     many.close()
-    shutil.rmtree(folder)
+    harm(folder)
     again = open_sqlite(Path(many.path))
     assert again.refresh_word_index() == 300
     assert words(again, "rare") == ["2405.00299"]
+    found = words(again, "language", limit=500)  # every paper once: none left twice
+    assert len(found) == len(set(found)) == 300
 
 
 def test_search_works_while_another_process_holds_the_writer(many, tmp_path):

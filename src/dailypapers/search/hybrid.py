@@ -112,6 +112,8 @@ class HybridSearcher:
         # One thread: queries queue behind each other rather than share two cores badly.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
         self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
+        self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
+        self._counting: Future[None] | None = None
 
     # -- the model ------------------------------------------------------------------
 
@@ -165,8 +167,9 @@ class HybridSearcher:
             log.error("the embedding model did not load: %s", loading.exception())
 
     def close(self) -> None:
-        """Stop the worker thread."""
+        """Stop the worker threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._counter.shutdown(wait=False, cancel_futures=True)
 
     # -- searching ------------------------------------------------------------------
 
@@ -179,12 +182,26 @@ class HybridSearcher:
         if self.model_name is None:
             return 0, 0
         stamp, vectors, papers = self._counts
-        # Counting a million rows costs tens of milliseconds: not on every search.
-        if time.monotonic() - stamp > COUNTS_TTL_S:
-            vectors = storage.count_embeddings().get(self.model_name, 0)
-            papers = storage.count_papers()
-            self._counts = (time.monotonic(), vectors, papers)
+        if stamp == 0.0:
+            return self._count(storage, self.model_name)
+        # Counting a million rows takes longer than a whole search (0.1 to 0.6 s): when the
+        # counts are old, they are counted again aside and this search uses the old ones.
+        counting = self._counting
+        if time.monotonic() - stamp > COUNTS_TTL_S and (counting is None or counting.done()):
+            self._counting = self._counter.submit(self._count_aside, storage, self.model_name)
         return vectors, papers
+
+    def _count(self, storage: Storage, model: str) -> tuple[int, int]:
+        vectors = storage.count_embeddings().get(model, 0)
+        papers = storage.count_papers()
+        self._counts = (time.monotonic(), vectors, papers)
+        return vectors, papers
+
+    def _count_aside(self, storage: Storage, model: str) -> None:
+        try:
+            self._count(storage, model)
+        finally:
+            storage.close()  # the counting thread's connection
 
     def search(
         self, storage: Storage, query: SearchQuery, *, limit: int = CANDIDATES

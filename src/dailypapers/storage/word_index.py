@@ -104,17 +104,22 @@ class WordIndex:
                 self.index = self._open(None)
                 return
             meta = self._read_meta()
-            if meta.get("format") == FORMAT:
-                try:
-                    self.index = self._open(self.path)
-                    self.seq = int(str(meta["seq"]))
-                    return
-                except (OSError, ValueError, KeyError):  # only a cache: rebuild it
-                    log.warning("rebuilding the unreadable word index %s", self.path)
-            shutil.rmtree(self.path, ignore_errors=True)
-            self.path.mkdir(parents=True)
-            self.index = self._open(self.path)
-            self.seq = 0
+            # No description yet: new, or another process is writing its first batch. Open
+            # it as it is; taking changes again is harmless (they replace).
+            if meta and meta.get("format") != FORMAT:
+                log.warning("rebuilding the word index %s in the new format", self.path)
+                shutil.rmtree(self.path, ignore_errors=True)
+                meta = {}
+            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.index = self._open(self.path)
+            except (OSError, ValueError):  # only a cache: rebuild it
+                log.warning("rebuilding the unreadable word index %s", self.path)
+                shutil.rmtree(self.path, ignore_errors=True)
+                self.path.mkdir(parents=True)
+                self.index = self._open(self.path)
+                meta = {}
+            self.seq = int(str(meta.get("seq", 0)))
 
     def _open(self, path: Path | None) -> tantivy.Index:
         index = tantivy.Index(self.schema, path=None if path is None else str(path))
