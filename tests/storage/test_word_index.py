@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -126,3 +127,26 @@ def test_a_narrow_filter_still_finds_a_low_ranked_paper(many):
     # none of them is in cs.CL, so FTS5 answers with the filter inside its query.
     assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
     assert words(many, "language cat:cs.LG", limit=3) == words(many, "language", limit=3)
+
+
+def test_a_search_does_not_wait_for_a_writer_in_another_thread(many):
+    assert words(many, "rare") == ["2405.00299"]
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> None:  # as the indexing job does, after a big import
+        with many._word_index.writing():
+            holding.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=hold_the_writer)
+    holder.start()
+    try:
+        assert holding.wait(timeout=10)
+        with many.transaction():
+            many.save_papers([paper(300, "Fresh topic", "New words.")])
+        assert words(many, "rare") == ["2405.00299"]  # answered at once, one paper behind
+        assert words(many, "fresh") == []
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert words(many, "fresh") == ["2405.00300"]

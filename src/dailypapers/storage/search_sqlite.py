@@ -242,16 +242,17 @@ class SqliteSearch(SqlSearch):
             return words
         # An in-memory database has no other connection to read it from a thread.
         if self.path == ":memory:" or backlog <= INLINE_CATCH_UP:
-            # WriterBusy: another process is bringing it up to date; a few papers behind.
+            # WriterBusy: another thread or process is bringing it up to date, and a search
+            # does not wait for it; it answers a few papers behind.
             with contextlib.suppress(WriterBusy):
-                self._catch_up_words(words, INLINE_CATCH_UP)
+                self._catch_up_words(words, INLINE_CATCH_UP, wait=False)
             return words
         words.loader = threading.Thread(target=self._catch_up_words_aside, daemon=True)
         words.loader.start()
         return None
 
-    def _catch_up_words(self, words: WordIndex, chunk: int) -> None:
-        with words.writing() as writer:
+    def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> None:
+        with words.writing(wait=wait) as writer:
             while rows := self._execute(
                 "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors"
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"

@@ -97,6 +97,8 @@ class WordIndex:
 
     def load(self) -> None:
         """Open the saved index if it has this format, else start an empty one."""
+        if self.index is not None:
+            return  # without the lock: a writer may hold it for minutes
         with self.lock:
             if self.index is not None:
                 return
@@ -136,9 +138,12 @@ class WordIndex:
     # -- writing --------------------------------------------------------------------
 
     @contextmanager
-    def writing(self) -> Iterator[_Writer]:
-        """Hold the index's writer for a run of batches; raise WriterBusy if another has it."""
-        with self.lock:
+    def writing(self, *, wait: bool = True) -> Iterator[_Writer]:
+        """Hold the index's writer for a run of batches; raise WriterBusy if another process
+        has it (or, without `wait`, another thread of this one)."""
+        if not self.lock.acquire(blocking=wait):
+            raise WriterBusy("another thread is writing the word index")
+        try:
             self.load()
             assert self.index is not None
             try:
@@ -152,6 +157,8 @@ class WordIndex:
                 raise
             finally:
                 writer.wait_merging_threads()  # also lets go of the lock file
+        finally:
+            self.lock.release()
 
     def _committed(self, seq: int) -> None:
         assert self.index is not None
