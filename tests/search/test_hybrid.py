@@ -19,7 +19,7 @@ from dailypapers.domain.search_query import parse_query
 from dailypapers.search.hybrid import COUNTS_TTL_S, HybridSearcher, SearchMode
 from dailypapers.services.semantic_index import embed_missing, indexing_progress, reindex
 from dailypapers.settings import Settings
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage, open_storage, search_sqlite
 from dailypapers.worker.jobs import semantic_index_job
 
 from support.embedders import HashingEmbedder
@@ -159,6 +159,20 @@ def test_the_index_file_is_saved_reopened_caught_up_and_rebuilt(storage, embedde
     assert third.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
     other.close()
     third.close()
+
+
+def test_a_big_saved_index_is_read_aside_while_searches_go_on(storage, embedder, monkeypatch):
+    embed_missing(storage=storage, embedder=embedder)
+    monkeypatch.setattr(search_sqlite, "INLINE_LOAD_BYTES", 0)  # every saved file is big
+    reopened = open_storage(storage.url)
+    probe = embedder.embed_query("protein structure")
+    assert reopened.nearest_papers(model=embedder.model_name, vector=probe, limit=1) == []
+    loader = reopened._vector_files[embedder.model_name].loader
+    assert loader is not None
+    loader.join(timeout=30)
+    found = reopened.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
+    assert [item.paper_id for item in found] == ["2501.00004"]
+    reopened.close()
 
 
 def test_reindex_drops_other_models_and_full_embeds_again(storage, embedder):

@@ -28,6 +28,7 @@ log = logging.getLogger("dailypapers.search")
 # (bench/search_quality.py): a word in the title says more than one in the abstract.
 BM25_WEIGHTS = (3.0, 1.0, 1.0)
 INLINE_CATCH_UP = 2000  # vectors a search adds itself; more are added in the background
+INLINE_LOAD_BYTES = 64 * 2**20  # a saved HNSW file a search reads itself (about 60,000 papers)
 CATCH_UP_CHUNK = 5000
 ASIDE_CHUNK = 1000  # small, so that searches wait little for the lock between chunks
 WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
@@ -333,8 +334,11 @@ class SqliteSearch(SqlSearch):
         if loader is not None and loader.is_alive():
             return len(vector_file) > 0
         with vector_file.lock:
-            saved = vector_file.path is not None and vector_file.path.exists()
-            if vector_file.index is None and saved:
+            path = vector_file.path
+            if vector_file.index is None and path is not None and path.exists():
+                # Reading a big saved index (a gigabyte at a million papers) takes seconds.
+                if path.stat().st_size > INLINE_LOAD_BYTES:
+                    return self._catch_up_aside_from_now(vector_file)
                 vector_file.load()
             # An in-memory database has no other connection to read it from a thread.
             if self.path == ":memory:" or self._backlog(vector_file) <= INLINE_CATCH_UP:
@@ -342,11 +346,15 @@ class SqliteSearch(SqlSearch):
                 while batch := self._vectors_after(vector_file, CATCH_UP_CHUNK):
                     vector_file.add(batch)
                 return True
-            vector_file.loader = threading.Thread(
-                target=self._catch_up_aside, args=(vector_file,), daemon=True
-            )
-            vector_file.loader.start()
-            return len(vector_file) > 0
+            return self._catch_up_aside_from_now(vector_file)
+
+    def _catch_up_aside_from_now(self, vector_file: VectorFile) -> bool:
+        """Start loading and catching up the index on a thread; tell if it can answer now."""
+        vector_file.loader = threading.Thread(
+            target=self._catch_up_aside, args=(vector_file,), daemon=True
+        )
+        vector_file.loader.start()
+        return len(vector_file) > 0
 
     def _catch_up_aside(self, vector_file: VectorFile) -> None:
         try:
