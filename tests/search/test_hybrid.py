@@ -161,17 +161,21 @@ def test_the_index_file_is_saved_reopened_caught_up_and_rebuilt(storage, embedde
     third.close()
 
 
-def test_a_big_saved_index_is_read_aside_while_searches_go_on(storage, embedder, monkeypatch):
+def test_a_big_saved_index_is_read_aside_while_searches_go_on(
+    storage, embedder, searcher, monkeypatch
+):
     embed_missing(storage=storage, embedder=embedder)
     monkeypatch.setattr(search_sqlite, "INLINE_LOAD_BYTES", 0)  # every saved file is big
-    reopened = open_storage(storage.url)
-    probe = embedder.embed_query("protein structure")
-    assert reopened.nearest_papers(model=embedder.model_name, vector=probe, limit=1) == []
+    reopened = open_storage(storage.url)  # a restarted server
+    query = parse_query("protein structure")
+    meanwhile = searcher.search(reopened, query)
+    assert meanwhile.mode is SearchMode.LEXICAL and "loading" in (meanwhile.note or "")
+    assert meanwhile.paper_ids == ["2501.00004"]  # the words answer
     loader = reopened._vector_files[embedder.model_name].loader
     assert loader is not None
     loader.join(timeout=30)
-    found = reopened.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
-    assert [item.paper_id for item in found] == ["2501.00004"]
+    after = searcher.search(reopened, query)
+    assert after.mode is SearchMode.HYBRID and after.paper_ids[0] == "2501.00004"
     reopened.close()
 
 

@@ -248,6 +248,8 @@ class HybridSearcher:
         found = storage.nearest_papers(
             model=self.model_name, vector=vector, limit=candidates, filters=query.filters
         )
+        if not found and not query.filters:  # vectors are stored, but none came back
+            return Rankings(lexical, [], "the semantic index is loading: matching words only")
         return Rankings(lexical, _honour_words(storage, query, [item.paper_id for item in found]))
 
     def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
