@@ -36,8 +36,9 @@ FORMAT = 2  # bump when what the file holds changes meaning, to have it rebuilt
 CONNECTIVITY = 32
 EXPANSION_ADD = 128
 # Candidates a search walks: 160 found 0.93 of the true 10 nearest for real queries among
-# 100,000 clustered vectors, 512 found 0.98, for about a millisecond more.
-EXPANSION_SEARCH = 512
+# 100,000 clustered vectors, 512 found 0.98; among 1,000,000, 512 found 0.941, 768 0.965
+# and 1,024 0.972, for 3.9, 4.9 and 6.2 ms a search (docs/performance.md).
+EXPANSION_SEARCH = 768
 
 Batch = tuple[NDArray[np.int64], NDArray[np.uint64], Vectors]  # seqs, keys, vectors
 
