@@ -327,6 +327,7 @@ def main() -> None:
         (args.cache / f"scale-{size}.json").write_text(json.dumps(build))
         storage = open_storage(f"sqlite:///{path}")
         searcher = HybridSearcher(load_embedder=lambda: embedder, model_name=model, timeout_s=1.0)
+        storage.refresh_word_index()  # (a reused database's index may be of an older format)
         storage.refresh_vector_index(model=model, save=False)
         local = time_in_process(storage, searcher, queries)
         recall = ann_recall(storage, model, query_vectors, path)

@@ -18,12 +18,18 @@ from dailypapers.storage.sqlite import SqliteStorage
 from dailypapers.storage.word_index import word_index_path
 
 
-def paper(number: int, title: str, abstract: str, categories: tuple[str, ...] = ("cs.LG",)):
+def paper(
+    number: int,
+    title: str,
+    abstract: str,
+    categories: tuple[str, ...] = ("cs.LG",),
+    authors: tuple[str, ...] = ("Ada Lovelace",),
+) -> Paper:
     return Paper(
         id=f"2405.{number:05d}",
         title=title,
         abstract=abstract,
-        authors=("Ada Lovelace",),
+        authors=authors,
         categories=categories,
         published_at=datetime(2024, 5, 1, tzinfo=UTC),
     )
@@ -45,13 +51,22 @@ def latest_change(storage: SqliteStorage) -> int:
 
 @pytest.fixture
 def many(tmp_path: Path) -> SqliteStorage:
-    """Return a database of 300 papers about language models, one of them in cs.CL."""
+    """Return a database of 300 papers about language models, one of them by Grace Hopper
+    in cs.CL, where it ranks last for "language"."""
     storage = open_sqlite(tmp_path / "site.db")
     papers = [
         paper(n, f"Language model study {n}", "Language models and language data.")
         for n in range(299)
     ]
-    papers.append(paper(299, "Rare topic", "One mention of language.", categories=("cs.CL",)))
+    papers.append(
+        paper(
+            299,
+            "Rare topic",
+            "One mention of language.",
+            categories=("cs.CL",),
+            authors=("Grace Hopper",),
+        )
+    )
     with storage.transaction():
         storage.save_papers(papers)
     return storage
@@ -122,11 +137,38 @@ def test_search_works_while_another_process_holds_the_writer(many, tmp_path):
     assert words(many, "rare") == []
 
 
-def test_a_narrow_filter_still_finds_a_low_ranked_paper(many):
-    # 299 papers rank above it for "language": the index ranks ten times the limit,
-    # none of them is in cs.CL, so FTS5 answers with the filter inside its query.
+def test_categories_dates_and_code_are_filtered_inside_the_word_index(many, monkeypatch):
+    words(many, "language")  # caught up
+
+    def no_fts5(*args: object, **kwargs: object) -> list[str]:
+        raise AssertionError("FTS5 answered a filter the word index can answer")
+
+    monkeypatch.setattr(many, "search_fts", no_fts5)
     assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
-    assert words(many, "language cat:cs.LG", limit=3) == words(many, "language", limit=3)
+    assert words(many, "language cat:cs", limit=400) == words(many, "language", limit=400)
+    assert words(many, "language after:2024-05-01 before:2024-05-02", limit=1) != []
+    assert words(many, "language before:2024-05-01") == []
+    assert words(many, "language has:code") == []
+
+
+def test_a_narrow_author_filter_still_finds_a_low_ranked_paper(many):
+    # 299 papers rank above it for "language": the index ranks ten times the limit, none
+    # of them by Hopper, so FTS5 answers with the filter inside its query.
+    assert words(many, "language author:hopper", limit=3) == ["2405.00299"]
+    assert words(many, "language author:lovelace", limit=3) == words(many, "language", limit=3)
+
+
+def test_a_changed_category_or_code_link_reaches_the_word_index(many):
+    assert words(many, "rare cat:cs.CL") == ["2405.00299"]
+    changed = replace(
+        paper(299, "Rare topic", "One mention of language.", authors=("Grace Hopper",)),
+        categories=("stat.ML",),
+        github_repo="https://github.com/example/rare",
+    )
+    with many.transaction():
+        many.save_papers([changed])
+    assert words(many, "rare cat:cs.CL") == []
+    assert words(many, "rare cat:stat has:code") == ["2405.00299"]
 
 
 def test_a_search_does_not_wait_for_a_writer_in_another_thread(many):

@@ -9,6 +9,7 @@ without vectors).
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import threading
 import time
@@ -19,8 +20,9 @@ import numpy as np
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.sql import Row, _datetime
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
-from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy
+from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
 
 log = logging.getLogger("dailypapers.search")
 
@@ -49,6 +51,20 @@ def fts_match_expression(query: SearchQuery) -> str | None:
     for excluded in query.excluded:
         expression = f"({expression}) NOT {_quoted(excluded)}"
     return expression
+
+
+def _paper_words(row: Row) -> PaperWords:
+    """Read a paper's words and filtered fields from a catch-up row (seq first)."""
+    _, key, title, abstract, authors, categories, published_at, github_repo = row
+    return PaperWords(
+        key=key,
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        categories=tuple(json.loads(categories or "[]")),
+        published=_datetime(published_at) if published_at else None,
+        has_code=bool(github_repo),
+    )
 
 
 def _quoted(text: str) -> str:
@@ -222,12 +238,13 @@ class SqliteSearch(SqlSearch):
     ) -> list[str] | None:
         """Rank by the word index; None when a narrow filter needs FTS5 to find enough."""
         within_keys = None if within is None else list(self._keys_of(within).values())
-        wanted = limit * FILTERED_OVERFETCH if query.filters else limit
+        left = split_filters(query.filters)[1]  # the rest the word index answers itself
+        wanted = limit * FILTERED_OVERFETCH if left else limit
         keys = words.search(query, limit=wanted, within=within_keys)
         ids = self._ids_of_keys(keys)
-        if not query.filters:
+        if not left:
             return ids[:limit]
-        kept = self.filter_papers(ids, query.filters)
+        kept = self.filter_papers(ids, left)
         # Fewer keys than asked for means every match was ranked: then what passed is all.
         return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
 
@@ -255,13 +272,14 @@ class SqliteSearch(SqlSearch):
     def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> None:
         with words.writing(wait=wait) as writer:
             while rows := self._execute(
-                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors"
+                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.categories,"
+                " p.published_at, p.github_repo"
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
                 " LEFT JOIN papers p ON p.id = k.paper_id"
                 " WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
                 (words.refresh_seq(), chunk),
             ):
-                present = [PaperWords(*row[1:]) for row in rows if row[2] is not None]
+                present = [_paper_words(row) for row in rows if row[2] is not None]
                 writer.apply(rows[-1][0], [row[1] for row in rows], present)
 
     def _catch_up_words_patiently(self, words: WordIndex) -> None:

@@ -18,17 +18,18 @@ import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
-from dailypapers.domain.search_query import SearchQuery
+from dailypapers.domain.search_query import SearchFilters, SearchQuery
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 1  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 2  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
 # A word in the title counts three times one in the abstract, the weight FTS5's bm25 gets
 # (tuned on the development set, bench/search_quality.py). One field holding the title
@@ -55,17 +56,34 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("key", indexed=True, fast=True)
     builder.add_text_field("words", tokenizer_name=ANALYZER)
+    # What the filters the word index answers itself read (see `split_filters`).
+    builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("published", indexed=True, fast=True)  # seconds since 1970
+    builder.add_unsigned_field("has_code", indexed=True)
     return builder.build()
 
 
 @dataclass(frozen=True, slots=True)
 class PaperWords:
-    """What the index holds of one paper: its key and its words."""
+    """What the index holds of one paper: its key, its words, and what filters read."""
 
     key: int
     title: str
     abstract: str
     authors: str
+    categories: tuple[str, ...] = ()
+    published: datetime | None = None
+    has_code: bool = False
+
+
+def split_filters(filters: SearchFilters) -> tuple[SearchFilters, SearchFilters]:
+    """Return the filters the word index answers itself, exactly as SQL would, and the rest.
+
+    It answers categories, dates and code; an author is matched as any part of the names
+    (SQL's LIKE) and an organization through the daily entries, so those stay with SQL.
+    """
+    rest = SearchFilters(authors=filters.authors, organizations=filters.organizations)
+    return replace(filters, authors=(), organizations=()), rest
 
 
 class WriterBusy(Exception):
@@ -212,10 +230,34 @@ class WordIndex:
         for excluded in query.excluded:
             if (matched := self._anywhere(excluded)) is not None:
                 clauses.append((Occur.MustNot, matched))
+        conditions = self._filter_queries(split_filters(query.filters)[0])
         if within is not None:
-            keys = Query.term_set_query(self.schema, "key", list(within))
-            clauses.append((Occur.Must, Query.const_score_query(keys, 0.0)))
+            conditions.append(Query.term_set_query(self.schema, "key", list(within)))
+        # Conditions select without scoring: the rank stays the words'.
+        clauses.extend((Occur.Must, Query.const_score_query(q, 0.0)) for q in conditions)
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
+
+    def _filter_queries(self, filters: SearchFilters) -> list[Query]:
+        conditions = []
+        if filters.categories:
+            # A bare archive ("cs") names all its categories: each paper is indexed under
+            # its categories and their archives.
+            names = [category.lower() for category in filters.categories]
+            conditions.append(Query.term_set_query(self.schema, "categories", names))
+        if filters.after is not None or filters.before is not None:
+            conditions.append(
+                Query.range_query(
+                    self.schema,
+                    "published",
+                    tantivy.FieldType.Integer,
+                    None if filters.after is None else _seconds(filters.after),
+                    None if filters.before is None else _seconds(filters.before),
+                    include_upper=filters.before is None,
+                )
+            )
+        if filters.has_code:
+            conditions.append(Query.term_query(self.schema, "has_code", 1))
+        return conditions
 
     def _anywhere(self, text: str) -> Query | None:
         """Return a query for words that must appear in this order (not across fields)."""
@@ -236,6 +278,11 @@ class WordIndex:
         return meta
 
 
+def _seconds(day: date) -> int:
+    """Return the start of a UTC day in seconds since 1970, as the filters' SQL reads it."""
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+
+
 class _Writer:
     """Applies batches of changed papers, one commit each."""
 
@@ -254,6 +301,13 @@ class _Writer:
                 words=[paper.title] * TITLE_REPEATS + [paper.abstract, paper.authors]
             )
             document.add_unsigned("key", paper.key)  # a plain int would be read as signed
+            for category in {name.lower() for name in paper.categories}:
+                document.add_text("categories", category)
+                if "." in category:
+                    document.add_text("categories", category.split(".")[0])
+            if paper.published is not None:
+                document.add_integer("published", int(paper.published.timestamp()))
+            document.add_unsigned("has_code", int(paper.has_code))
             self._writer.add_document(document)
         self._writer.commit()
         self._words._committed(seq)

@@ -18,9 +18,12 @@ CREATE TRIGGER papers_words_insert AFTER INSERT ON papers BEGIN
     INSERT INTO paper_text_changes (paper_key) SELECT key FROM paper_keys WHERE paper_id = new.id;
 END;
 
-CREATE TRIGGER papers_words_update AFTER UPDATE OF title, abstract, authors ON papers
+-- Also what the filters the index answers read: categories, the date, the code link.
+CREATE TRIGGER papers_words_update
+AFTER UPDATE OF title, abstract, authors, categories, published_at, github_repo ON papers
 WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract
-    OR old.authors IS NOT new.authors
+    OR old.authors IS NOT new.authors OR old.categories IS NOT new.categories
+    OR old.published_at IS NOT new.published_at OR old.github_repo IS NOT new.github_repo
 BEGIN
     DELETE FROM paper_text_changes
         WHERE paper_key = (SELECT key FROM paper_keys WHERE paper_id = new.id);
