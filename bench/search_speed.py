@@ -19,10 +19,11 @@ Queries mix three kinds: common words (the hard case for bm25, which scores ever
 three to five words taken from a random real abstract, and a real title. Each runs as the
 site runs it: parse, exact-title lookup, the word index, query embedding by the real model,
 HNSW, fusion. FTS5's bm25, which the word index replaces for ranking, is timed once on
-each distinct common-word query for comparison. In-process figures time
-`HybridSearcher.search`; HTTP figures time `GET /api/papers/search` against
-`dailypapers serve` in a subprocess (response cache off), whose resident memory is read
-after the queries. ANN recall@10 compares the HNSW's top 10
+each distinct common-word query for comparison, and a few filtered searches are timed on
+their own, the site's lexical search against FTS5 with the filter inside its query.
+In-process figures time `HybridSearcher.search`; HTTP figures time
+`GET /api/papers/search` against `dailypapers serve` in a subprocess (response cache off),
+whose resident memory is read after the queries. ANN recall@10 compares the HNSW's top 10
 with an exact scan of all stored vectors for the same query vectors (ann-benchmarks' rule:
 a neighbour counts if it is within 1e-3 of the exact 10th's similarity).
 """
@@ -64,6 +65,17 @@ COMMON_QUERIES = [
     "data",
     "learning",
     "model performance evaluation benchmark",
+]
+# Filtered searches, timed on their own: the words ranked, then the filters applied.
+FILTERED_QUERIES = [
+    "learning cat:cs.CL",
+    "language models cat:cs.CV",
+    "learning cat:q-bio.NC",
+    "diffusion after:2025-06",
+    "learning has:code",
+    '"large language models" -survey',
+    "reinforcement learning author:Sergey",
+    "transformer org:meta",
 ]
 BATCH = 5000
 
@@ -214,6 +226,26 @@ def time_in_process(
     }
 
 
+def time_filtered(storage: Storage) -> list[str]:
+    """Return a Markdown row per filtered query: the site's lexical search against FTS5's."""
+    assert isinstance(storage, SqliteStorage)
+    rows = []
+    for text in FILTERED_QUERIES:
+        query = parse_query(text)
+        site = []
+        for _ in range(3):
+            began = time.perf_counter()
+            found = storage.search_lexical(query, limit=100)
+            site.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        exact = storage.search_fts(query, limit=100)
+        fts = (time.perf_counter() - began) * 1000
+        rows.append(
+            f"| `{text}` | {min(site):,.1f} ms ({len(found)}) | {fts:,.0f} ms ({len(exact)}) |"
+        )
+    return rows
+
+
 def ann_recall(storage: Storage, model: str, query_vectors: np.ndarray, path: Path) -> float:
     """Return the HNSW's mean recall@10 against an exact scan of the stored vectors."""
     assert isinstance(storage, SqliteStorage)
@@ -330,6 +362,7 @@ def main() -> None:
         storage.refresh_word_index()  # (a reused database's index may be of an older format)
         storage.refresh_vector_index(model=model, save=False)
         local = time_in_process(storage, searcher, queries)
+        filtered = time_filtered(storage)
         recall = ann_recall(storage, model, query_vectors, path)
         storage.close()
         remote = time_over_http(path, queries)
@@ -351,6 +384,11 @@ def main() -> None:
         print(
             f"  (lexical alone p50/p95 {local['lexical_p50']:.1f}/{local['lexical_p95']:.1f} ms;"
             f" {local['fallbacks']} of {len(queries)} searches fell back to words)",
+            flush=True,
+        )
+        print(
+            "\n  | filtered query | word index, best of 3 (results) | FTS5 (results) |"
+            "\n  | --- | ---: | ---: |\n" + "\n".join(f"  {row}" for row in filtered) + "\n",
             flush=True,
         )
         if not args.keep:

@@ -189,14 +189,6 @@ class WordIndex:
             temporary.write_text(json.dumps({"format": FORMAT, "seq": seq}))
             os.replace(temporary, self.meta_path)
 
-    def delete_files(self) -> None:
-        """Remove the saved index, and forget the one in memory."""
-        with self.lock:
-            self.index = None
-            self.seq = 0
-            if self.path is not None:
-                shutil.rmtree(self.path, ignore_errors=True)
-
     # -- searching ------------------------------------------------------------------
 
     def search(
