@@ -31,7 +31,7 @@ from pathlib import Path
 from dailypapers.domain.fusion import fuse_rankings
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.embedder import default_embedder
-from dailypapers.search.hybrid import HYBRID_RRF_K, LEXICAL_WEIGHT, VECTOR_WEIGHT, HybridSearcher
+from dailypapers.search.hybrid import FUSION, Fusion, HybridSearcher
 from dailypapers.services.importing import import_records
 from dailypapers.services.semantic_index import embed_missing
 from dailypapers.sources.arxiv_jsonl import parse_jsonl
@@ -110,10 +110,10 @@ def recall_at(ranked: list[str], relevant: dict[str, int], k: int = 100) -> floa
     return len(set(ranked[:k]) & set(relevant)) / len(relevant)
 
 
-def fused(lexical: list[str], vector: list[str], weight: float, k: int) -> list[str]:
+def fused(lexical: list[str], vector: list[str], fusion: Fusion) -> list[str]:
     """Fuse two rankings the way the searcher does."""
-    ranking = fuse_rankings([lexical, vector], weights=[LEXICAL_WEIGHT, weight], k=k)
-    return [paper for paper, _ in ranking]
+    weights = [fusion.lexical_weight, fusion.vector_weight]
+    return [paper for paper, _ in fuse_rankings([lexical, vector], weights=weights, k=fusion.k)]
 
 
 def main() -> None:
@@ -167,17 +167,17 @@ def evaluate(storage: Storage, data: Path, *, fresh: bool, tune: bool) -> None:
         )
         runs.append((rankings.lexical, fts, rankings.vector, relevant))
 
-    def measure(
-        rank: str, weight: float = VECTOR_WEIGHT, k: int = HYBRID_RRF_K
-    ) -> tuple[float, float]:
+    site = FUSION[storage.dialect]
+
+    def measure(rank: str, fusion: Fusion = site) -> tuple[float, float]:
         ndcg = recall = 0.0
         for lexical, fts, vector, relevant in runs:
             ranked = {
                 "lexical": lexical,
                 "fts": fts,
                 "vector": vector,
-                "hybrid": fused(lexical, vector, weight, k),
-                "hybrid-fts": fused(fts, vector, weight, k),
+                "hybrid": fused(lexical, vector, fusion),
+                "hybrid-fts": fused(fts, vector, fusion),
             }[rank]
             ndcg += ndcg_at(ranked, relevant)
             recall += recall_at(ranked, relevant)
@@ -186,7 +186,7 @@ def evaluate(storage: Storage, data: Path, *, fresh: bool, tune: bool) -> None:
     print(f"SciFact dev (BEIR train split): {len(runs)} judged queries, {len(ids)} documents")
     print(
         f"{'SQLite' if on_sqlite else 'PostgreSQL'}; model: {embedder.model_name};"
-        f" fusion: RRF k={HYBRID_RRF_K}, weights 1 : {VECTOR_WEIGHT}\n"
+        f" fusion: RRF k={site.k}, weights {site.lexical_weight} : {site.vector_weight}\n"
     )
     rows = (
         [
@@ -207,12 +207,12 @@ def evaluate(storage: Storage, data: Path, *, fresh: bool, tune: bool) -> None:
     for name, label in rows:
         ndcg, recall = measure(name)
         print(f"| {label} | {ndcg:.3f} | {recall:.3f} |")
-    ndcg60, recall60 = measure("hybrid", 1.0, 60)
+    ndcg60, recall60 = measure("hybrid", Fusion(1.0, 1.0, 60))
     print(f"| hybrid, untuned (RRF k=60, equal weights) | {ndcg60:.3f} | {recall60:.3f} |")
     if tune:
         grid = [
-            (measure("hybrid", weight, k)[0], weight, k)
-            for weight in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5)
+            (measure("hybrid", Fusion(1.0, weight, k))[0], weight, k)
+            for weight in (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.5, 2.0)
             for k in (1, 2, 3, 5, 10, 20, 60)
         ]
         for score, weight, k in sorted(grid, reverse=True)[:8]:

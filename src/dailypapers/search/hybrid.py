@@ -30,13 +30,27 @@ from dailypapers.storage.search_types import SimilarPaper
 log = logging.getLogger("dailypapers.search")
 
 CANDIDATES = 100  # papers each side ranks before fusion
-# The fusion's weights and k, tuned on the development set (bench/search_quality.py --tune,
-# docs/performance.md). Words are the stronger signal there (bm25 0.707 against the
-# vectors' 0.637 nDCG@10), so the vectors count half as much; a small k keeps the top
-# ranks of each list apart (k = 60 blurs them, and scored 0.703 where k = 2 scores 0.730).
-LEXICAL_WEIGHT = 1.0
-VECTOR_WEIGHT = 0.5
-HYBRID_RRF_K = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion:
+    """How two rankings are fused: reciprocal rank fusion with a weight per ranking."""
+
+    lexical_weight: float
+    vector_weight: float
+    k: int
+
+
+# Tuned on the development set for each database's lexical ranking (bench/search_quality.py
+# --tune [--postgres], docs/performance.md). On SQLite bm25 (0.709 nDCG@10) is the stronger
+# ranking, against the vectors' 0.656: they count half as much, and a small k keeps the top
+# ranks of each list apart (k = 60: 0.724, k = 2: 0.736). PostgreSQL's ts_rank has no inverse
+# document frequency (0.561): there the vectors count more (1 : 1.5, k = 5: 0.694 against
+# 0.638 with SQLite's choice).
+FUSION = {
+    "sqlite": Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+    "postgresql": Fusion(lexical_weight=1.0, vector_weight=1.5, k=5),
+}
 COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
 
 
@@ -91,9 +105,6 @@ class HybridSearcher:
         load_embedder: Callable[[], QueryEmbedder] | None,
         model_name: str | None = None,
         timeout_s: float = 0.3,
-        lexical_weight: float = LEXICAL_WEIGHT,
-        vector_weight: float = VECTOR_WEIGHT,
-        rrf_k: int = HYBRID_RRF_K,
     ) -> None:
         """Keep the settings; the model loads on a worker thread when first needed.
 
@@ -102,9 +113,6 @@ class HybridSearcher:
         """
         self.model_name = model_name
         self.timeout_s = timeout_s
-        self.lexical_weight = lexical_weight
-        self.vector_weight = vector_weight
-        self.rrf_k = rrf_k
         self._load_embedder = load_embedder
         self._embedder: QueryEmbedder | None = None
         self._loading: Future[QueryEmbedder] | None = None
@@ -215,12 +223,13 @@ class HybridSearcher:
             outcome = SearchOutcome(query, ids, mode=SearchMode.FILTERS)
         else:
             rankings = self.rankings(storage, query, candidates=max(limit, CANDIDATES))
+            fusion = FUSION[storage.dialect]
             fused = [
                 paper_id
                 for paper_id, _ in fuse_rankings(
                     [rankings.lexical, rankings.vector],
-                    weights=[self.lexical_weight, self.vector_weight],
-                    k=self.rrf_k,
+                    weights=[fusion.lexical_weight, fusion.vector_weight],
+                    k=fusion.k,
                 )
             ]
             titled = storage.find_titled(query.raw) or storage.find_titled(query.text)

@@ -30,6 +30,7 @@ class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
     """
 
     url: str
+    dialect: str  # "sqlite" or "postgresql"
 
     def migrate(self) -> list[str]:
         """Apply the schema migrations not yet applied; return their names."""
