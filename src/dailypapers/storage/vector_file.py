@@ -9,7 +9,6 @@ to well within the recall the benchmark asks for (see docs/performance.md).
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -26,6 +25,7 @@ from numpy.typing import NDArray
 # the other order works, so onnxruntime is loaded first here, wherever usearch is used.
 from usearch.index import Index
 
+from dailypapers.storage.index_description import read_description, write_description
 from dailypapers.storage.search_types import Vectors
 
 log = logging.getLogger("dailypapers.search")
@@ -74,7 +74,7 @@ class VectorFile:
         with self.lock:
             if self.index is not None:
                 return
-            meta = self._read_meta()
+            meta = read_description(self.meta_path)
             if (
                 self.path is not None
                 and self.path.exists()
@@ -148,9 +148,7 @@ class VectorFile:
             # description with a lower seq, which only makes the next process add a
             # few vectors again.
             os.replace(temporary, self.path)
-            meta_temporary = self.meta_path.with_name(f".{self.meta_path.name}.tmp")
-            meta_temporary.write_text(json.dumps(meta))
-            os.replace(meta_temporary, self.meta_path)
+            write_description(self.meta_path, meta)
 
     def delete_files(self) -> None:
         """Remove the saved index, and forget the one in memory."""
@@ -160,15 +158,6 @@ class VectorFile:
             for path in (self.path, self.meta_path):
                 if path is not None:
                     path.unlink(missing_ok=True)
-
-    def _read_meta(self) -> dict[str, object]:
-        if self.meta_path is None or not self.meta_path.exists():
-            return {}
-        try:
-            meta: dict[str, object] = json.loads(self.meta_path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return meta
 
 
 def _new_index(dimension: int) -> Index:

@@ -11,9 +11,7 @@ can be deleted at any time to be rebuilt.
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +24,7 @@ import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
+from dailypapers.storage.index_description import read_description, write_description
 
 log = logging.getLogger("dailypapers.search")
 
@@ -123,7 +122,7 @@ class WordIndex:
             if self.path is None:
                 self.index = self._open(None)
                 return
-            meta = self._read_meta()
+            meta = read_description(self.meta_path)
             # No description yet: new, or another process is writing its first batch. Open
             # it as it is; taking changes again is harmless (they replace).
             if meta and meta.get("format") != FORMAT:
@@ -148,7 +147,7 @@ class WordIndex:
 
     def refresh_seq(self) -> int:
         """Return the seq the index holds, as the process that last wrote it saved it."""
-        meta = self._read_meta()
+        meta = read_description(self.meta_path)
         if self.path is not None and meta.get("format") == FORMAT:
             self.seq = max(self.seq, int(str(meta.get("seq", 0))))
         return self.seq
@@ -185,9 +184,7 @@ class WordIndex:
         # The index first, then the description: a crash between them leaves a lower seq,
         # which only makes the next writer apply a few changes again (they replace).
         if self.meta_path is not None:
-            temporary = self.meta_path.with_name(f".{self.meta_path.name}.{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({"format": FORMAT, "seq": seq}))
-            os.replace(temporary, self.meta_path)
+            write_description(self.meta_path, {"format": FORMAT, "seq": seq})
 
     # -- searching ------------------------------------------------------------------
 
@@ -259,15 +256,6 @@ class WordIndex:
         if len(tokens) == 1:
             return Query.term_query(self.schema, "words", tokens[0])
         return Query.phrase_query(self.schema, "words", tokens)
-
-    def _read_meta(self) -> dict[str, object]:
-        if self.meta_path is None or not self.meta_path.exists():
-            return {}
-        try:
-            meta: dict[str, object] = json.loads(self.meta_path.read_text())
-        except (OSError, ValueError):
-            return {}
-        return meta
 
 
 def _seconds(day: date) -> int:
