@@ -121,7 +121,7 @@ class HybridSearcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
         self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
-        self._counting: Future[None] | None = None
+        self._counting: Future[tuple[int, int]] | None = None
 
     # -- the model ------------------------------------------------------------------
 
@@ -195,8 +195,9 @@ class HybridSearcher:
         # Counting a million rows takes longer than a whole search (0.1 to 0.6 s): when the
         # counts are old, they are counted again aside and this search uses the old ones.
         counting = self._counting
+        # (Always the same thread, so it keeps one connection of its own.)
         if time.monotonic() - stamp > COUNTS_TTL_S and (counting is None or counting.done()):
-            self._counting = self._counter.submit(self._count_aside, storage, self.model_name)
+            self._counting = self._counter.submit(self._count, storage, self.model_name)
         return vectors, papers
 
     def _count(self, storage: Storage, model: str) -> tuple[int, int]:
@@ -204,12 +205,6 @@ class HybridSearcher:
         papers = storage.count_papers()
         self._counts = (time.monotonic(), vectors, papers)
         return vectors, papers
-
-    def _count_aside(self, storage: Storage, model: str) -> None:
-        try:
-            self._count(storage, model)
-        finally:
-            storage.close()  # the counting thread's connection
 
     def search(
         self, storage: Storage, query: SearchQuery, *, limit: int = CANDIDATES
