@@ -86,7 +86,7 @@ class SqliteSearch(SqlSearch):
         """Return the ids of papers that match the query's words and filters, best first."""
         if within is not None and not within:
             return []
-        words = self._current_word_index() if fts_match_expression(query) else None
+        words = self._current_word_index() if query.terms or query.phrases else None
         if words is not None:
             found = self._search_words(words, query, limit=limit, within=within)
             if found is not None:
@@ -126,9 +126,7 @@ class SqliteSearch(SqlSearch):
         """
         words = self._word_index
         words.load()
-        before = words.refresh_seq()
-        self._catch_up_words_patiently(words)
-        return self._changes_between(before, words.refresh_seq())
+        return self._catch_up_words_patiently(words)
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
@@ -255,7 +253,11 @@ class SqliteSearch(SqlSearch):
         if loader is not None and loader.is_alive():
             return None
         words.load()
-        backlog = self._text_backlog(words.refresh_seq(), INLINE_CATCH_UP + 1)
+        # The seq in memory is never ahead of the index's: nothing changed after it, and
+        # the index is current without reading what another process saved.
+        backlog = self._text_backlog(words.seq, INLINE_CATCH_UP + 1)
+        if backlog:
+            backlog = self._text_backlog(words.refresh_seq(), INLINE_CATCH_UP + 1)
         if backlog == 0:
             return words
         # An in-memory database has no other connection to read it from a thread.
@@ -269,7 +271,9 @@ class SqliteSearch(SqlSearch):
         words.loader.start()
         return None
 
-    def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> None:
+    def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> int:
+        """Apply the changes the index lacks, a chunk per commit; return how many."""
+        taken = 0
         with words.writing(wait=wait) as writer:
             while rows := self._execute(
                 "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.categories,"
@@ -277,20 +281,21 @@ class SqliteSearch(SqlSearch):
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
                 " LEFT JOIN papers p ON p.id = k.paper_id"
                 " WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
-                (words.refresh_seq(), chunk),
+                (words.seq, chunk),
             ):
                 present = [_paper_words(row) for row in rows if row[2] is not None]
                 writer.apply(rows[-1][0], [row[1] for row in rows], present)
+                taken += len(rows)
+        return taken
 
-    def _catch_up_words_patiently(self, words: WordIndex) -> None:
+    def _catch_up_words_patiently(self, words: WordIndex) -> int:
         while True:
             try:
-                self._catch_up_words(words, WORDS_CHUNK)
-                return
+                return self._catch_up_words(words, WORDS_CHUNK)
             except WriterBusy:  # another process writes it: wait for it, or for our turn
                 time.sleep(WRITER_RETRY_S)
                 if self._text_backlog(words.refresh_seq(), 1) == 0:
-                    return
+                    return 0
 
     def _catch_up_words_aside(self) -> None:
         try:
@@ -305,12 +310,6 @@ class SqliteSearch(SqlSearch):
         rows = self._execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM paper_text_changes WHERE seq > ? LIMIT ?)",
             (seq, at_most),
-        )
-        return int(rows[0][0])
-
-    def _changes_between(self, low: int, high: int) -> int:
-        rows = self._execute(
-            "SELECT COUNT(*) FROM paper_text_changes WHERE seq > ? AND seq <= ?", (low, high)
         )
         return int(rows[0][0])
 

@@ -167,6 +167,7 @@ class WordIndex:
                 writer = self.index.writer(heap_size=WRITER_HEAP, num_threads=1)
             except ValueError as error:  # tantivy's lock file: another process writes
                 raise WriterBusy(str(error)) from error
+            self.refresh_seq()  # what another process wrote before this one got the lock
             try:
                 yield _Writer(self, writer)
             except BaseException:
