@@ -16,6 +16,7 @@ from dailypapers.domain.papers import Organization
 from dailypapers.storage.sql_values import (
     Row,
     SqlAccess,
+    batches,
     iso,
     to_datetime,
     to_optional_datetime,
@@ -29,7 +30,6 @@ _MEMBERSHIP_COLUMNS = "m.organization, m.user_id, u.username, u.fullname, m.role
 _CLAIM_COLUMNS = (
     "c.id, c.paper_id, c.user_id, u.username, c.author_name, c.status, c.created_at, c.decided_at"
 )
-_BATCH = 500
 
 
 def _comment_from_row(row: Row) -> Comment:
@@ -101,9 +101,7 @@ class CommunitySql(SqlAccess):
     def voted_paper_ids(self, user_id: int, paper_ids: Sequence[str]) -> set[str]:
         """Return those of the papers the member has voted for."""
         voted: set[str] = set()
-        ids = list(dict.fromkeys(paper_ids))
-        for start in range(0, len(ids), _BATCH):
-            batch = ids[start : start + _BATCH]
+        for batch in batches(paper_ids):
             marks = ", ".join("?" * len(batch))
             rows = self._execute(
                 f"SELECT paper_id FROM votes WHERE user_id = ? AND paper_id IN ({marks})",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +21,13 @@ from dailypapers.domain.subscriptions import (
     SubscriberStatus,
     Topics,
 )
-from dailypapers.storage.sql_values import Row, SqlAccess, to_datetime, to_optional_datetime
+from dailypapers.storage.sql_values import (
+    Row,
+    SqlAccess,
+    batches,
+    to_datetime,
+    to_optional_datetime,
+)
 
 _SUBSCRIBER_COLUMNS = (
     "id, email, status, frequency, top_count, categories, authors, organizations, queries,"
@@ -30,7 +36,6 @@ _SUBSCRIBER_COLUMNS = (
 _ITEM_COLUMNS = (
     "id, kind, sender, recipient, data, subscriber_id, attempts, hard_failures, created_at"
 )
-_BATCH = 500  # values per IN (...) list, well under both backends' parameter limits
 # Level 1: digests are mostly repeated HTML; it already shrinks them several times over.
 _COMPRESSION_LEVEL = 1
 
@@ -45,25 +50,16 @@ def _optional_moment(value: datetime | None) -> str | None:
     return moment(value) if value else None
 
 
-def _date(value: str | date) -> date:
-    """Return a stored day as a date."""
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 class DigestsSql(SqlAccess):
     """The digests half of SqlStorage."""
-
-    dialect: str
 
     if TYPE_CHECKING:
 
         def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
 
-    @property
-    def _skip_locked(self) -> str:
-        # PostgreSQL workers skip rows another is claiming; SQLite has one writer at a time.
-        """Return the clause that skips rows other workers are claiming."""
-        return " FOR UPDATE SKIP LOCKED" if self.dialect == "postgresql" else ""
+    # The clause that skips rows other workers are claiming: PostgreSQL sets it, SQLite has
+    # one writer at a time.
+    skip_locked = ""
 
     # -- subscribers ---------------------------------------------------------------------
 
@@ -147,7 +143,7 @@ class DigestsSql(SqlAccess):
     ) -> dict[int, set[str]]:
         """Return the papers each subscriber's digests of periods overlapping [start, end) held."""
         sent: dict[int, set[str]] = {}
-        for batch in _batches(subscriber_ids):
+        for batch in batches(subscriber_ids):
             marks = ", ".join("?" * len(batch))
             for subscriber_id, paper_ids in self._execute(
                 "SELECT subscriber_id, paper_ids FROM digests"
@@ -270,7 +266,7 @@ class DigestsSql(SqlAccess):
             "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
             " SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"
             " AND (lease_until IS NULL OR lease_until < ?)"
-            f" ORDER BY next_attempt_at, id LIMIT ?{self._skip_locked})"
+            f" ORDER BY next_attempt_at, id LIMIT ?{self.skip_locked})"
             f" RETURNING {_ITEM_COLUMNS}",
             (owner, moment(lease_until), moment(now), moment(now), limit),
         )
@@ -278,7 +274,7 @@ class DigestsSql(SqlAccess):
 
     def renew_lease(self, message_ids: Sequence[int], *, owner: str, lease_until: datetime) -> None:
         """Extend the lease on these messages, where it is still ours."""
-        for batch in _batches(message_ids):
+        for batch in batches(message_ids):
             marks = ", ".join("?" * len(batch))
             self._execute(
                 f"UPDATE outbox SET lease_until = ? WHERE id IN ({marks}) AND lease_owner = ?",
@@ -287,7 +283,7 @@ class DigestsSql(SqlAccess):
 
     def release_messages(self, message_ids: Sequence[int], *, owner: str) -> None:
         """Give up the lease on messages not tried, leaving them due."""
-        for batch in _batches(message_ids):
+        for batch in batches(message_ids):
             marks = ", ".join("?" * len(batch))
             self._execute(
                 "UPDATE outbox SET lease_owner = NULL, lease_until = NULL"
@@ -356,13 +352,6 @@ class DigestsSql(SqlAccess):
                 (moment(done_before),),
             )
         return len(digests) + len(messages)
-
-
-def _batches(items: Sequence[int]) -> Iterator[list[int]]:
-    """Split numbers into IN-list batches, without repeats."""
-    unique = list(dict.fromkeys(items))
-    for i in range(0, len(unique), _BATCH):
-        yield unique[i : i + _BATCH]
 
 
 def _subscriber_values(subscriber: Subscriber) -> tuple[Any, ...]:

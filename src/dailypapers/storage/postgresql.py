@@ -15,7 +15,7 @@ from psycopg.pq import TransactionStatus
 
 from dailypapers.storage.base import StorageError
 from dailypapers.storage.search_postgresql import PostgresSearch
-from dailypapers.storage.sql import Row
+from dailypapers.storage.sql_values import Row
 
 MIGRATION_LOCK_KEY = 0x6461696C79  # any constant bigint; spells "daily"
 CONNECT_TIMEOUT_SECONDS = 10  # unless the URL says otherwise; libpq's default is to wait forever
@@ -25,11 +25,13 @@ class PostgresStorage(PostgresSearch):
     """Storage in a PostgreSQL database named by a postgresql:// URL."""
 
     dialect = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"  # workers skip rows another is claiming
 
     def __init__(self, url: str) -> None:
         """Remember the URL; connect lazily, once per thread."""
         self.url = url
         self._local = threading.local()
+        self._vector_indexes: set[tuple[str, int]] = set()  # (model, dimension) known to exist
 
     def migrate(self) -> list[str]:
         """Apply the pending migrations, one process at a time."""

@@ -114,11 +114,6 @@ class PostgresSearch(SqlSearch):
             return None
         return np.array(rows[0][0].strip("[]").split(","), dtype=np.float32)
 
-    def count_embeddings(self) -> dict[str, int]:
-        """Return how many papers have a vector, per model."""
-        rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
-        return {model: int(count) for model, count in rows}
-
     def delete_embeddings(self, *, model: str) -> int:
         """Delete every vector of this model and its HNSW index; return how many there were."""
         count = int(
@@ -131,7 +126,7 @@ class PostgresSearch(SqlSearch):
             (f"{_index_prefix(model)}%",),
         ):
             self._execute(f'DROP INDEX IF EXISTS "{name[0]}"')
-        self._vector_indexes = {pair for pair in self._known_indexes() if pair[0] != model}
+        self._vector_indexes = {pair for pair in self._vector_indexes if pair[0] != model}
         return count
 
     def nearest_papers(
@@ -147,9 +142,13 @@ class PostgresSearch(SqlSearch):
         join = "JOIN papers p ON p.id = e.paper_id" if conditions else ""
         where = "".join(f" AND {condition}" for condition in conditions)
         literal = vector_literal(vector)
-        self._execute(f"SET hnsw.ef_search = {max(EF_SEARCH, limit)}")
-        # With filters, keep walking the graph until enough rows pass them (pgvector 0.8).
-        self._execute(f"SET hnsw.iterative_scan = {'relaxed_order' if conditions else 'off'}")
+        # One round trip for both settings. With filters, keep walking the graph until enough
+        # rows pass them (pgvector 0.8).
+        self._execute(
+            "SELECT set_config('hnsw.ef_search', ?, false),"
+            " set_config('hnsw.iterative_scan', ?, false)",
+            (str(max(EF_SEARCH, limit)), "relaxed_order" if conditions else "off"),
+        )
         rows = self._execute(
             f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e {join}"
             f" WHERE e.model = {_sql_string(model)}{where}"
@@ -170,7 +169,7 @@ class PostgresSearch(SqlSearch):
 
     def _ensure_vector_index(self, model: str, dimension: int) -> None:
         """Create the model's HNSW index the first time its vectors are saved."""
-        if (model, dimension) in self._known_indexes():
+        if (model, dimension) in self._vector_indexes:
             return
         name = f"{_index_prefix(model)}_{dimension}"
         self._execute(
@@ -178,12 +177,7 @@ class PostgresSearch(SqlSearch):
             f" USING hnsw ((embedding::vector({dimension})) vector_cosine_ops)"
             f" WHERE model = {_sql_string(model)}"
         )
-        self._known_indexes().add((model, dimension))
-
-    def _known_indexes(self) -> set[tuple[str, int]]:
-        if not hasattr(self, "_vector_indexes"):
-            self._vector_indexes = set()
-        return self._vector_indexes
+        self._vector_indexes.add((model, dimension))
 
 
 def _index_prefix(model: str) -> str:

@@ -7,9 +7,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from dailypapers.domain.search_query import SearchFilters, normalize_title
-from dailypapers.storage.sql import Row, SqlStorage
-
-_BATCH = 500
+from dailypapers.storage.sql import SqlStorage
+from dailypapers.storage.sql_values import Row, batches
 
 
 def like_pattern(text: str) -> str:
@@ -18,22 +17,22 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filter_conditions(filters: SearchFilters, paper: str = "p") -> tuple[list[str], list[Any]]:
-    """Return SQL conditions on the papers alias and their parameters."""
+def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
+    """Return SQL conditions on the papers table (alias p) and their parameters."""
     conditions: list[str] = []
     params: list[Any] = []
     for author in filters.authors:
-        conditions.append(f"LOWER({paper}.authors) LIKE ? ESCAPE '\\'")
+        conditions.append("LOWER(p.authors) LIKE ? ESCAPE '\\'")
         params.append(like_pattern(author.lower()))
     if filters.categories:
         parts = []
         for category in filters.categories:
             # Categories are stored as a JSON array: match a whole quoted entry, and a bare
             # archive name ("cs") matches every category in it ("cs.CL", "cs.LG").
-            parts.append(f"LOWER({paper}.categories) LIKE ? ESCAPE '\\'")
+            parts.append("LOWER(p.categories) LIKE ? ESCAPE '\\'")
             params.append(like_pattern(f'"{category.lower()}"'))
             if "." not in category:
-                parts.append(f"LOWER({paper}.categories) LIKE ? ESCAPE '\\'")
+                parts.append("LOWER(p.categories) LIKE ? ESCAPE '\\'")
                 params.append(like_pattern(f'"{category.lower()}.'))
         conditions.append(f"({' OR '.join(parts)})")
     if filters.organizations:
@@ -42,18 +41,18 @@ def filter_conditions(filters: SearchFilters, paper: str = "p") -> tuple[list[st
         conditions.append(
             "EXISTS (SELECT 1 FROM daily_entries e"
             " LEFT JOIN organizations o ON o.name = e.organization"
-            f" WHERE e.paper_id = {paper}.id"
+            f" WHERE e.paper_id = p.id"
             f" AND (LOWER(e.organization) IN ({marks}) OR LOWER(o.fullname) IN ({marks})))"
         )
         params.extend(names + names)
     if filters.after is not None:
-        conditions.append(f"{paper}.published_at >= ?")
+        conditions.append("p.published_at >= ?")
         params.append(_midnight(filters.after))
     if filters.before is not None:
-        conditions.append(f"{paper}.published_at < ?")
+        conditions.append("p.published_at < ?")
         params.append(_midnight(filters.before))
     if filters.has_code:
-        conditions.append(f"COALESCE({paper}.github_repo, '') <> ''")
+        conditions.append("COALESCE(p.github_repo, '') <> ''")
     return conditions, params
 
 
@@ -72,9 +71,7 @@ class SqlSearch(SqlStorage):
             return list(ids)
         conditions, params = filter_conditions(filters)
         kept: set[str] = set()
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), _BATCH):
-            batch = unique[start : start + _BATCH]
+        for batch in batches(ids):
             marks = ", ".join("?" * len(batch))
             rows: list[Row] = self._execute(
                 f"SELECT p.id FROM papers p WHERE p.id IN ({marks}) AND {' AND '.join(conditions)}",
@@ -91,6 +88,11 @@ class SqlSearch(SqlStorage):
             [*params, limit],
         )
         return [row[0] for row in rows]
+
+    def count_embeddings(self) -> dict[str, int]:
+        """Return how many papers have a vector, per model."""
+        rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
+        return {model: int(count) for model, count in rows}
 
     def find_titled(self, title: str) -> list[str]:
         """Return the ids of papers with this exact title, ignoring case and a final period."""

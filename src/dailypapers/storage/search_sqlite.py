@@ -20,7 +20,7 @@ import numpy as np
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
-from dailypapers.storage.sql import Row, _datetime
+from dailypapers.storage.sql_values import Row, to_datetime
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
 from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
 
@@ -62,7 +62,7 @@ def _paper_words(row: Row) -> PaperWords:
         abstract=abstract,
         authors=authors,
         categories=tuple(json.loads(categories or "[]")),
-        published=_datetime(published_at) if published_at else None,
+        published=to_datetime(published_at) if published_at else None,
         has_code=bool(github_repo),
     )
 
@@ -167,11 +167,6 @@ class SqliteSearch(SqlSearch):
         )
         return np.frombuffer(rows[0][0], dtype="<f4").astype(np.float32) if rows else None
 
-    def count_embeddings(self) -> dict[str, int]:
-        """Return how many papers have a vector, per model."""
-        rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
-        return {model: int(count) for model, count in rows}
-
     def delete_embeddings(self, *, model: str) -> int:
         """Delete every vector of this model and its index file; return how many there were."""
         count = int(
@@ -220,11 +215,7 @@ class SqliteSearch(SqlSearch):
         if dimension is None:
             return 0
         vector_file = self._vector_file(model, dimension)
-        vector_file.load()
-        added = 0
-        while batch := self._vectors_after(vector_file, CATCH_UP_CHUNK):
-            vector_file.add(batch)
-            added += len(batch[1])
+        added = self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
         if save and added:
             vector_file.save()
         return added
@@ -359,9 +350,7 @@ class SqliteSearch(SqlSearch):
                 vector_file.load()
             # An in-memory database has no other connection to read it from a thread.
             if self.path == ":memory:" or self._backlog(vector_file) <= INLINE_CATCH_UP:
-                vector_file.load()
-                while batch := self._vectors_after(vector_file, CATCH_UP_CHUNK):
-                    vector_file.add(batch)
+                self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
                 return True
             return self._catch_up_aside_from_now(vector_file)
 
@@ -373,11 +362,19 @@ class SqliteSearch(SqlSearch):
         vector_file.loader.start()
         return len(vector_file) > 0
 
+    def _catch_up_vectors(self, vector_file: VectorFile, chunk: int) -> int:
+        """Load the index and add the stored vectors it lacks, a chunk at a time; return how
+        many (searches go on between chunks)."""
+        vector_file.load()
+        added = 0
+        while batch := self._vectors_after(vector_file, chunk):
+            vector_file.add(batch)
+            added += len(batch[1])
+        return added
+
     def _catch_up_aside(self, vector_file: VectorFile) -> None:
         try:
-            vector_file.load()
-            while batch := self._vectors_after(vector_file, ASIDE_CHUNK):
-                vector_file.add(batch)  # searches go on between chunks
+            self._catch_up_vectors(vector_file, ASIDE_CHUNK)
         except Exception:
             log.exception("building the vector index of %s failed", vector_file.model)
         finally:

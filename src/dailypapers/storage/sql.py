@@ -16,8 +16,14 @@ from dailypapers.domain.ranking import Rankable
 from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
-
-Row = tuple[Any, ...]
+from dailypapers.storage.sql_values import (
+    Row,
+    batches,
+    iso,
+    to_date,
+    to_datetime,
+    to_optional_datetime,
+)
 
 _PAPER_COLUMNS = (
     "id, title, abstract, authors, version, categories, published_at, updated_at, arxiv_comment,"
@@ -28,7 +34,6 @@ _ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
 # accounts: read-only columns, written by votes, comments and moderation, never by saves
 _PAPER_LOCAL_COUNTS = ", local_upvotes, local_comments"
 _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
-_BATCH = 500  # ids per IN (...) list, well under both backends' parameter limits
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
 
 
@@ -99,7 +104,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
     def get_papers(self, ids: Sequence[str]) -> dict[str, Paper]:
         """Return the stored papers among these ids."""
         papers = {}
-        for batch in _batches(ids):
+        for batch in batches(ids):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
                 f"SELECT {_PAPER_COLUMNS}{_PAPER_LOCAL_COUNTS} FROM papers WHERE id IN ({marks})",
@@ -132,7 +137,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
     def get_entries(self, paper_ids: Sequence[str]) -> dict[str, DailyEntry]:
         """Return the daily entries of these papers, where they have one."""
         entries = {}
-        for batch in _batches(paper_ids):
+        for batch in batches(paper_ids):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
                 f"SELECT {_ENTRY_COLUMNS}{_ENTRY_HIDDEN} FROM daily_entries"
@@ -150,7 +155,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
             " featured_at = excluded.featured_at, submitted_by = excluded.submitted_by,"
             " organization = excluded.organization",
             [
-                (e.paper_id, e.day.isoformat(), _iso(e.featured_at), e.submitted_by, e.organization)
+                (e.paper_id, e.day.isoformat(), iso(e.featured_at), e.submitted_by, e.organization)
                 for e in entries
             ],
         )
@@ -198,7 +203,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
             " JOIN papers p ON p.id = e.paper_id",
             params,
         )
-        return [Rankable(row[0], row[1], row[2], _datetime(row[3])) for row in rows]
+        return [Rankable(row[0], row[1], row[2], to_datetime(row[3])) for row in rows]
 
     def count_featured(
         self,
@@ -218,7 +223,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
         entries = self.get_entries(paper_ids)
         names = sorted({e.organization for e in entries.values() if e.organization})
         organizations = {}
-        for batch in _batches(names):
+        for batch in batches(names):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
                 f"SELECT name, fullname, avatar_url FROM organizations WHERE name IN ({marks})",
@@ -239,7 +244,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
     def latest_day(self) -> date | None:
         """Return the latest day that has featured papers."""
         value = self._execute("SELECT MAX(day) FROM daily_entries WHERE hidden_at IS NULL")[0][0]
-        return _date(value) if value else None
+        return to_date(value) if value else None
 
     def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
         """Return the closest days before and after this one that have papers."""
@@ -252,8 +257,8 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
             (day.isoformat(),),
         )
         return (
-            _date(before[0][0]) if before[0][0] else None,
-            _date(after[0][0]) if after[0][0] else None,
+            to_date(before[0][0]) if before[0][0] else None,
+            to_date(after[0][0]) if after[0][0] else None,
         )
 
     def count_papers(self) -> int:
@@ -277,9 +282,9 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
             cursor,
             pages,
             records,
-            _datetime(started),
-            _datetime(updated),
-            _optional_datetime(finished),
+            to_datetime(started),
+            to_datetime(updated),
+            to_optional_datetime(finished),
         )
 
     def save_harvest_state(self, state: HarvestState) -> None:
@@ -296,9 +301,9 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
                 state.cursor,
                 state.pages,
                 state.records,
-                _iso(state.started_at),
-                _iso(state.updated_at),
-                _iso(state.finished_at),
+                iso(state.started_at),
+                iso(state.updated_at),
+                iso(state.finished_at),
             ),
         )
 
@@ -320,29 +325,6 @@ def _feed_filter(
     return f"WHERE {' AND '.join(conditions)}", params
 
 
-def _batches(items: Sequence[str]) -> Iterator[list[str]]:
-    items = list(dict.fromkeys(items))
-    for i in range(0, len(items), _BATCH):
-        yield items[i : i + _BATCH]
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
-
-
-def _datetime(value: str | datetime) -> datetime:
-    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _optional_datetime(value: str | datetime | None) -> datetime | None:
-    return _datetime(value) if value is not None else None
-
-
-def _date(value: str | date) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
 def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
     return (
         paper.id,
@@ -351,8 +333,8 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
         json.dumps(list(paper.authors), ensure_ascii=False),
         paper.version,
         json.dumps(list(paper.categories)),
-        _iso(paper.published_at),
-        _iso(paper.updated_at),
+        iso(paper.published_at),
+        iso(paper.updated_at),
         paper.arxiv_comment,
         paper.github_repo,
         paper.github_stars,
@@ -366,6 +348,7 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
 
 
 def _paper_from_row(row: Row) -> Paper:
+    """Read a paper from its columns followed by its local counts."""
     return Paper(
         id=row[0],
         title=row[1],
@@ -373,28 +356,29 @@ def _paper_from_row(row: Row) -> Paper:
         authors=tuple(json.loads(row[3])),
         version=row[4],
         categories=tuple(json.loads(row[5])),
-        published_at=_optional_datetime(row[6]),
-        updated_at=_optional_datetime(row[7]),
+        published_at=to_optional_datetime(row[6]),
+        updated_at=to_optional_datetime(row[7]),
         arxiv_comment=row[8],
         github_repo=row[9],
         github_stars=row[10],
         project_page=row[11],
         ai_summary=row[12],
         ai_keywords=tuple(json.loads(row[13])),
-        upvotes=row[14] + (row[17] if len(row) > 17 else 0),
-        num_comments=row[15] + (row[18] if len(row) > 18 else 0),
+        upvotes=row[14] + row[17],
+        num_comments=row[15] + row[18],
         withdrawn=bool(row[16]),
-        local_upvotes=row[17] if len(row) > 17 else 0,
-        local_comments=row[18] if len(row) > 18 else 0,
+        local_upvotes=row[17],
+        local_comments=row[18],
     )
 
 
 def _entry_from_row(row: Row) -> DailyEntry:
+    """Read an entry from its columns followed by whether it is hidden."""
     return DailyEntry(
         paper_id=row[0],
-        day=_date(row[1]),
-        featured_at=_datetime(row[2]),
+        day=to_date(row[1]),
+        featured_at=to_datetime(row[2]),
         submitted_by=row[3],
         organization=row[4],
-        hidden=bool(row[5]) if len(row) > 5 else False,
+        hidden=bool(row[5]),
     )

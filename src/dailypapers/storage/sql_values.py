@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from collections.abc import Hashable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from contextlib import AbstractContextManager
 
 Row = tuple[Any, ...]
+BATCH = 500  # values per IN (...) list, well under both backends' parameter limits
+Item = TypeVar("Item", bound=Hashable)
+
+
+def batches(items: Sequence[Item]) -> Iterator[list[Item]]:
+    """Split values into IN-list batches, in order, without repeats."""
+    unique = list(dict.fromkeys(items))
+    for start in range(0, len(unique), BATCH):
+        yield unique[start : start + BATCH]
 
 
 def iso(value: datetime | None) -> str | None:
@@ -26,6 +35,11 @@ def to_datetime(value: str | datetime) -> datetime:
 def to_optional_datetime(value: str | datetime | None) -> datetime | None:
     """Return a stored moment, or None."""
     return to_datetime(value) if value is not None else None
+
+
+def to_date(value: str | date) -> date:
+    """Return a stored day as a date."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 class SqlAccess:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dailypapers.storage.base import StorageError
 from dailypapers.storage.search_sqlite import SqliteSearch
-from dailypapers.storage.sql import Row
+from dailypapers.storage.sql_values import Row
 from dailypapers.storage.vector_file import VectorFile
 from dailypapers.storage.word_index import WordIndex, word_index_path
 
