@@ -9,14 +9,11 @@ import click
 from tqdm import tqdm
 
 from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
-from dailypapers.services.arxiv import (
-    PaperNotFound,
-    harvest_oai,
-    pull_categories,
-    submit_paper,
-)
+from dailypapers.services.arxiv import PaperNotFound, harvest_oai, pull_categories
+from dailypapers.services.errors import InvalidInput
 from dailypapers.services.importing import ImportReport
 from dailypapers.services.ingesting import ingest_hf_days
+from dailypapers.services.submissions import feature_paper, fetch_from_arxiv
 from dailypapers.sources.arxiv_api import ArxivApiError
 from dailypapers.sources.arxiv_oai import FORMATS, OaiError
 from dailypapers.sources.http import FetchError
@@ -170,20 +167,21 @@ def submit(paper: str, submitted_by: str | None) -> None:
     settings = load_settings()
     storage = open_configured_storage(settings)
     with polite_fetcher(settings, delay_s=settings.arxiv_delay_s) as fetcher:
-        try:
-            with storage.transaction():
-                submission = submit_paper(
-                    storage=storage,
-                    fetcher=fetcher,
-                    api_url=settings.arxiv_api_url,
-                    text=paper,
-                    now=datetime.now(UTC),
-                    submitted_by=submitted_by,
-                )
-        except ValueError as error:
+        try:  # fetched before the transaction: no write lock waits on arXiv
+            fetched = fetch_from_arxiv(fetcher=fetcher, api_url=settings.arxiv_api_url, text=paper)
+        except InvalidInput as error:
             raise click.UsageError(str(error)) from None
         except (PaperNotFound, *SOURCE_ERRORS) as error:
             raise click.ClickException(str(error)) from None
+    with storage.transaction():
+        submission = feature_paper(
+            storage=storage,
+            paper=fetched,
+            submitted_by=submitted_by,
+            organization=None,
+            now=datetime.now(UTC),
+            refresh=True,
+        )
     featured = submission.featured
     day = featured.entry.day if featured.entry else "?"
     when = f"already featured on {day}" if submission.already_featured else f"featured on {day}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage
@@ -17,14 +19,23 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the site."""
     import uvicorn
 
+    from dailypapers.search.embedder import default_embedder
+    from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
 
     settings = load_settings()
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
     host, port = host or settings.host, port or settings.port
     click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
-    index_in_background(settings, storage)  # search: embed papers while serving
-    uvicorn.run(create_app(settings, storage=storage), host=host, port=port, log_level="warning")
+    # One model for the searches and the indexing (loaded when first needed): each copy
+    # checks a 58 MB file and holds its own ONNX Runtime session.
+    load_embedder = functools.cache(default_embedder)
+    index_in_background(settings, storage, load_embedder=load_embedder)
+    searcher = HybridSearcher(
+        load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
+    )
+    app = create_app(settings, storage=storage, searcher=searcher)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 @click.command()

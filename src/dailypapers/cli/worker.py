@@ -31,10 +31,6 @@ def worker(once: bool) -> None:
             arxiv_fetcher=arxiv_fetcher,
             clock=lambda: datetime.now(UTC),
         )
-        if not jobs:
-            raise click.ClickException(
-                "no jobs configured: set DAILYPAPERS_ARXIV_CATEGORIES (see `dailypapers settings`)"
-            )
         logging.getLogger("dailypapers.worker").info(
             "worker started with %s", ", ".join(job.name for job in jobs)
         )

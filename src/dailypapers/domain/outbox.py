@@ -9,15 +9,6 @@ from enum import StrEnum
 MAX_RETRY_DELAY = timedelta(hours=6)
 
 
-class OutboxState(StrEnum):
-    """Where a message stands; a pending one may be leased by a worker that is sending it."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"  # refused for good, or put off for too long
-    CANCELLED = "cancelled"  # its reader unsubscribed or bounced before it went
-
-
 class MessageKind(StrEnum):
     """What a message is, for counting and for telling readers' mail from notices."""
 

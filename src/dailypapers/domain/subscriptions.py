@@ -65,11 +65,6 @@ class Subscriber:
     status_at: datetime  # when the status last changed
     noticed_at: datetime | None = None  # the last confirmation or reminder mailed to it
 
-    @property
-    def receives_digests(self) -> bool:
-        """Return whether digests go to this address."""
-        return self.status is SubscriberStatus.CONFIRMED
-
 
 # RFC 5322 dot-atom: the characters allowed unquoted before the @, in dot-separated runs.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"

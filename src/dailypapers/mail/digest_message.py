@@ -9,6 +9,7 @@ cost more than everything else together at a hundred thousand readers.
 from __future__ import annotations
 
 import binascii
+import functools
 import secrets
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -31,6 +32,7 @@ TEXT_WIDTH = 72
 MAX_AUTHORS_SHOWN = 4
 
 
+@functools.cache  # one environment, so each template is compiled once per process
 def mail_templates() -> Environment:
     """Return the Jinja environment of the mail templates, autoescaping HTML."""
     return Environment(

@@ -217,8 +217,9 @@ def finish_message(message: EmailMessage, *, settings: Settings) -> EmailMessage
 def send_email(message: EmailMessage, *, settings: Settings) -> None:
     """Send one message now to its To, Cc and Bcc addresses; raise a MailError if it fails.
 
-    Missing From, Date and Message-ID are filled in. Meant for a few messages
-    outside a request (a command, a job): pages put mail in the outbox instead.
+    Missing From, Date and Message-ID are filled in. Meant for a few one-off messages
+    sent after the response (account mail runs as a background task); digests and
+    subscription notices go through the outbox.
     """
     finish_message(message, settings=settings)
     recipients = [

@@ -23,7 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from dailypapers.domain.fusion import fuse_rankings, pin_first
-from dailypapers.domain.search_query import SearchQuery
+from dailypapers.domain.search_query import SearchQuery, normalize_title
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import SimilarPaper
 
@@ -227,7 +227,9 @@ class HybridSearcher:
                     k=fusion.k,
                 )
             ]
-            titled = storage.find_titled(query.raw) or storage.find_titled(query.text)
+            # The title as typed, else without the operators (one lookup when they agree).
+            titles = dict.fromkeys(normalize_title(text) for text in (query.raw, query.text))
+            titled = next((found for title in titles if (found := storage.find_titled(title))), [])
             pinned = storage.filter_papers(titled, query.filters)
             outcome = SearchOutcome(
                 query,

@@ -55,13 +55,7 @@ def create_user(
     role: Role = Role.MEMBER,
 ) -> User:
     """Create a member with this password; raise InvalidInput or Conflict."""
-    try:
-        name = validate_name(username)
-        address = normalize_email(email)
-        validate_password(password)
-        shown = clean_fullname(fullname)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
+    name, address, shown = _checked_signup(username, email, password, fullname)
     user = storage.create_user(
         username=name,
         fullname=shown,
@@ -198,13 +192,7 @@ def request_signup(
     caller answers both cases alike and mails the address either the link or a note.
     The password is hashed in both cases so that the two take as long.
     """
-    try:
-        name = validate_name(username)
-        address = normalize_email(email)
-        validate_password(password)
-        shown = clean_fullname(fullname)
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
+    name, address, shown = _checked_signup(username, email, password, fullname)
     password_hash = hash_password(hasher, password)
     if storage.find_user(name) is not None:
         raise Conflict(f"the username {name!r} is taken")  # usernames are public anyway
@@ -285,3 +273,16 @@ def reset_password(
         raise InvalidInput("this reset link is unknown, used or expired: ask for a new one")
     _set_password(storage=storage, hasher=hasher, user_id=user.id, password=password)
     return user
+
+
+def _checked_signup(
+    username: str, email: str, password: str, fullname: str
+) -> tuple[str, str, str]:
+    """Return the username, address and shown name a sign-up gives; raise InvalidInput."""
+    try:
+        name = validate_name(username)
+        address = normalize_email(email)
+        validate_password(password)
+        return name, address, clean_fullname(fullname)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None

@@ -6,9 +6,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from dailypapers.domain.arxiv_ids import parse_arxiv_id
 from dailypapers.domain.harvests import HarvestState
-from dailypapers.domain.papers import DailyEntry, FeaturedPaper, PaperRecord, merge_paper
+from dailypapers.domain.papers import PaperRecord
 from dailypapers.services.importing import ImportReport, import_records
 from dailypapers.sources import arxiv_api, arxiv_oai
 from dailypapers.sources.http import PoliteFetcher
@@ -206,48 +205,3 @@ def mark_withdrawn(storage: Storage, paper_ids: Sequence[str]) -> int:
     changed = [replace(paper, withdrawn=True) for paper in papers.values() if not paper.withdrawn]
     storage.save_papers(changed)
     return len(changed)
-
-
-@dataclass(frozen=True, slots=True)
-class Submission:
-    """A submitted paper as stored, and whether it had been featured before."""
-
-    featured: FeaturedPaper
-    already_featured: bool
-
-
-def submit_paper(
-    *,
-    storage: Storage,
-    fetcher: PoliteFetcher,
-    api_url: str,
-    text: str,
-    now: datetime,
-    submitted_by: str | None,
-) -> Submission:
-    """Fetch the paper an id or URL names from arXiv and feature it today.
-
-    A paper featured before keeps its day (its metadata is refreshed). The caller
-    owns the transaction. Raises ValueError for text that is no arXiv id,
-    PaperNotFound when arXiv has no such paper.
-    """
-    arxiv_id = parse_arxiv_id(text)
-    page = arxiv_api.fetch_page(fetcher, api_url, arxiv_api.search_params(ids=[arxiv_id.id]))
-    records = [item for item in page.records if isinstance(item, PaperRecord)]
-    if not records:
-        problems = "; ".join(
-            item.describe() for item in page.records if isinstance(item, InvalidRecord)
-        )
-        raise PaperNotFound(
-            f"arXiv has no paper {arxiv_id.id}" + (f" ({problems})" if problems else "")
-        )
-    fetched = records[0].paper
-    stored = storage.get_papers([fetched.id]).get(fetched.id)
-    paper = merge_paper(stored, fetched)
-    storage.save_papers([paper])
-    entry = storage.get_entries([paper.id]).get(paper.id)
-    if entry is not None:
-        return Submission(FeaturedPaper(paper, entry), already_featured=True)
-    entry = DailyEntry(paper.id, now.date(), now, submitted_by)
-    storage.save_entries([entry])
-    return Submission(FeaturedPaper(paper, entry), already_featured=False)

@@ -120,7 +120,6 @@ def plan_for(prepared: PeriodDigest, subscriber: Subscriber, already_sent: set[s
 def digest_message(
     *,
     prepared: PeriodDigest,
-    settings: Settings,
     links: SubscriptionLinks,
     subscriber: Subscriber,
     plan: DigestPlan,
@@ -225,7 +224,6 @@ def compose_digests(
             if plan:
                 message = digest_message(
                     prepared=prepared,
-                    settings=settings,
                     links=links,
                     subscriber=reader,
                     plan=plan,
@@ -285,9 +283,7 @@ def preview_digest(
     if not plan:
         return plan, None
     shown = subscriber if subscriber.id is not None else _sample_reader(subscriber)
-    message = digest_message(
-        prepared=prepared, settings=settings, links=links, subscriber=shown, plan=plan, now=now
-    )
+    message = digest_message(prepared=prepared, links=links, subscriber=shown, plan=plan, now=now)
     return plan, message
 
 

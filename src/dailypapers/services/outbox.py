@@ -17,18 +17,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from typing import Protocol
 
-from dailypapers.domain.outbox import MessageKind, OutboxItem, OutgoingMessage, retry_delay
+from dailypapers.domain.outbox import OutboxItem, retry_delay
 from dailypapers.domain.subscriptions import SubscriberStatus
 from dailypapers.mail.smtp import (
     MailServerError,
     PermanentMailError,
     TemporaryMailError,
-    envelope_sender,
-    finish_message,
 )
 from dailypapers.services.subscriptions import change_status
 from dailypapers.settings import Settings
@@ -49,38 +45,6 @@ class MailSender(Protocol):
 def worker_name() -> str:
     """Return a name for this process's leases: host, process and a random part."""
     return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
-
-
-def enqueue_email(
-    *,
-    storage: Storage,
-    settings: Settings,
-    message: EmailMessage,
-    key: str,
-    now: datetime,
-    kind: MessageKind = MessageKind.NOTICE,
-) -> None:
-    """Put one message in the outbox for the worker to send (a page must not wait on SMTP).
-
-    `key` names the message: a second one with the same key is dropped. Missing
-    From, Date and Message-ID are filled in. The caller owns the transaction.
-    """
-    finish_message(message, settings=settings)
-    recipients = message.get_all("To", [])
-    if len(recipients) != 1 or len(message["To"].addresses) != 1:
-        raise ValueError("an outbox message goes to exactly one To address")
-    storage.enqueue_messages(
-        [
-            OutgoingMessage(
-                kind=kind,
-                key=key,
-                sender=envelope_sender(settings),
-                recipient=message["To"].addresses[0].addr_spec,
-                data=message.as_bytes(policy=SMTP_POLICY),
-            )
-        ],
-        now=now,
-    )
 
 
 @dataclass

@@ -102,11 +102,34 @@ def feature_submission(
     now: datetime,
     refresh: bool,
 ) -> Submitted:
-    """Store the paper and feature it today for the member (and organization).
+    """Store the paper and feature it today for the member (and organization)."""
+    submitted = feature_paper(
+        storage=storage,
+        paper=paper,
+        submitted_by=user.username,
+        organization=organization,
+        now=now,
+        refresh=refresh,
+    )
+    if not submitted.already_featured:
+        storage.set_entry_submitter(paper.id, user.id)
+    return submitted
+
+
+def feature_paper(
+    *,
+    storage: Storage,
+    paper: Paper,
+    submitted_by: str | None,
+    organization: str | None,
+    now: datetime,
+    refresh: bool,
+) -> Submitted:
+    """Store the paper and feature it today, credited to `submitted_by` (any name).
 
     With `refresh` (a copy from arXiv) the stored metadata is brought up to date;
     a typed copy never overwrites a paper already stored. A paper featured before
-    keeps its day and credit.
+    keeps its day and credit. The caller owns the transaction.
     """
     stored = storage.get_papers([paper.id]).get(paper.id)
     if stored is None or refresh:
@@ -115,7 +138,6 @@ def feature_submission(
     entry = storage.get_entries([paper.id]).get(paper.id)
     if entry is not None:
         return Submitted(FeaturedPaper(stored, entry), already_featured=True)
-    entry = DailyEntry(paper.id, now.date(), now, user.username, organization or None)
+    entry = DailyEntry(paper.id, now.date(), now, submitted_by, organization or None)
     storage.save_entries([entry])
-    storage.set_entry_submitter(paper.id, user.id)
     return Submitted(FeaturedPaper(stored, entry), already_featured=False)

@@ -79,18 +79,22 @@ def semantic_index_job(
         done = embed_missing(
             storage=storage, embedder=loaded[0], max_seconds=settings.search_index_seconds
         )
+        if not (words or done):
+            return ""  # nothing new: counting a large site's papers is not free
         progress = indexing_progress(storage=storage, model=loaded[0].model_name)
         return (
             f"words of {words} changed paper(s) indexed; embedded {done};"
             f" {progress.embedded} of {progress.total} papers have vectors"
         )
 
-    return Job("search index", every(settings.search_index_interval_s), index)
+    return Job("search index", every(settings.search_index_interval_s), index, polls=True)
 
 
-def index_in_background(settings: Settings, storage: Storage) -> threading.Thread | None:
+def index_in_background(
+    settings: Settings, storage: Storage, *, load_embedder: Callable[[], DocumentEmbedder]
+) -> threading.Thread | None:
     """Run the search indexing job on a daemon thread (for `dailypapers serve`)."""
-    job = semantic_index_job(settings=settings, storage=storage)
+    job = semantic_index_job(settings=settings, storage=storage, load_embedder=load_embedder)
     if job is None:
         return None
     # Jobs fall due one interval after they start: a new site should not wait for the first.
