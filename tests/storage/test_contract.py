@@ -297,6 +297,11 @@ def test_latest_and_adjacent_days_skip_days_without_papers(feed: Storage) -> Non
     assert feed.adjacent_days(date(2024, 5, 26)) == (None, date(2024, 5, 27))
     assert feed.adjacent_days(date(2024, 5, 30)) == (date(2024, 5, 28), None)
     assert feed.adjacent_days(date(2020, 1, 1)) == (None, date(2024, 5, 26))
+    # A week or month: before its first day, after its last.
+    assert feed.adjacent_days(date(2024, 5, 27), date(2024, 5, 28)) == (
+        date(2024, 5, 26),
+        date(2024, 5, 30),
+    )
 
 
 # -- transactions, generations and migrations ---------------------------------------------------

@@ -106,8 +106,8 @@ class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
         """Return the latest day that has featured papers."""
         ...
 
-    def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
-        """Return the closest days before and after this one that have papers."""
+    def adjacent_days(self, day: date, last: date | None = None) -> tuple[date | None, date | None]:
+        """Return the closest days with papers before `day` and after `last` (default: day)."""
         ...
 
     def count_papers(self) -> int:

@@ -246,15 +246,15 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
         value = self._execute("SELECT MAX(day) FROM daily_entries WHERE hidden_at IS NULL")[0][0]
         return to_date(value) if value else None
 
-    def adjacent_days(self, day: date) -> tuple[date | None, date | None]:
-        """Return the closest days before and after this one that have papers."""
+    def adjacent_days(self, day: date, last: date | None = None) -> tuple[date | None, date | None]:
+        """Return the closest days with papers before `day` and after `last` (default: day)."""
         before = self._execute(
             "SELECT MAX(day) FROM daily_entries WHERE day < ? AND hidden_at IS NULL",
             (day.isoformat(),),
         )
         after = self._execute(
             "SELECT MIN(day) FROM daily_entries WHERE day > ? AND hidden_at IS NULL",
-            (day.isoformat(),),
+            ((last or day).isoformat(),),
         )
         return (
             to_date(before[0][0]) if before[0][0] else None,

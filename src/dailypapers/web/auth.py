@@ -39,13 +39,13 @@ class AccountsConfig:
     fetcher: PoliteFetcher | None  # for submissions from arXiv; None: typed in only
 
 
-def get_accounts(request: Request) -> AccountsConfig:
+async def get_accounts(request: Request) -> AccountsConfig:
     """Return the app's account machinery."""
     config: AccountsConfig = request.app.state.accounts
     return config
 
 
-def get_request_auth(request: Request) -> RequestAuth:
+async def get_request_auth(request: Request) -> RequestAuth:
     """Return what the accounts middleware learned about this request."""
     auth = current_auth()
     assert auth is not None, "AccountsMiddleware is not installed"
@@ -56,14 +56,9 @@ class SignInNeeded(Exception):
     """A page needs a signed-in member; the visitor is sent to sign in and back."""
 
 
-def get_viewer(request: Request) -> User | None:
-    """Return the signed-in member, if any."""
-    return get_request_auth(request).viewer
-
-
-def get_member(request: Request) -> User:
+async def get_member(request: Request) -> User:
     """Return the signed-in member, or send the visitor to sign in first."""
-    viewer = get_viewer(request)
+    viewer = (await get_request_auth(request)).viewer
     if viewer is None:
         raise SignInNeeded()
     return viewer
@@ -89,7 +84,6 @@ def get_api_user(request: Request) -> User:
 
 AccountsDep = Annotated[AccountsConfig, Depends(get_accounts)]
 AuthDep = Annotated[RequestAuth, Depends(get_request_auth)]
-ViewerDep = Annotated[User | None, Depends(get_viewer)]
 MemberDep = Annotated[User, Depends(get_member)]
 ApiUserDep = Annotated[User, Depends(get_api_user)]
 
@@ -101,7 +95,7 @@ def client_address(request: Request) -> str:
 
 def enforce_rate_limit(request: Request, action: Action, *, account: str | int | None) -> None:
     """Count the action for this account and address; 429 with Retry-After when over."""
-    config = get_accounts(request)
+    config: AccountsConfig = request.app.state.accounts
     storage: Storage = request.app.state.storage
     check_rate_limits(
         storage=storage,
@@ -169,14 +163,12 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_first(request: Request, error: SignInNeeded) -> Response:
-        back = request.url.path if request.method == "GET" else request.headers.get("referer")
-        target = local_path(back and _path_of(back, request), "/")
+        back = request.url.path if request.method == "GET" else request.headers.get("referer", "")
+        target = local_path(same_site_path(back, request) or back, "/")
         return see_other(f"/signin?next={quote(target, safe='/')}")
 
 
-def _path_of(url: str, request: Request) -> str:
-    """Return the path (and query) of a same-site URL, such as a Referer."""
+def same_site_path(url: str, request: Request) -> str | None:
+    """Return the path (and query) of a URL on this site, such as a Referer; else None."""
     base = str(request.base_url)
-    if url.startswith(base):
-        return "/" + url.removeprefix(base)
-    return url if url.startswith("/") else "/"
+    return "/" + url.removeprefix(base) if url.startswith(base) else None

@@ -14,7 +14,6 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
 from dailypapers.web.rendering import Renderer
@@ -66,11 +65,8 @@ def install_template_helpers(renderer: Renderer, storage: Storage) -> None:
             return set()
         return storage.voted_paper_ids(viewer.id, [item.paper.id for item in items])
 
-    def viewer() -> User | None:
-        return current_viewer()
-
     environment = renderer.environment
     environment.globals.update(
-        current_user=viewer, voted_ids=voted_ids, csrf_token=csrf_token, csrf_input=csrf_input
+        current_user=current_viewer, voted_ids=voted_ids, csrf_input=csrf_input
     )
     environment.filters.update(comment_html=comment_html)

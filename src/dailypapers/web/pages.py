@@ -106,8 +106,7 @@ def _listing(
         storage=storage, sort=sort, page=p, page_size=settings.page_size, now=now, period=period
     )
     # Step over periods without papers (weekends, gaps in the archive) in both directions.
-    before = storage.adjacent_days(period.start)[0]
-    after = storage.adjacent_days(period.end - timedelta(days=1))[1]
+    before, after = storage.adjacent_days(period.start, period.end - timedelta(days=1))
     previous = period_containing(period.kind, before) if before else None
     following = period_containing(period.kind, after) if after else None
     return renderer.page(

@@ -23,6 +23,7 @@ from dailypapers.web.auth import (
     MemberDep,
     enforce_rate_limit,
     local_path,
+    same_site_path,
     see_other,
     wants_fragment,
 )
@@ -64,9 +65,7 @@ def paper_page_context(storage: Storage, item: FeaturedPaper) -> dict[str, Any]:
 
 def _back(request: Request, fallback: str) -> Response:
     """Redirect to the page the form was on (its Referer, if on this site), else the fallback."""
-    referer = request.headers.get("referer", "")
-    base = str(request.base_url)
-    path = "/" + referer.removeprefix(base) if referer.startswith(base) else None
+    path = same_site_path(request.headers.get("referer", ""), request)
     return see_other(local_path(path, fallback))
 
 

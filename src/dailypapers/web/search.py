@@ -28,7 +28,7 @@ QueryText = Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="what t
 PageQuery = Annotated[int, Query(ge=0, le=1000, description="page, counted from 0")]
 
 
-def get_searcher(request: Request) -> HybridSearcher:
+async def get_searcher(request: Request) -> HybridSearcher:
     """Return the app's searcher."""
     searcher: HybridSearcher = request.app.state.searcher
     return searcher
@@ -37,7 +37,7 @@ def get_searcher(request: Request) -> HybridSearcher:
 SearcherDep = Annotated[HybridSearcher, Depends(get_searcher)]
 
 
-def form_filters(
+async def form_filters(
     author: Annotated[str, Query(max_length=200, description="an author's name")] = "",
     cat: Annotated[str, Query(max_length=40, description="an arXiv category, e.g. cs.CL")] = "",
     org: Annotated[str, Query(max_length=100, description="an organization's name")] = "",
@@ -112,9 +112,7 @@ def search_page(
         return renderer.page(
             "search.html", status=400, form=form, results=None, error=str(error), progress=progress
         )
-    return renderer.page(
-        "search.html", form=form, results=results, progress=progress, path="/search"
-    )
+    return renderer.page("search.html", form=form, results=results, progress=progress)
 
 
 @router.get("/search/like", response_class=HTMLResponse, include_in_schema=False)

@@ -86,7 +86,7 @@ class PreferenceFields:
         )
 
 
-def preference_fields(
+async def preference_fields(
     frequency: Annotated[str, Form()] = Frequency.DAILY,
     top: Annotated[int, Form(ge=0, le=MAX_TOP_COUNT)] = DEFAULT_TOP_COUNT,
     categories: Lines = "",
@@ -114,7 +114,6 @@ def digest_page(
         template,
         status=status,
         top_limit=MAX_TOP_COUNT,
-        frequencies=list(Frequency),
         **context,
     )
     response.headers.update(PRIVATE)
@@ -124,5 +123,5 @@ def digest_page(
 def invalid_link_page(renderer: Renderer) -> HTMLResponse:
     """Answer a forged, stale or unknown link, the same for all of them."""
     return digest_page(
-        renderer, "digest_message.html", status=400, title="Link not valid", message=INVALID_LINK
+        renderer, "message.html", status=400, title="Link not valid", message=INVALID_LINK
     )

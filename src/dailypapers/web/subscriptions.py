@@ -7,7 +7,6 @@ and is never cached. The subscribe answer is the same for every address.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from dailypapers.domain.subscriptions import Preferences, Subscriber, Subscriber
 from dailypapers.domain.tokens import TokenPurpose
 from dailypapers.services.subscriptions import (
     SubscriptionLinks,
+    change_preferences,
     confirm_subscription,
     masked,
     request_subscription,
@@ -89,7 +89,7 @@ def subscribe(
         )
     return digest_page(
         renderer,
-        "digest_message.html",
+        "message.html",
         title="Check your inbox",
         message=(
             f"If {email.strip()} can get our mail, a message is on its way to it. To start"
@@ -155,7 +155,7 @@ def confirm(
         return invalid_link_page(renderer)
     return digest_page(
         renderer,
-        "digest_message.html",
+        "message.html",
         title="You are subscribed",
         message=f"The {confirmed.preferences.frequency.value} digest will go to"
         f" {masked(confirmed.email)}. Every message has links to change it or to unsubscribe.",
@@ -241,8 +241,7 @@ def manage(
         subscriber = _subscriber(storage, links, TokenPurpose.MANAGE, token, now)
         if subscriber is None:
             return invalid_link_page(renderer)
-        saved = storage.save_subscriber(replace(subscriber, preferences=preferences))
-    assert saved is not None
+        saved = change_preferences(storage=storage, subscriber=subscriber, preferences=preferences)
     return _manage(renderer, links, token, saved, message="Saved.")
 
 
