@@ -99,6 +99,15 @@ def test_the_top_papers_come_first_then_each_topic_without_repeats() -> None:
     ]
 
 
+def test_an_author_followed_without_accents_finds_the_accented_name() -> None:
+    result = plan(0, Topics(authors=("zoe angstrom",)))
+
+    # p1 is by "Zoë Ångström": only folding accents puts it beside p5's "zoe  angstrom".
+    assert [(s.heading, s.paper_ids) for s in result.sections] == [  # type: ignore[attr-defined]
+        ("By zoe angstrom", ("p1", "p5")),
+    ]
+
+
 def test_papers_already_sent_are_left_out_everywhere() -> None:
     result = plan(3, Topics(categories=("cs.CL",)), sent={"p1", "p4"})
 

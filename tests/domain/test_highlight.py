@@ -12,6 +12,18 @@ def test_stems_match_plurals_and_verb_forms():
     assert light_stem("models") == light_stem("model")
     assert light_stem("studies") == light_stem("study")
     assert light_stem("generated") == light_stem("generating")
+    assert (light_stem("models"), light_stem("studies"), light_stem("modeling")) == (
+        "model",
+        "study",
+        "model",
+    )
+
+
+def test_stems_keep_different_words_apart_and_short_stems_whole():
+    assert light_stem("model") != light_stem("modem")
+    assert light_stem("modem") == "modem"  # no suffix to strip
+    assert light_stem("used") == "used"  # "us" would be shorter than three letters
+    assert light_stem("bus") == "bus"
 
 
 def test_the_excerpt_starts_near_the_first_match_and_marks_every_match():

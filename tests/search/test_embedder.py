@@ -18,17 +18,31 @@ from dailypapers.search.embedder import (
     default_embedder,
     document_text,
 )
-from dailypapers.search.minilm_model import MANIFEST_FILE, MODEL_FILE, check_model, ensure_model
+from dailypapers.search.minilm_model import (
+    MANIFEST_FILE,
+    MODEL_FILE,
+    TOKENIZER_FILE,
+    BuiltModel,
+    check_model,
+    ensure_model,
+)
 from dailypapers.search.minilm_reference import reference_embeddings
 from dailypapers.search.onnx_minilm import ModelUnavailable, find_packaged_minilm
 
 
 @pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build the int8 model once for this module, in a folder of its own."""
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, BuiltModel, int]:
+    """Build the int8 model once for this module, in a folder of its own; return the
+    folder, what the build returned and the model file's mtime_ns then."""
     folder = tmp_path_factory.mktemp("models")
-    ensure_model(folder)
-    return folder
+    built = ensure_model(folder)
+    return folder, built, (folder / MODEL_FILE).stat().st_mtime_ns
+
+
+@pytest.fixture(scope="module")
+def model_dir(first_build: tuple[Path, BuiltModel, int]) -> Path:
+    """Return the folder of the module's built model."""
+    return first_build[0]
 
 
 @pytest.fixture(scope="module")
@@ -131,13 +145,17 @@ def test_document_text_reads_the_title_as_a_sentence_before_the_abstract():
     assert document_text("", "Only an abstract.") == "Only an abstract."
 
 
-def test_a_built_model_is_reused_not_rebuilt(model_dir, monkeypatch):
+def test_a_built_model_is_reused_not_rebuilt(first_build, monkeypatch):
+    model_dir, built, built_mtime_ns = first_build
+
     def refuse_to_build(folder: Path) -> None:
         raise AssertionError(f"rebuilt {folder}")
 
     monkeypatch.setattr(minilm_model, "build_model", refuse_to_build)
-    assert ensure_model(model_dir) == ensure_model(model_dir)
+    assert built == BuiltModel(model_dir / MODEL_FILE, model_dir / TOKENIZER_FILE)
+    assert ensure_model(model_dir) == built
     assert isinstance(default_embedder(model_dir=model_dir, threads=1), OnnxMiniLMEmbedder)
+    assert (model_dir / MODEL_FILE).stat().st_mtime_ns == built_mtime_ns  # not written again
 
 
 @pytest.mark.parametrize("damage", ["truncate", "delete", "drop_manifest"])

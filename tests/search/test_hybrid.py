@@ -156,7 +156,13 @@ def test_the_index_file_is_saved_reopened_caught_up_and_rebuilt(storage, embedde
     assert "2502.00001" in [item.paper_id for item in found]  # caught up from the database
     index_file.write_bytes(b"garbage")  # a damaged cache is rebuilt from the vectors
     third = open_storage(storage.url)
-    assert third.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
+    nearest = third.nearest_papers(model=embedder.model_name, vector=probe, limit=1)
+    assert [item.paper_id for item in nearest] == [found[0].paper_id] == ["2502.00001"]
+    everything = third.nearest_papers(model=embedder.model_name, vector=probe, limit=100)
+    assert sorted(item.paper_id for item in everything) == [
+        *(f"2501.{index:05d}" for index in range(len(TOPICS))),
+        "2502.00001",
+    ]
     other.close()
     third.close()
 

@@ -72,21 +72,52 @@ def test_a_server_down_for_the_first_attempts_gets_every_message_once(
         backoff = ServerBackoff(timedelta(seconds=60))
 
         first = deliver(loaded_storage, settings, clock)
-        backoff.record(first, clock())
+        failed_at = clock()
+        backoff.record(first, failed_at)
+        assert backoff.waiting(failed_at)
+        assert backoff.waiting(failed_at + timedelta(seconds=59))
+        assert not backoff.waiting(failed_at + timedelta(seconds=60))
         second = deliver(loaded_storage, settings, clock)  # the rest, into the same outage
         clock.advance(seconds=61)
         third = deliver(loaded_storage, settings, clock)
+        backoff.record(third, clock())  # the second failure in a row: twice the pause
+        assert backoff.waiting(clock() + timedelta(seconds=119))
+        assert not backoff.waiting(clock() + timedelta(seconds=120))
 
         server.start()
         clock.advance(seconds=121)
         assert not backoff.waiting(clock())
         final = deliver(loaded_storage, settings, clock)
+        backoff.record(final, clock())
+        assert not backoff.waiting(clock())
 
     assert first.server_error and "cannot connect" in first.server_error
     assert (first.deferred, second.deferred, third.deferred) == (5, 5, 5)
     assert final.sent == 12 and final.server_error is None
     assert received_by(server) == Counter(addresses)
     assert loaded_storage.outbox_counts() == {"sent": 12}
+
+
+def test_the_server_pause_doubles_with_each_failure_and_a_success_ends_it() -> None:
+    backoff = ServerBackoff(timedelta(seconds=60))
+    down = DeliveryReport(server_error="cannot connect to the mail server")
+    second = timedelta(seconds=1)
+    t = NOW
+    assert not backoff.waiting(t)
+
+    backoff.record(down, t)
+    assert backoff.waiting(t) and backoff.waiting(t + 59 * second)
+    assert not backoff.waiting(t + 60 * second)
+
+    backoff.record(down, t + 60 * second)  # a second failure: 120 s from then
+    assert backoff.waiting(t + 179 * second)
+    assert not backoff.waiting(t + 180 * second)
+
+    backoff.record(DeliveryReport(sent=1), t + 100 * second)  # a success, mid-pause
+    assert not backoff.waiting(t + 100 * second)
+    backoff.record(down, t + 200 * second)  # the next failure starts over at 60 s
+    assert backoff.waiting(t + 259 * second)
+    assert not backoff.waiting(t + 260 * second)
 
 
 def test_backoff_doubles_for_each_failed_try(storage: Storage) -> None:

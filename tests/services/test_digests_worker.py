@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -161,22 +162,42 @@ def test_a_server_down_when_the_worker_starts_gets_every_message_once_it_is_back
     received_once_each(server)
 
 
+def sent_by(log: Path) -> int:
+    """Add up the messages a worker's outbox runs report sent in its log."""
+    return sum(int(count) for count in re.findall(r" outbox: (\d+) sent", log.read_text()))
+
+
+def leased(storage: Storage) -> int:
+    """Count the messages some worker holds a lease on."""
+    rows = storage._execute("SELECT COUNT(*) FROM outbox WHERE lease_owner IS NOT NULL")  # type: ignore[attr-defined]
+    return int(rows[0][0])
+
+
 def test_two_workers_share_the_outbox_and_never_send_a_message_twice(
     outbox: Storage, tmp_path: Path
 ) -> None:
-    log = tmp_path / "worker.log"
-    with (
-        smtp_server() as server,
-        worker(outbox, server, log, mail_batch_size="5"),
-        worker(outbox, server, log, mail_batch_size="5"),
-    ):
-        server.wait_for(READERS, timeout=60)
-        wait_until(
-            lambda: outbox.outbox_counts() == {"sent": READERS},
-            30,
-            "every message to be marked sent",
-            log,
-        )
-        time.sleep(1.0)
+    log_a, log_b = tmp_path / "worker-a.log", tmp_path / "worker-b.log"
+    # Leases long enough to outlast the stall below: no message changes hands by lapsing.
+    options = {"mail_batch_size": "5", "mail_lease_s": "30"}
+    with smtp_server() as server:
+        # Stall the first worker on its second batch until the second worker holds a batch
+        # of its own, so that both take part whichever starts faster.
+        server.hold_after(5)
+        with worker(outbox, server, log_a, **options):
+            wait_until(server.held.is_set, 60, "the first worker to reach message 6", log_a)
+            with worker(outbox, server, log_b, **options):
+                wait_until(lambda: leased(outbox) == 10, 60, "a batch for each worker", log_b)
+                server.release()
+                server.wait_for(READERS, timeout=60)
+                wait_until(
+                    lambda: outbox.outbox_counts() == {"sent": READERS},
+                    30,
+                    "every message to be marked sent",
+                    log_a,
+                )
+                time.sleep(1.0)
 
     received_once_each(server)
+    assert sent_by(log_a) >= 10 and sent_by(log_b) >= 5  # its first batches, at least
+    assert sent_by(log_a) + sent_by(log_b) == READERS
+    assert "lease lapsed" not in log_a.read_text() + log_b.read_text()

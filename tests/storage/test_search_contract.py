@@ -115,30 +115,45 @@ def test_within_limits_the_answer(storage):
     assert lexical(storage, "language", within=[]) == []
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        '"',
-        "NEAR(a b",
-        "*",
-        "-",
-        "a AND",
-        "OR",
-        "NOT",
-        "'; DROP TABLE papers; --",
-        "%s ? $1 %(x)s",
-        "col:value",
-        "^title",
-        "{title}: x",
-        "\\",
-        "🚀 数学",
-        "x" * 1000,
-        "a" * 4000,
-        "title:x*",
-    ],
-)
+# Odd inputs none of whose words is in PAPERS: nothing may match.
+NO_WORD_OF_THE_CORPUS = [
+    '"',
+    "*",
+    "-",
+    "OR",
+    "'; DROP TABLE papers; --",
+    "%s ? $1 %(x)s",
+    "col:value",
+    "^title",
+    "{title}: x",
+    "\\",
+    "🚀 数学",
+    "x" * 1000,
+    "a" * 4000,
+    "title:x*",
+]
+# Odd inputs holding common words of PAPERS ("a", "and", "not"): whatever matches is stored.
+COMMON_WORDS = ["NEAR(a b", "a AND", "NOT"]
+# Odd syntax around a word only one paper holds: that paper, and only it, is found.
+AROUND_DIFFUSION = [
+    "NEAR(diffusion",
+    "diffusion AND",
+    'diffusion"',
+    "diffusion -",
+    "diffusion; DROP TABLE papers; --",
+    "diffusion %s ?",
+]
+
+
+@pytest.mark.parametrize("text", NO_WORD_OF_THE_CORPUS + COMMON_WORDS + AROUND_DIFFUSION)
 def test_no_input_breaks_the_query(storage, text):
-    assert isinstance(lexical(storage, text), list)
+    found = lexical(storage, text)
+    assert set(found) <= {paper.id for paper in PAPERS}
+    assert len(found) == len(set(found))
+    if text in NO_WORD_OF_THE_CORPUS:
+        assert found == []
+    if text in AROUND_DIFFUSION:
+        assert found == ["2401.00001"]
     assert storage.count_papers() == len(PAPERS)
 
 

@@ -74,13 +74,24 @@ def many(tmp_path: Path) -> SqliteStorage:
 
 def test_fts5_answers_while_the_word_index_catches_up_aside(many, monkeypatch):
     monkeypatch.setattr(search_sqlite, "INLINE_CATCH_UP", 100)  # 300 new papers: too many
+    fts_calls = []
+    search_fts = many.search_fts
+
+    def counted_fts(*args: object, **kwargs: object) -> list[str]:
+        fts_calls.append(args)
+        return search_fts(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(many, "search_fts", counted_fts)
     first = words(many, "rare topic")
-    assert first == ["2405.00299"]  # FTS5 answered
+    assert first == ["2405.00299"]
+    assert len(fts_calls) == 1  # FTS5 answered
     loader = many._word_index.loader
     assert loader is not None
     loader.join(timeout=60)
+    assert not loader.is_alive()
     assert many._word_index.seq == latest_change(many)
     assert words(many, "rare topic") == first  # now the word index answers, the same
+    assert len(fts_calls) == 1  # and FTS5 was not asked again
 
 
 def test_the_word_index_is_saved_reopened_and_caught_up_from_another_writer(many, tmp_path):
@@ -146,7 +157,8 @@ def test_categories_dates_and_code_are_filtered_inside_the_word_index(many, monk
     monkeypatch.setattr(many, "search_fts", no_fts5)
     assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
     assert words(many, "language cat:cs", limit=400) == words(many, "language", limit=400)
-    assert words(many, "language after:2024-05-01 before:2024-05-02", limit=1) != []
+    assert len(words(many, "language after:2024-05-01 before:2024-05-02", limit=1)) == 1
+    assert len(words(many, "language after:2024-05-01 before:2024-05-02", limit=400)) == 300
     assert words(many, "language before:2024-05-01") == []
     assert words(many, "language has:code") == []
 

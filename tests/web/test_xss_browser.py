@@ -1,8 +1,10 @@
 """XSS payloads everywhere members and sources write, rendered in Debian's chromium: none runs.
 
 Each payload, if it ran, would set `window.__xss` or open a dialog; the test reads both
-after the page loaded and after hovering what could carry a handler, and checks the
-payload's text is on the page as text.
+after the page loaded and after hovering what could carry a handler, checks no element a
+payload would make is on the page, and checks the payload's text is on the page as text.
+The browser ignores the site's Content-Security-Policy here, so that escaping alone has to
+stop the payloads (tests/web/test_security.py checks the policy itself).
 """
 
 from __future__ import annotations
@@ -34,6 +36,13 @@ PAYLOADS = [
 ]
 PAPER_ID = "2601.00001"
 ORG = "xss-lab"
+# Elements and attributes only a payload would put on these pages: the pages' own
+# scripts have a src, their own svgs are icons, and they carry no inline handlers.
+INJECTED = (
+    "script:not([src]), iframe, object, embed, style, svg:not(.icon),"
+    " [onerror], [onload], [onclick], [onmouseover],"
+    " [href^='javascript:' i], [src^='javascript:' i]"
+)
 
 
 def poison(storage: Storage) -> None:
@@ -78,10 +87,9 @@ def site(storage: Storage) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: Browser, site: str) -> Iterator[Page]:
+def open_tab(browser: Browser, site: str, *, bypass_csp: bool) -> Iterator[Page]:
     """Open a tab that records dialogs and never leaves the machine."""
-    context = browser.new_context(base_url=site)
+    context = browser.new_context(base_url=site, bypass_csp=bypass_csp)
     context.set_default_timeout(5_000)
     context.route(lambda url: not url.startswith(site), lambda route: route.abort())
     tab = context.new_page()
@@ -91,13 +99,33 @@ def page(browser: Browser, site: str) -> Iterator[Page]:
     context.close()
 
 
-def assert_nothing_ran(page: Page) -> None:
-    """Hover and check: no payload set the trap or opened a dialog."""
+@pytest.fixture
+def page(browser: Browser, site: str) -> Iterator[Page]:
+    """Open a tab under the site's Content-Security-Policy, as a visitor's browser is."""
+    yield from open_tab(browser, site, bypass_csp=False)
+
+
+@pytest.fixture
+def unguarded(browser: Browser, site: str) -> Iterator[Page]:
+    """Open a tab that ignores the Content-Security-Policy: only escaping protects it."""
+    yield from open_tab(browser, site, bypass_csp=True)
+
+
+def assert_nothing_ran(page: Page, shown: list[str]) -> None:
+    """Hover and check: no payload set the trap, opened a dialog or made an element, and
+    each payload in `shown` is in the main text as text."""
     for link in page.locator("main a, main b").all()[:40]:
         if link.is_visible():
             link.hover()
     assert page.evaluate("window.__xss") is None
     assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.locator(INJECTED).count() == 0
+    text = page.locator("main").inner_text()
+    for payload in shown:
+        assert payload in text
+    # The trap is live: an inline script runs in this tab, so escaping is what stopped them.
+    page.add_script_tag(content="window.__trap_live = true")
+    assert page.evaluate("window.__trap_live") is True
 
 
 def sign_in(page: Page) -> None:
@@ -110,12 +138,20 @@ def sign_in(page: Page) -> None:
 
 
 @pytest.mark.parametrize("signed_in", [False, True])
-def test_no_payload_runs_on_any_page_and_each_shows_as_text(page: Page, signed_in: bool) -> None:
+def test_no_payload_runs_on_any_page_and_each_shows_as_text(
+    unguarded: Page, signed_in: bool
+) -> None:
+    page = unguarded
     if signed_in:
         sign_in(page)
-    for path in ("/", f"/papers/{PAPER_ID}", f"/organizations/{ORG}", "/users/mallory"):
+    for path, shown in (
+        ("/", PAYLOADS),
+        (f"/papers/{PAPER_ID}", PAYLOADS),
+        (f"/organizations/{ORG}", PAYLOADS),
+        ("/users/mallory", [PAYLOADS[2]]),  # the member's name
+    ):
         page.goto(path)
-        assert_nothing_ran(page)
+        assert_nothing_ran(page, shown)
     page.goto(f"/papers/{PAPER_ID}")
     text = page.locator("main").inner_text()
     for payload in PAYLOADS:
@@ -124,7 +160,8 @@ def test_no_payload_runs_on_any_page_and_each_shows_as_text(page: Page, signed_i
     assert page.get_by_role("link", name="Code").count() == 0  # a javascript: link is dropped
 
 
-def test_a_username_payload_is_refused_and_echoed_only_as_text(page: Page) -> None:
+def test_a_username_payload_is_refused_and_echoed_only_as_text(unguarded: Page) -> None:
+    page = unguarded
     page.goto("/signup")
     page.evaluate("document.querySelector('#username').removeAttribute('pattern')")
     page.get_by_label("Username").fill(PAYLOADS[2])
@@ -133,7 +170,7 @@ def test_a_username_payload_is_refused_and_echoed_only_as_text(page: Page) -> No
     page.get_by_role("button", name="Sign up").click()
     expect(page.locator(".form-error")).to_contain_text("a username has 2 to 39")
     expect(page.get_by_label("Username")).to_have_value(PAYLOADS[2])
-    assert_nothing_ran(page)
+    assert_nothing_ran(page, [])
 
 
 def test_votes_change_the_count_in_place_and_back(page: Page) -> None:
