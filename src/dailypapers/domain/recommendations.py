@@ -1,0 +1,40 @@
+"""A member's fitted recommender: one weight vector and a bias over paper vectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+@dataclass(frozen=True, slots=True)
+class MemberModel:
+    """A linear scorer: score(paper) = weights · vector(paper) + bias."""
+
+    user_id: int
+    model: str  # the embedding model whose vectors the weights apply to
+    weights: NDArray[np.float32]
+    bias: float
+    positives: int
+    negatives: int
+    fitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class MemberSignals:
+    """What a member told the site about their taste, newest first."""
+
+    positives: tuple[str, ...]  # upvoted, saved, or named on first visit
+    negatives: tuple[str, ...]  # "not interested"
+
+    @property
+    def seen(self) -> frozenset[str]:
+        """Return the papers never to recommend again: those already acted on."""
+        return frozenset(self.positives) | frozenset(self.negatives)
+
+    @property
+    def empty(self) -> bool:
+        """Tell whether the member has said nothing yet."""
+        return not (self.positives or self.negatives)

@@ -1,0 +1,120 @@
+"""Fit a member's linear scorer over paper vectors: their likes against the rest.
+
+In the spirit of arxiv-sanity's per-user SVM, but on semantic vectors: the positives are
+the papers a member liked, the negatives the papers they dismissed plus a random sample
+of other papers ("background"), which stands for everything they did not pick. The fit
+is a class-balanced ridge regression solved in closed form (one 384×384 solve, a few
+milliseconds), or scikit-learn's linear SVM or logistic regression; bench/recommend.py
+chose between them and the regularisation by cross-validation (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+Matrix = NDArray[np.float32]
+Method = Literal["ridge", "svm", "logistic"]
+
+
+@dataclass(frozen=True, slots=True)
+class FitChoices:
+    """The few choices of the fit, tuned by bench/recommend.py."""
+
+    method: Method = "ridge"
+    regularisation: float = 1.0  # ridge: lambda; svm and logistic: 1 / C
+    background: int = 2000  # random other papers taken as negatives
+    dismissed_weight: float = 2.0  # how much more a "not interested" counts than background
+
+
+DEFAULT_CHOICES = FitChoices()
+
+
+def fit_linear_scorer(
+    positives: Matrix,
+    negatives: Matrix,
+    background: Matrix,
+    choices: FitChoices = DEFAULT_CHOICES,
+) -> tuple[Matrix, float]:
+    """Return (weights, bias) scoring liked papers above the others.
+
+    Each class weighs as much in total as the other, so two likes are not drowned by two
+    thousand background papers.
+    """
+    if len(positives) == 0:
+        raise ValueError("a member model needs at least one liked paper")
+    dimension = positives.shape[1]
+    negative_rows = [m for m in (negatives, background) if len(m)]
+    if not negative_rows:
+        raise ValueError("a member model needs papers to contrast the liked ones with")
+    features = np.vstack([positives, *negative_rows]).astype(np.float64)
+    targets = np.concatenate(
+        [np.ones(len(positives)), -np.ones(sum(len(m) for m in negative_rows))]
+    )
+    negative_weights = np.concatenate(
+        [np.full(len(negatives), choices.dismissed_weight), np.ones(len(background))]
+    )
+    weights = np.concatenate(
+        [
+            np.full(len(positives), 1.0 / len(positives)),
+            negative_weights / negative_weights.sum(),
+        ]
+    )
+    if choices.method == "ridge":
+        vector, bias = _weighted_ridge(features, targets, weights, choices.regularisation)
+    else:
+        vector, bias = _sklearn_fit(features, targets, weights, choices)
+    return vector.astype(np.float32).reshape(dimension), float(bias)
+
+
+def _weighted_ridge(
+    features: NDArray[np.float64],
+    targets: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    regularisation: float,
+) -> tuple[NDArray[np.float64], float]:
+    """Solve min Σ wᵢ (x·w + b − yᵢ)² + λ‖w‖² in closed form (b not penalised)."""
+    total = weights.sum()
+    mean = (weights[:, None] * features).sum(axis=0) / total
+    target_mean = float((weights * targets).sum() / total)
+    centred = features - mean
+    weighted = centred * weights[:, None]
+    gram = centred.T @ weighted
+    gram[np.diag_indices_from(gram)] += regularisation
+    vector = np.linalg.solve(gram, weighted.T @ (targets - target_mean))
+    return vector, target_mean - float(mean @ vector)
+
+
+def _sklearn_fit(
+    features: NDArray[np.float64],
+    targets: NDArray[np.float64],
+    weights: NDArray[np.float64],
+    choices: FitChoices,
+) -> tuple[NDArray[np.float64], float]:
+    """Fit scikit-learn's linear SVM or logistic regression with these sample weights."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.svm import LinearSVC
+
+    scale = len(weights)  # sample weights that sum to n keep C's usual meaning
+    classifier: LinearSVC | LogisticRegression
+    if choices.method == "svm":
+        classifier = LinearSVC(C=1.0 / choices.regularisation, max_iter=5000)
+    else:
+        classifier = LogisticRegression(C=1.0 / choices.regularisation, max_iter=1000)
+    classifier.fit(features, targets, sample_weight=weights * scale)
+    return np.asarray(classifier.coef_[0], dtype=np.float64), float(classifier.intercept_[0])
+
+
+def score(vectors: Matrix, weights: Matrix, bias: float) -> NDArray[np.float32]:
+    """Return each paper's score: one matrix product."""
+    if len(vectors) == 0:
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(vectors @ weights + np.float32(bias), dtype=np.float32)
+
+
+def nearest_rows(candidates: Matrix, references: Matrix) -> NDArray[np.intp]:
+    """Return, per candidate, the index of the most similar reference (cosine)."""
+    return np.asarray(np.argmax(candidates @ references.T, axis=1), dtype=np.intp)

@@ -1,0 +1,276 @@
+"""For you: recommend papers from a member's likes, learned in the background.
+
+A member's likes (upvotes, saved papers, papers named on first visit) and dislikes ("not
+interested") train one linear scorer over the stored paper vectors (search/member_model.py).
+Fitting happens in the background whenever the signals change (`refit_stale_models`, run by
+the worker and by `dailypapers serve`), never while a page waits: a request reads the fitted
+weights and scores a window's papers with one matrix product. The same function serves the
+For you page, the API, the digest's personal section and any private feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from dailypapers.domain.arxiv_ids import is_arxiv_id, normalize_arxiv_id
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.domain.ranking import SortMode, rank
+from dailypapers.domain.recommendations import MemberModel
+from dailypapers.domain.search_query import parse_query
+from dailypapers.search.member_model import (
+    FitChoices,
+    fit_linear_scorer,
+    nearest_rows,
+    score,
+)
+from dailypapers.services.errors import InvalidInput, NotFound
+from dailypapers.storage.base import Storage
+
+# Chosen by bench/recommend.py's cross-validation on development organizations.
+FIT_CHOICES = FitChoices(method="ridge", regularisation=1.0, background=2000)
+MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
+BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
+EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
+SEEDS_PER_CATEGORY = 5
+MAX_SEED_LINES = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendation:
+    """A recommended paper, its score, and the liked paper it is nearest to."""
+
+    item: FeaturedPaper
+    score: float
+    because: FeaturedPaper | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Recommendations:
+    """A member's recommendations over a window, and whether they are personal yet."""
+
+    items: list[Recommendation]
+    start: date
+    end: date  # exclusive
+    personal: bool  # False: trending, because no model has been fitted for the member yet
+    waiting_for_model: bool = False  # the member has likes, and the model is being fitted
+    excluded: int = field(default=0)  # papers of the window left out as already seen
+
+
+def window_ending(storage: Storage, *, days: int, today: date) -> tuple[date, date]:
+    """Return [start, end) covering the past `days` days up to the latest featured day."""
+    latest = storage.latest_day()
+    last = min(latest, today) if latest else today
+    return last - timedelta(days=days - 1), last + timedelta(days=1)
+
+
+def recommend_for_member(
+    *,
+    storage: Storage,
+    user_id: int,
+    start: date,
+    end: date,
+    limit: int,
+    now: datetime,
+    exclude: Collection[str] = (),
+) -> Recommendations:
+    """Return the member's best papers featured in [start, end) that they have not seen.
+
+    Seen means upvoted, saved, named, dismissed, or listed in `exclude` (say, the papers a
+    digest already sent). Without a fitted model the window's trending papers stand in.
+    """
+    signals = storage.member_signals(user_id, limit=MAX_SIGNALS)
+    seen = signals.seen | frozenset(exclude)
+    model = storage.get_member_model(user_id)
+    if model is None:
+        return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
+    ids, vectors = storage.featured_vectors(model=model.model, start=start, end=end)
+    if not ids:
+        return Recommendations([], start, end, personal=True)
+    scores = score(vectors, model.weights, model.bias)
+    unseen = np.array([paper_id not in seen for paper_id in ids], dtype=bool)
+    order = [int(i) for i in np.argsort(-scores, kind="stable") if unseen[i]][:limit]
+    because = _nearest_likes(storage, model, vectors[order], signals.positives[:EXPLAINED_BY])
+    chosen = [ids[i] for i in order]
+    featured = {
+        item.paper.id: item for item in storage.featured_papers(chosen + list(because.values()))
+    }
+    items = [
+        Recommendation(
+            featured[paper_id], float(scores[i]), featured.get(because.get(row, "")) or None
+        )
+        for row, (i, paper_id) in enumerate(zip(order, chosen, strict=True))
+        if paper_id in featured
+    ]
+    return Recommendations(items, start, end, personal=True, excluded=int((~unseen).sum()))
+
+
+def _nearest_likes(
+    storage: Storage, model: MemberModel, chosen: np.ndarray, likes: Sequence[str]
+) -> dict[int, str]:
+    """Return, per row of the chosen papers' vectors, the id of the most similar liked paper."""
+    if not likes or len(chosen) == 0:
+        return {}
+    like_ids, like_vectors = storage.paper_vectors(model=model.model, paper_ids=likes)
+    if not like_ids:
+        return {}
+    nearest = nearest_rows(chosen, like_vectors)
+    return {row: like_ids[int(index)] for row, index in enumerate(nearest)}
+
+
+def _trending(
+    storage: Storage,
+    start: date,
+    end: date,
+    limit: int,
+    now: datetime,
+    seen: frozenset[str],
+    *,
+    waiting: bool,
+) -> Recommendations:
+    """Return the window's trending papers the member has not seen."""
+    rankables = [r for r in storage.rankables(start=start, end=end) if r.paper_id not in seen]
+    ranked = rank(rankables, sort=SortMode.TRENDING, now=now)[:limit]
+    featured = storage.featured_papers([item.paper_id for item in ranked])
+    items = [Recommendation(item, 0.0) for item in featured]
+    return Recommendations(items, start, end, personal=False, waiting_for_model=waiting)
+
+
+# -- signals ------------------------------------------------------------------------------
+
+
+def dismiss(*, storage: Storage, user_id: int, paper_id: str, now: datetime) -> None:
+    """Record "not interested in this paper" and have the member's model refitted."""
+    if not storage.get_papers([paper_id]):
+        raise NotFound(f"paper {paper_id} is not on this site")
+    storage.dismiss_paper(user_id=user_id, paper_id=paper_id, now=now)
+    storage.mark_signals_changed(user_id)
+
+
+def undo_dismiss(*, storage: Storage, user_id: int, paper_id: str) -> bool:
+    """Take back a "not interested"; return whether there was one."""
+    undone = storage.undismiss_paper(user_id=user_id, paper_id=paper_id)
+    if undone:
+        storage.mark_signals_changed(user_id)
+    return undone
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReport:
+    """What a cold-start form gave: papers taken as likes, and lines not understood."""
+
+    paper_ids: list[str]
+    unknown: list[str]
+
+
+def seed_interests(
+    *,
+    storage: Storage,
+    user_id: int,
+    categories: Sequence[str],
+    pasted: str,
+    now: datetime,
+) -> SeedReport:
+    """Take pasted arXiv ids, URLs or titles and picked categories as the member's first likes.
+
+    A category contributes its most upvoted recent papers on this site.
+    """
+    found: list[str] = []
+    unknown: list[str] = []
+    lines = [line.strip() for line in pasted.splitlines() if line.strip()]
+    if len(lines) > MAX_SEED_LINES:
+        raise InvalidInput(f"paste at most {MAX_SEED_LINES} lines")
+    for line in lines:
+        paper_id = normalize_arxiv_id(line) if is_arxiv_id(line) else None
+        if paper_id and storage.get_papers([paper_id]):
+            found.append(paper_id)
+            continue
+        titled = storage.find_titled(line)
+        if titled:
+            found.append(titled[0])
+        else:
+            unknown.append(line)
+    for category in categories:
+        cleaned = category.strip()
+        if not cleaned or " " in cleaned or ":" in cleaned:
+            continue
+        recent = storage.search_lexical(parse_query(f"cat:{cleaned}"), limit=100)
+        papers = storage.get_papers(recent)
+        best = sorted(papers.values(), key=lambda paper: (-paper.upvotes, paper.id))
+        found.extend(paper.id for paper in best[:SEEDS_PER_CATEGORY])
+    if found:
+        storage.add_interest_seeds(user_id=user_id, paper_ids=found, now=now)
+        storage.mark_signals_changed(user_id)
+    return SeedReport(list(dict.fromkeys(found)), unknown)
+
+
+# -- fitting, in the background -----------------------------------------------------------
+
+
+def refit_member_model(
+    *,
+    storage: Storage,
+    user_id: int,
+    model_name: str,
+    now: datetime,
+    choices: FitChoices = FIT_CHOICES,
+) -> MemberModel | None:
+    """Fit the member's scorer on their current signals; None if they have no usable likes."""
+    signals = storage.member_signals(user_id, limit=MAX_SIGNALS)
+    _, liked = storage.paper_vectors(model=model_name, paper_ids=signals.positives)
+    if len(liked) == 0:
+        return None
+    _, disliked = storage.paper_vectors(model=model_name, paper_ids=signals.negatives)
+    today = now.date()
+    background_ids, background = storage.featured_vectors(
+        model=model_name,
+        start=today - timedelta(days=BACKGROUND_DAYS),
+        end=today + timedelta(days=1),
+        limit=choices.background + len(signals.seen),
+    )
+    keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in signals.seen]
+    background = background[keep[: choices.background]]
+    if len(disliked) == 0:
+        disliked = np.zeros((0, liked.shape[1]), dtype=np.float32)
+    if len(background) == 0 and len(disliked) == 0:
+        return None
+    weights, bias = fit_linear_scorer(liked, disliked, background, choices)
+    return MemberModel(
+        user_id=user_id,
+        model=model_name,
+        weights=weights,
+        bias=bias,
+        positives=len(liked),
+        negatives=len(disliked) + len(background),
+        fitted_at=now,
+    )
+
+
+def refit_stale_models(
+    *, storage: Storage, model_name: str | None, now: datetime, limit: int = 100
+) -> int:
+    """Refit the models of members whose signals changed since their last fit; return how many.
+
+    With no model name, the embedding model with the most vectors is used.
+    """
+    stale = storage.stale_member_models(limit=limit)
+    if not stale:
+        return 0
+    if model_name is None:
+        counts = storage.count_embeddings()
+        if not counts:
+            return 0
+        model_name = max(counts, key=lambda name: counts[name])
+    for user_id, version in stale:
+        fitted = refit_member_model(
+            storage=storage, user_id=user_id, model_name=model_name, now=now
+        )
+        with storage.transaction():
+            if fitted is None:
+                storage.forget_member_model(user_id, fitted_version=version)
+            else:
+                storage.save_member_model(fitted, fitted_version=version)
+    return len(stale)
