@@ -35,6 +35,7 @@ def set_vote(
         storage.add_vote(user_id=user.id, paper_id=paper_id, now=now)
     else:
         storage.remove_vote(user_id=user.id, paper_id=paper_id)
+    storage.mark_signals_changed(user.id)  # For you: refit this member's model
     return vote_state(storage=storage, user=user, paper_id=paper_id)
 
 

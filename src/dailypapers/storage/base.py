@@ -15,6 +15,7 @@ from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.collections_protocol import CollectionStore  # your feed
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.recommendations_protocol import RecommendationStore  # your feed
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
@@ -24,7 +25,13 @@ class StorageError(Exception):
 
 
 class Storage(
-    AccountStore, CommunityStore, DigestStore, CollectionStore, RecommendationStore, Protocol
+    AccountStore,
+    CommunityStore,
+    DigestStore,
+    CollectionStore,
+    RecommendationStore,
+    MemberDataStore,
+    Protocol,
 ):
     """Everything the services read and write, whatever the database.
 

@@ -17,6 +17,7 @@ from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.collections_sql import CollectionsSql  # your feed: collections
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
+from dailypapers.storage.member_data_sql import MemberDataSql  # your feed: my data
 from dailypapers.storage.recommendations_sql import RecommendationsSql  # your feed: For you
 from dailypapers.storage.sql_values import (
     Row,
@@ -39,7 +40,9 @@ _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
 
 
-class SqlStorage(AccountsSql, CommunitySql, DigestsSql, CollectionsSql, RecommendationsSql, ABC):
+class SqlStorage(
+    AccountsSql, CommunitySql, DigestsSql, CollectionsSql, RecommendationsSql, MemberDataSql, ABC
+):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str

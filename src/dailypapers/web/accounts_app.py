@@ -17,8 +17,12 @@ from dailypapers.settings import Settings, load_secret_key
 from dailypapers.sources.http import PoliteFetcher, user_agent
 from dailypapers.web import (
     account_pages,
+    api_me,
     api_write,
+    collection_pages,
+    for_you_pages,
     member_pages,
+    my_data_pages,
     organization_pages,
     paper_actions,
     settings_pages,
@@ -33,6 +37,10 @@ from dailypapers.web.sessions import AccountsMiddleware
 def include_account_routes(app: FastAPI) -> None:
     """Add the account and community routes; call before the routes with catch-all paths."""
     for module in (
+        api_me,  # your feed: recommendations and collections through the API
+        for_you_pages,  # your feed: before pages, /papers/{id}/not-interested is no paper id
+        collection_pages,  # your feed: likewise /papers/{id}/save
+        my_data_pages,  # your feed: export my data, delete my account
         api_write,  # before api: /api/papers/{id}/comments is not a paper id
         account_pages,
         settings_pages,

@@ -18,6 +18,7 @@ from dailypapers.storage import Storage, open_storage
 from dailypapers.web import api, errors, feeds, pages, search, subscriptions
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.collection_pages import install_collection_helpers  # your feed
 from dailypapers.web.rendering import Renderer
 
 
@@ -55,6 +56,7 @@ def create_app(
     app.include_router(pages.router)
     errors.install(app)
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
+    install_collection_helpers(app.state.renderer, app.state.storage)  # your feed: Save buttons
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)
     return app

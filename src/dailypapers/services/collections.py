@@ -1,0 +1,188 @@
+"""Reading lists: create, share, fill and empty a member's collections.
+
+Every member has a default "Saved" collection, made the first time they save a paper.
+Saving or unsaving changes the member's likes, so it marks their model for a refit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dailypapers.domain.collections import (
+    DEFAULT_COLLECTION_NAME,
+    MAX_DESCRIPTION_LENGTH,
+    MAX_NOTE_LENGTH,
+    Collection,
+    CollectionItem,
+    clean_collection_name,
+)
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.services.errors import Conflict, InvalidInput, NotFound
+from dailypapers.storage.base import Storage
+
+
+def default_collection(*, storage: Storage, user_id: int, now: datetime) -> Collection:
+    """Return the member's "Saved" collection, making it the first time."""
+    found = storage.default_collection(user_id)
+    if found is not None:
+        return found
+    made = storage.create_collection(
+        user_id=user_id,
+        name=DEFAULT_COLLECTION_NAME,
+        description="",
+        public=False,
+        is_default=True,
+        now=now,
+    )
+    if made is None:  # a list the member named "Saved" themselves becomes the default
+        for collection in storage.user_collections(user_id):
+            if collection.name.lower() == DEFAULT_COLLECTION_NAME.lower():
+                return collection
+        raise Conflict("the default collection could not be made")
+    return made
+
+
+def create_collection(
+    *,
+    storage: Storage,
+    user_id: int,
+    name: str,
+    description: str = "",
+    public: bool = False,
+    now: datetime,
+) -> Collection:
+    """Make a new collection; refuse a name the member already uses."""
+    cleaned = _clean_name(name)
+    _check_description(description)
+    made = storage.create_collection(
+        user_id=user_id,
+        name=cleaned,
+        description=description.strip(),
+        public=public,
+        is_default=False,
+        now=now,
+    )
+    if made is None:
+        raise Conflict(f"you already have a collection named {cleaned!r}")
+    return made
+
+
+def visible_collection(
+    *, storage: Storage, collection_id: int, viewer_id: int | None
+) -> Collection:
+    """Return the collection if this viewer may see it; a private one is 404 to others."""
+    collection = storage.get_collection(collection_id)
+    if collection is None or not collection.visible_to(viewer_id):
+        raise NotFound(f"there is no collection {collection_id}")
+    return collection
+
+
+def owned_collection(*, storage: Storage, collection_id: int, user_id: int) -> Collection:
+    """Return the member's own collection; anyone else's is 404, as if it did not exist."""
+    collection = storage.get_collection(collection_id)
+    if collection is None or collection.user_id != user_id:
+        raise NotFound(f"there is no collection {collection_id}")
+    return collection
+
+
+def update_collection(
+    *,
+    storage: Storage,
+    user_id: int,
+    collection_id: int,
+    name: str,
+    description: str,
+    public: bool,
+    now: datetime,
+) -> Collection:
+    """Rename, describe, share or unshare one of the member's collections."""
+    owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+    cleaned = _clean_name(name)
+    _check_description(description)
+    if not storage.update_collection(
+        collection_id, name=cleaned, description=description.strip(), public=public, now=now
+    ):
+        raise Conflict(f"you already have a collection named {cleaned!r}")
+    updated = storage.get_collection(collection_id)
+    assert updated is not None
+    return updated
+
+
+def delete_collection(*, storage: Storage, user_id: int, collection_id: int) -> None:
+    """Delete one of the member's collections (its papers stay on the site)."""
+    owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+    storage.delete_collection(collection_id)
+    storage.mark_signals_changed(user_id)
+
+
+def add_paper(
+    *,
+    storage: Storage,
+    user_id: int,
+    collection_id: int | None,
+    paper_id: str,
+    note: str | None = None,
+    now: datetime,
+) -> Collection:
+    """Save the paper in a collection of the member's (None: the default "Saved")."""
+    if not storage.get_papers([paper_id]):
+        raise NotFound(f"paper {paper_id} is not on this site")
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise InvalidInput(f"a note has at most {MAX_NOTE_LENGTH} characters")
+    if collection_id is None:
+        collection = default_collection(storage=storage, user_id=user_id, now=now)
+    else:
+        collection = owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+    storage.add_to_collection(
+        collection_id=collection.id,
+        paper_id=paper_id,
+        note=note.strip() if note is not None else None,
+        now=now,
+    )
+    storage.mark_signals_changed(user_id)
+    return collection
+
+
+def remove_paper(
+    *, storage: Storage, user_id: int, collection_id: int | None, paper_id: str
+) -> bool:
+    """Take the paper out of one collection (None: out of all the member's); True if it was in."""
+    if collection_id is None:
+        holding = storage.collections_holding(user_id, [paper_id]).get(paper_id, [])
+    else:
+        owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+        holding = [collection_id]
+    removed = False
+    for held in holding:
+        removed |= storage.remove_from_collection(collection_id=held, paper_id=paper_id)
+    if removed:
+        storage.mark_signals_changed(user_id)
+    return removed
+
+
+def collection_papers(
+    *, storage: Storage, collection: Collection
+) -> list[tuple[FeaturedPaper, CollectionItem]]:
+    """Return the collection's papers with their notes, most recently added first."""
+    items = storage.collection_items(collection.id)
+    featured = {
+        item.paper.id: item for item in storage.featured_papers([i.paper_id for i in items])
+    }
+    return [(featured[i.paper_id], i) for i in items if i.paper_id in featured]
+
+
+def all_saved_papers(*, storage: Storage, user_id: int) -> list[FeaturedPaper]:
+    """Return every paper in any of the member's collections, most recently saved first."""
+    return storage.featured_papers(storage.saved_paper_ids(user_id))
+
+
+def _clean_name(name: str) -> str:
+    try:
+        return clean_collection_name(name)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+
+
+def _check_description(description: str) -> None:
+    if len(description) > MAX_DESCRIPTION_LENGTH:
+        raise InvalidInput(f"a description has at most {MAX_DESCRIPTION_LENGTH} characters")

@@ -1,0 +1,89 @@
+"""For you: a member's recommendations, the first-visit picker, and "Not interested"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from dailypapers.services import recommendations
+from dailypapers.web.auth import MemberDep, local_path, same_site_path, see_other
+from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+
+router = APIRouter(include_in_schema=False)
+
+DaysQuery = Annotated[int, Query(ge=1, le=92, description="the past so many days of papers")]
+SHOWN = 30
+# A few broad arXiv categories offered on the first visit; any other can be typed.
+SUGGESTED_CATEGORIES = (
+    "cs.CL", "cs.CV", "cs.LG", "cs.AI", "cs.RO", "cs.IR", "cs.SD", "stat.ML",
+)  # fmt: skip
+
+
+@router.get("/for-you", response_class=HTMLResponse)
+def for_you(
+    member: MemberDep,
+    storage: StorageDep,
+    renderer: RendererDep,
+    now: NowDep,
+    days: DaysQuery = 7,
+) -> Response:
+    """Show the member's recommendations over the past `days` days of papers."""
+    start, end = recommendations.window_ending(storage, days=days, today=now.date())
+    found = recommendations.recommend_for_member(
+        storage=storage, user_id=member.id, start=start, end=end, limit=SHOWN, now=now
+    )
+    signals = storage.member_signals(member.id, limit=1)
+    return renderer.page(
+        "for_you.html",
+        found=found,
+        last_day=end - timedelta(days=1),
+        days=days,
+        cold_start=signals.empty,
+        suggested_categories=SUGGESTED_CATEGORIES,
+    )
+
+
+@router.post("/for-you/start", response_class=HTMLResponse)
+def start_recommendations(
+    member: MemberDep,
+    storage: StorageDep,
+    renderer: RendererDep,
+    now: NowDep,
+    request: Request,
+    categories: Annotated[list[str] | None, Form()] = None,
+    other_categories: Annotated[str, Form()] = "",
+    papers: Annotated[str, Form()] = "",
+) -> Response:
+    """Take the categories picked and papers pasted on the first visit as first likes."""
+    picked = list(categories or []) + other_categories.replace(",", " ").split()
+    with storage.transaction():
+        report = recommendations.seed_interests(
+            storage=storage, user_id=member.id, categories=picked, pasted=papers, now=now
+        )
+    return renderer.page(
+        "for_you_started.html",
+        status=200 if report.paper_ids else 400,
+        report=report,
+    )
+
+
+@router.post("/papers/{paper_id:path}/not-interested")
+def not_interested(
+    paper_id: str,
+    request: Request,
+    member: MemberDep,
+    storage: StorageDep,
+    now: NowDep,
+    undo: Annotated[str, Form()] = "",
+) -> Response:
+    """Hide the paper from the member's recommendations and learn from it (or undo that)."""
+    with storage.transaction():
+        if undo:
+            recommendations.undo_dismiss(storage=storage, user_id=member.id, paper_id=paper_id)
+        else:
+            recommendations.dismiss(storage=storage, user_id=member.id, paper_id=paper_id, now=now)
+    back = same_site_path(request.headers.get("referer", ""), request)
+    return see_other(local_path(back, "/for-you"))
