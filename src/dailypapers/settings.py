@@ -102,6 +102,13 @@ class Settings:
         " vectors embedded in batches) in `dailypapers worker` and `dailypapers serve`;"
         " 0 turns them off.",
     )
+    # your feed: the background refit of each member's For you model
+    recommendation_refit_interval_s: float = _setting(
+        10.0,
+        "Seconds between runs that refit the For you models of members whose upvotes, saves"
+        ' or "not interested" changed, in `dailypapers worker` and `dailypapers serve`;'
+        " 0 turns them off.",
+    )
     search_index_seconds: float = _setting(
         20.0,
         "How long one search indexing run may embed before it yields until the next run.",
@@ -183,7 +190,11 @@ class Settings:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
         if not 1 <= self.search_timeout_ms <= 60_000:
             raise ValueError(f"{ENV_PREFIX}SEARCH_TIMEOUT_MS must be between 1 and 60000")
-        for name in ("search_index_interval_s", "search_index_seconds"):
+        for name in (
+            "search_index_interval_s",
+            "search_index_seconds",
+            "recommendation_refit_interval_s",
+        ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
         for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):

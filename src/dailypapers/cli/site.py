@@ -10,6 +10,7 @@ from dailypapers.cli.context import load_settings, open_configured_storage
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
+from dailypapers.worker.recommendation_jobs import refit_in_background
 
 
 @click.command()
@@ -31,6 +32,7 @@ def serve(host: str | None, port: int | None) -> None:
     # checks a 58 MB file and holds its own ONNX Runtime session.
     load_embedder = functools.cache(default_embedder)
     index_in_background(settings, storage, load_embedder=load_embedder)
+    refit_in_background(settings, storage)  # For you: members' models, fitted off the request
     searcher = HybridSearcher(
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )

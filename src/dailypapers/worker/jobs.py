@@ -14,6 +14,7 @@ from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import InvalidRecord
 from dailypapers.storage import Storage
 from dailypapers.worker.digest_jobs import digest_jobs
+from dailypapers.worker.recommendation_jobs import recommendation_job
 from dailypapers.worker.runner import Job, cron, every, run_jobs
 
 log = logging.getLogger("dailypapers.worker")
@@ -51,6 +52,9 @@ def build_jobs(
     if index_job is not None:
         jobs.append(index_job)
     jobs += digest_jobs(settings=settings, storage=storage, clock=clock)  # digests (issue 6)
+    refit_job = recommendation_job(settings=settings, storage=storage, clock=clock)  # For you
+    if refit_job is not None:
+        jobs.append(refit_job)
     return jobs
 
 
