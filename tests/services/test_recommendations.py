@@ -1,0 +1,183 @@
+"""For you on both backends: learned from likes, never showing what was seen, moved by
+"not interested", explained by the nearest like, and trending before any signal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dailypapers.domain.accounts import Role, User
+from dailypapers.domain.papers import DailyEntry, Paper
+from dailypapers.services import collections, recommendations, votes
+from dailypapers.storage import Storage, open_storage
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
+MODEL = "test-model"
+DIMENSION = 16
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+    """Return an empty, migrated storage on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    store = open_storage(url)
+    yield store
+    store.close()
+
+
+def topic_vector(rng: np.random.Generator, topic: int) -> np.ndarray:
+    """Return a unit vector near one of two directions: topic 0 or topic 1."""
+    vector = rng.normal(scale=0.3, size=DIMENSION)
+    vector[topic] += 3.0
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def site(storage: Storage) -> dict[str, int]:
+    """Store 40 papers over 20 days, alternating two topics, upvotes rising with the id.
+
+    Papers 2608.000NN with NN even are about topic 0, odd about topic 1. Returns each id's topic.
+    """
+    rng = np.random.default_rng(7)
+    topics = {f"2608.{n:05d}": n % 2 for n in range(40)}
+    ids = list(topics)
+    with storage.transaction():
+        storage.save_papers(
+            [Paper(i, f"Paper {i}", "Abstract", ("Ada",), upvotes=n) for n, i in enumerate(ids)]
+        )
+        storage.save_entries(
+            [
+                DailyEntry(i, NOW.date() - timedelta(days=n // 2), NOW - timedelta(days=n // 2))
+                for n, i in enumerate(ids)
+            ]
+        )
+        storage.save_embeddings(
+            model=MODEL,
+            paper_ids=ids,
+            vectors=np.stack([topic_vector(rng, topics[i]) for i in ids]).astype(np.float32),
+        )
+    return topics
+
+
+def member(storage: Storage, name: str = "ada") -> User:
+    """Insert a member."""
+    with storage.transaction():
+        user = storage.create_user(
+            username=name,
+            fullname="",
+            email=f"{name}@example.org",
+            password_hash="$argon2id$fake",
+            role=Role.MEMBER,
+            now=NOW,
+        )
+    assert user is not None
+    return user
+
+
+def recommend(storage: Storage, user: User, days: int = 20) -> recommendations.Recommendations:
+    """Return the member's recommendations over the past `days` days."""
+    start, end = recommendations.window_ending(storage, days=days, today=NOW.date())
+    return recommendations.recommend_for_member(
+        storage=storage, user_id=user.id, start=start, end=end, limit=10, now=NOW
+    )
+
+
+def refit(storage: Storage) -> int:
+    """Run the background refit, as the worker does."""
+    return recommendations.refit_stale_models(storage=storage, model_name=MODEL, now=NOW)
+
+
+def test_without_signals_a_member_sees_trending(storage: Storage, site: dict[str, int]) -> None:
+    ada = member(storage)
+    found = recommend(storage, ada)
+    assert not found.personal and not found.waiting_for_model
+    trending = storage.rankables(start=found.start, end=found.end)
+    assert len(found.items) == 10 and len(trending) == 40
+    assert refit(storage) == 0  # nothing to fit
+
+
+def test_likes_teach_the_model_and_seen_papers_never_come_back(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    ada = member(storage)
+    liked = ["2608.00030", "2608.00032", "2608.00034"]  # topic 0
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id=liked[0], voted=True, now=NOW)
+        collections.add_paper(
+            storage=storage, user_id=ada.id, collection_id=None, paper_id=liked[1], now=NOW
+        )
+        recommendations.seed_interests(
+            storage=storage, user_id=ada.id, categories=[], pasted=liked[2], now=NOW
+        )
+    waiting = recommend(storage, ada)
+    assert not waiting.personal and waiting.waiting_for_model  # not fitted on the request
+    assert refit(storage) == 1 and refit(storage) == 0  # refitted once, then up to date
+    found = recommend(storage, ada)
+    shown = [r.item.paper.id for r in found.items]
+    assert found.personal and found.excluded == 3
+    assert not set(shown) & set(liked)
+    assert all(site[paper_id] == 0 for paper_id in shown[:5]), shown  # topic 0 first
+    assert all(r.because is not None and r.because.paper.id in liked for r in found.items)
+
+
+def test_not_interested_hides_the_paper_and_moves_the_rest(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    ada = member(storage)
+    with storage.transaction():
+        for paper_id in ("2608.00030", "2608.00031"):  # one of each topic: no preference yet
+            votes.set_vote(storage=storage, user=ada, paper_id=paper_id, voted=True, now=NOW)
+    refit(storage)
+    before = [r.item.paper.id for r in recommend(storage, ada).items]
+    first = before[0]
+    with storage.transaction():
+        recommendations.dismiss(storage=storage, user_id=ada.id, paper_id=first, now=NOW)
+    hidden_at_once = [r.item.paper.id for r in recommend(storage, ada).items]
+    assert first not in hidden_at_once  # hidden before any refit
+    with storage.transaction():
+        for paper_id in before[1:6]:
+            if site[paper_id] == site[first]:
+                recommendations.dismiss(storage=storage, user_id=ada.id, paper_id=paper_id, now=NOW)
+    refit(storage)
+    after = [r.item.paper.id for r in recommend(storage, ada).items]
+    disliked_topic = site[first]
+    assert after != hidden_at_once
+    assert all(site[paper_id] != disliked_topic for paper_id in after[:5]), after
+    with storage.transaction():
+        assert recommendations.undo_dismiss(storage=storage, user_id=ada.id, paper_id=first)
+    assert [user_id for user_id, _ in storage.stale_member_models(limit=5)] == [ada.id]
+
+
+def test_members_models_are_their_own(storage: Storage, site: dict[str, int]) -> None:
+    ada, bob = member(storage, "ada"), member(storage, "bob")
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
+        votes.set_vote(storage=storage, user=bob, paper_id="2608.00031", voted=True, now=NOW)
+    assert refit(storage) == 2
+    ada_first = recommend(storage, ada).items[0].item.paper.id
+    bob_first = recommend(storage, bob).items[0].item.paper.id
+    assert site[ada_first] == 0 and site[bob_first] == 1
+
+
+def test_pasted_lines_that_name_no_paper_are_reported(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    ada = member(storage)
+    with storage.transaction():
+        report = recommendations.seed_interests(
+            storage=storage,
+            user_id=ada.id,
+            categories=[],
+            pasted="https://arxiv.org/abs/2608.00002v3\nPaper 2608.00004\nno such title\n",
+            now=NOW,
+        )
+    assert report.paper_ids == ["2608.00002", "2608.00004"]
+    assert report.unknown == ["no such title"]
