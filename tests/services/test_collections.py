@@ -1,0 +1,219 @@
+"""Collections as files: BibTeX, RIS and CSL-JSON that their libraries read back with the
+arXiv fields right, and import that finds the same papers again (on both backends)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import bibtexparser
+import httpx
+import pytest
+import rispy
+
+from dailypapers.domain.accounts import Role, User
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.services import collections
+from dailypapers.services.citation_formats import (
+    CitedPaper,
+    read_citations,
+    to_bibtex,
+    to_csl_json,
+    to_ris,
+)
+from dailypapers.services.collection_import import import_citations
+from dailypapers.services.errors import InvalidInput, NotFound
+from dailypapers.sources.http import PoliteFetcher
+from dailypapers.storage import Storage, open_storage
+
+from support.arxiv_server import recorded_api_body
+from support.http_server import Reply, serving
+from support.sites import NOW, load_files
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[Storage]:
+    """Return a storage on each backend holding the recorded Hugging Face days."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'test.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    store = open_storage(url)
+    load_files(store, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    yield store
+    store.close()
+
+
+def member(storage: Storage, name: str = "ada") -> User:
+    """Insert a member."""
+    with storage.transaction():
+        user = storage.create_user(
+            username=name,
+            fullname="",
+            email=f"{name}@example.org",
+            password_hash="$argon2id$fake",
+            role=Role.MEMBER,
+            now=NOW,
+        )
+    assert user is not None
+    return user
+
+
+def some_papers(storage: Storage, count: int = 5) -> list[FeaturedPaper]:
+    """Return a few stored featured papers, in a fixed order."""
+    ids = sorted(r.paper_id for r in storage.rankables())[:count]
+    return storage.featured_papers(ids)
+
+
+def test_bibtex_reads_back_with_arxiv_fields_and_special_characters(storage: Storage) -> None:
+    items = some_papers(storage, 3)
+    tricky = replace(items[0].paper, title="Ünïcode & 50% of {braces}_x", categories=("cs.CL",))
+    items[0] = replace(items[0], paper=tricky)
+    text = to_bibtex([CitedPaper(item, "my note") for item in items])
+    library = bibtexparser.parse_string(
+        text, append_middleware=[bibtexparser.middlewares.LatexDecodingMiddleware()]
+    )
+    assert not library.failed_blocks and len(library.entries) == 3
+    first = library.entries[0]
+    assert first["title"] == "Ünïcode & 50% of {braces}_x"
+    assert first["eprint"] == items[0].paper.id and first["archivePrefix"] == "arXiv"
+    assert first["primaryClass"] == "cs.CL" and first["note"] == "my note"
+    assert first["url"] == f"https://arxiv.org/abs/{items[0].paper.id}"
+    assert first["year"] == str(items[0].date.year)  # type: ignore[union-attr]
+    assert first["author"].split(" and ")[0] == items[0].paper.authors[0]
+
+
+def test_ris_and_csl_json_read_back(storage: Storage) -> None:
+    items = some_papers(storage, 2)
+    records = rispy.loads(to_ris([CitedPaper(item, "note") for item in items]))
+    assert [r["doi"] for r in records] == [f"10.48550/arXiv.{i.paper.id}" for i in items]
+    assert records[0]["urls"] == [items[0].paper.abs_url] and records[0]["notes"] == ["note"]
+    assert records[0]["title"] == items[0].paper.title
+    assert records[0]["authors"] == list(items[0].paper.authors)
+    csl = json.loads(to_csl_json([CitedPaper(item) for item in items]))
+    assert csl[0]["URL"] == items[0].paper.abs_url and csl[0]["type"] == "article"
+    assert csl[0]["number"] == f"arXiv:{items[0].paper.id}"
+    day = items[0].date
+    assert day is not None and csl[0]["issued"]["date-parts"] == [[day.year, day.month, day.day]]
+
+
+@pytest.mark.parametrize("writer", [to_bibtex, to_ris], ids=["bibtex", "ris"])
+def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> None:  # type: ignore[no-untyped-def]
+    ada = member(storage)
+    items = some_papers(storage, 5)
+    with storage.transaction():
+        source = collections.create_collection(storage=storage, user_id=ada.id, name="A", now=NOW)
+        target = collections.create_collection(storage=storage, user_id=ada.id, name="B", now=NOW)
+        for item in items:
+            collections.add_paper(
+                storage=storage,
+                user_id=ada.id,
+                collection_id=source.id,
+                paper_id=item.paper.id,
+                now=NOW,
+            )
+    exported = writer(
+        [
+            CitedPaper(item)
+            for item, _ in collections.collection_papers(storage=storage, collection=source)
+        ]
+    )
+    report = import_citations(
+        storage=storage,
+        user_id=ada.id,
+        collection_id=target.id,
+        text=exported,
+        filename="papers.bib" if writer is to_bibtex else "papers.ris",
+        fetcher=None,
+        api_url="",
+        now=NOW,
+    )
+    assert sorted(report.added) == sorted(item.paper.id for item in items)
+    assert not report.without_arxiv_id and not report.not_on_arxiv
+    assert {i.paper_id for i in storage.collection_items(target.id)} == {
+        item.paper.id for item in items
+    }
+
+
+def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
+    storage: Storage, shared_data: Path
+) -> None:
+    ada = member(storage)
+    known = some_papers(storage, 1)[0].paper.id
+    bib = f"""
+@article{{vaswani, title={{Attention Is All You Need}}, journal={{NeurIPS}}, year={{2017}}}}
+@misc{{zero, title={{0}}, howpublished={{\\url{{https://arxiv.org/abs/2104.12255v1}}}}}}
+@misc{{mine, title={{Known}}, doi={{10.48550/arXiv.{known}}}}}
+"""
+    body = recorded_api_body(shared_data, "id_2104.12255v1")
+    with serving(lambda request: Reply(200, body)) as (url, log), httpx.Client(timeout=5) as http:
+        report = import_citations(
+            storage=storage,
+            user_id=ada.id,
+            collection_id=None,
+            text=bib,
+            filename="refs.bib",
+            fetcher=PoliteFetcher(http, delay_s=0),
+            api_url=f"{url}/api/query",
+            now=NOW,
+        )
+    assert report.added == ["2104.12255", known] and report.fetched == ["2104.12255"]
+    assert report.without_arxiv_id == ["Attention Is All You Need"]
+    assert len(log) == 1 and log[0].query["id_list"] == "2104.12255"
+    assert storage.get_papers(["2104.12255"])["2104.12255"].authors == ("Quan Thoi Minh Nguyen",)
+    saved = storage.default_collection(ada.id)
+    assert saved is not None and saved.paper_count == 2
+
+
+def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:
+    ada = member(storage)
+    with pytest.raises(InvalidInput, match=r"refs\.bib"):
+        import_citations(
+            storage=storage,
+            user_id=ada.id,
+            collection_id=None,
+            text="@article{broken, title={never closed",
+            filename="refs.bib",
+            fetcher=None,
+            api_url="",
+            now=NOW,
+        )
+    assert storage.default_collection(ada.id) is None  # nothing half-written
+    assert [
+        e.arxiv_id
+        for e in read_citations(
+            "TY  - JOUR\nUR  - https://arxiv.org/pdf/2401.00001v2.pdf\nER  - \n"
+        )
+    ] == ["2401.00001"]
+
+
+def test_a_private_collection_is_not_found_by_anyone_else(storage: Storage) -> None:
+    ada, bob = member(storage, "ada"), member(storage, "bob")
+    with storage.transaction():
+        private = collections.create_collection(storage=storage, user_id=ada.id, name="P", now=NOW)
+        shared = collections.create_collection(
+            storage=storage, user_id=ada.id, name="S", public=True, now=NOW
+        )
+    for viewer in (bob.id, None):
+        with pytest.raises(NotFound):
+            collections.visible_collection(
+                storage=storage, collection_id=private.id, viewer_id=viewer
+            )
+        assert (
+            collections.visible_collection(
+                storage=storage, collection_id=shared.id, viewer_id=viewer
+            )
+            == shared
+        )
+    with pytest.raises(NotFound), storage.transaction():
+        collections.add_paper(
+            storage=storage,
+            user_id=bob.id,
+            collection_id=shared.id,
+            paper_id=some_papers(storage, 1)[0].paper.id,
+            now=NOW,
+        )
