@@ -236,7 +236,7 @@ def edit_collection(
             public=bool(public),
             now=now,
         )
-    return see_other(f"/collections/{collection_id:int}")
+    return see_other(f"/collections/{collection_id}")
 
 
 @router.post("/collections/{collection_id:int}/delete")
@@ -268,7 +268,7 @@ def set_note(
             note=note,
             now=now,
         )
-    return see_other(f"/collections/{collection_id:int}#paper-{paper_id}")
+    return see_other(f"/collections/{collection_id}#paper-{paper_id}")
 
 
 @router.post("/collections/{collection_id:int}/papers/{paper_id:path}/remove")
@@ -280,4 +280,4 @@ def remove_from_collection(
         collections.remove_paper(
             storage=storage, user_id=member.id, collection_id=collection_id, paper_id=paper_id
         )
-    return see_other(f"/collections/{collection_id:int}")
+    return see_other(f"/collections/{collection_id}")
