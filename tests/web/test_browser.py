@@ -145,3 +145,27 @@ def test_search_from_the_header_then_narrow_with_a_filter(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"cat=cs.CL"))
     narrowed = page.get_by_role("article").count()
     assert narrowed < found
+
+
+def test_a_member_saves_a_paper_then_opens_for_you(page: Page, loaded_storage) -> None:  # type: ignore[no-untyped-def]
+    """Sign in, save the first card's paper, find it in Saved, then open For you."""
+    from support.accounts import PASSWORD, add_member
+
+    add_member(loaded_storage, "reader")
+    page.goto("/signin")
+    page.get_by_label("Username or email").fill("reader")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    page.goto("/")
+    first = page.get_by_role("article").first
+    title = first.get_by_role("heading", level=2).inner_text().strip()
+    first.get_by_role("button", name="☆ Save").click()
+    expect(page.get_by_role("article").first.get_by_role("button", name="★ Saved")).to_be_visible()
+    page.get_by_role("link", name="Collections").click()
+    page.get_by_role("link", name="Saved").click()
+    expect(page.get_by_role("heading", level=2, name=title)).to_be_visible()
+    page.get_by_role("link", name="For you").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Recommended for you")
+    assert title not in page.locator("article.card h2").all_inner_texts()  # saved: seen
+    screenshot(page, "for-you")
