@@ -29,6 +29,7 @@ from dailypapers.domain.search_query import QueryError, parse_query
 from dailypapers.domain.subscriptions import Subscriber
 from dailypapers.mail.digest_message import DigestWriter, Recipient
 from dailypapers.mail.smtp import envelope_sender, mail_domain
+from dailypapers.services.digest_for_you import for_you_readers, with_for_you_section
 from dailypapers.services.feed import list_featured
 from dailypapers.services.subscriptions import SubscriptionLinks
 from dailypapers.settings import Settings
@@ -216,10 +217,19 @@ def compose_digests(
         sent = storage.papers_already_sent(
             [reader.id or 0 for reader in readers], start=period.start, end=period.end
         )
+        members = for_you_readers(storage, readers)  # your feed: the For you section
         digests, messages = [], []
         for reader in readers:
             assert reader.id is not None
             plan = plan_for(prepared, reader, sent.get(reader.id, set()))
+            plan = with_for_you_section(
+                plan,
+                storage=storage,
+                member_id=members.get(reader.email),
+                period=period,
+                already_sent=sent.get(reader.id, set()),
+                now=now,
+            )
             message = None
             if plan:
                 message = digest_message(
@@ -280,6 +290,14 @@ def preview_digest(
     if subscriber.id is not None:
         already = storage.papers_already_sent([subscriber.id], start=period.start, end=period.end)
     plan = plan_for(prepared, subscriber, already.get(subscriber.id or 0, set()))
+    plan = with_for_you_section(  # your feed: the For you section
+        plan,
+        storage=storage,
+        member_id=for_you_readers(storage, [subscriber]).get(subscriber.email),
+        period=period,
+        already_sent=already.get(subscriber.id or 0, set()),
+        now=now,
+    )
     if not plan:
         return plan, None
     shown = subscriber if subscriber.id is not None else _sample_reader(subscriber)

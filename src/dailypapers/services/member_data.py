@@ -60,6 +60,7 @@ def export_member_data(*, storage: Storage, user: User, now: datetime) -> dict[s
             ],
             "organizations": [_plain(m) for m in storage.user_memberships(user.id)],
             "digest": _plain(subscriber) if subscriber else None,
+            "digestForYou": bool(storage.digest_for_you_members([user.email])),
         },
         **activity,
         "collections": [

@@ -92,6 +92,7 @@ class MemberDataSql(SqlAccess):
                 "DELETE FROM dismissals WHERE user_id = ?",
                 "DELETE FROM interest_seeds WHERE user_id = ?",
                 "DELETE FROM member_models WHERE user_id = ?",
+                "DELETE FROM digest_for_you WHERE user_id = ?",
                 "DELETE FROM sessions WHERE user_id = ?",
                 "DELETE FROM access_tokens WHERE user_id = ?",
                 "DELETE FROM mailed_links WHERE user_id = ?",

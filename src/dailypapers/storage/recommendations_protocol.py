@@ -49,6 +49,14 @@ class RecommendationStore(Protocol):
         """Return the member's fitted model, if one was fitted."""
         ...
 
+    def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:
+        """Turn the member's "For you" digest section on or off."""
+        ...
+
+    def digest_for_you_members(self, emails: Sequence[str]) -> dict[str, int]:
+        """Return, among these addresses, the members who want a "For you" section, by email."""
+        ...
+
     def featured_vectors(
         self, *, model: str, start: date, end: date, limit: int | None = None
     ) -> tuple[list[str], Vectors]:

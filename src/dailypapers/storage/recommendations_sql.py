@@ -138,6 +138,30 @@ class RecommendationsSql(SqlAccess):
             fitted_at=to_datetime(fitted_at),
         )
 
+    def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:
+        """Turn the member's "For you" digest section on or off."""
+        if enabled:
+            self._execute(
+                "INSERT INTO digest_for_you (user_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, iso(now)),
+            )
+        else:
+            self._execute("DELETE FROM digest_for_you WHERE user_id = ?", (user_id,))
+
+    def digest_for_you_members(self, emails: Sequence[str]) -> dict[str, int]:
+        """Return, among these addresses, the members who want a "For you" section, by email."""
+        found: dict[str, int] = {}
+        for batch in batches(emails):
+            marks = ", ".join("?" * len(batch))
+            rows = self._execute(
+                "SELECT u.email, u.id FROM users u JOIN digest_for_you d ON d.user_id = u.id"
+                f" WHERE u.email IN ({marks})",
+                batch,
+            )
+            found.update((row[0], int(row[1])) for row in rows)
+        return found
+
     # -- vectors by the batch ---------------------------------------------------------------
 
     def featured_vectors(

@@ -63,7 +63,12 @@ def install_collection_helpers(renderer: Renderer, storage: Storage) -> None:
             return []
         return storage.collections_holding(viewer.id, [paper_id]).get(paper_id, [])
 
+    def for_you_in_digest() -> bool:
+        viewer = current_viewer()
+        return bool(viewer and storage.digest_for_you_members([viewer.email]))
+
     renderer.environment.globals.update(
+        for_you_in_digest=for_you_in_digest,
         saved_paper_ids=saved_paper_ids,
         my_collections=my_collections,
         collections_holding=collections_holding,

@@ -87,3 +87,16 @@ def not_interested(
             recommendations.dismiss(storage=storage, user_id=member.id, paper_id=paper_id, now=now)
     back = same_site_path(request.headers.get("referer", ""), request)
     return see_other(local_path(back, "/for-you"))
+
+
+@router.post("/settings/for-you-digest")
+def for_you_in_digest(
+    member: MemberDep,
+    storage: StorageDep,
+    now: NowDep,
+    enabled: Annotated[str, Form()] = "",
+) -> Response:
+    """Add a "For you" section to the member's email digest, or take it out."""
+    with storage.transaction():
+        storage.set_digest_for_you(member.id, enabled=enabled == "1", now=now)
+    return see_other("/settings#digest")

@@ -52,3 +52,9 @@ CREATE TABLE member_models (
 );
 CREATE INDEX member_models_stale ON member_models (user_id)
     WHERE signals_version > fitted_version;
+
+-- Members who asked for a "For you" section in their email digest.
+CREATE TABLE digest_for_you (
+    user_id INTEGER PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    created_at TEXT NOT NULL
+);

@@ -1,0 +1,52 @@
+"""The "For you" section of a member's email digest, from the same recommender as the site.
+
+A reader gets it when their address is a member's who asked for it on the settings page.
+Its papers are the member's best of the digest's period that the reader was never sent and
+that the digest does not already hold, so no paper is ever sent twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from dailypapers.domain.digests import DigestPlan, DigestSection
+from dailypapers.domain.periods import Period
+from dailypapers.domain.subscriptions import Subscriber
+from dailypapers.services.recommendations import recommend_for_member
+from dailypapers.storage.base import Storage
+
+FOR_YOU_HEADING = "For you"
+FOR_YOU_PAPERS = 5
+
+
+def for_you_readers(storage: Storage, readers: Sequence[Subscriber]) -> Mapping[str, int]:
+    """Return the member ids of the readers who want a "For you" section, by address."""
+    return storage.digest_for_you_members([reader.email for reader in readers])
+
+
+def with_for_you_section(
+    plan: DigestPlan,
+    *,
+    storage: Storage,
+    member_id: int | None,
+    period: Period,
+    already_sent: set[str] | frozenset[str],
+    now: datetime,
+) -> DigestPlan:
+    """Return the plan with the member's "For you" section after the others (if any)."""
+    if member_id is None:
+        return plan
+    found = recommend_for_member(
+        storage=storage,
+        user_id=member_id,
+        start=period.start,
+        end=period.end,
+        limit=FOR_YOU_PAPERS,
+        now=now,
+        exclude=set(already_sent) | set(plan.paper_ids),
+    )
+    if not found.personal or not found.items:
+        return plan  # trending is in the digest already: no section without a model
+    chosen = tuple(item.item.paper.id for item in found.items)
+    return DigestPlan((*plan.sections, DigestSection(FOR_YOU_HEADING, chosen)))
