@@ -168,15 +168,25 @@ class RecommendationsSql(SqlAccess):
         self, *, model: str, start: date, end: date, limit: int | None = None
     ) -> tuple[list[str], Vectors]:
         """Return ids and vectors of papers featured in [start, end), newest first if limited."""
+        window = "e.day >= ? AND e.day < ? AND e.hidden_at IS NULL"
         order = " ORDER BY e.day DESC, e.paper_id LIMIT ?" if limit is not None else ""
-        params: list[object] = [model, start.isoformat(), end.isoformat()]
-        if limit is not None:
-            params.append(limit)
-        rows = self._execute(
-            f"SELECT e.paper_id, {self._vector_bytes} FROM daily_entries e {self._vector_join}"
-            f" WHERE e.day >= ? AND e.day < ? AND e.hidden_at IS NULL{order}",
-            params,
-        )
+        tail: list[object] = [] if limit is None else [limit]
+        if self.dialect == "postgresql":
+            sql = (
+                "SELECT e.paper_id, vector_send(v.embedding) FROM daily_entries e"
+                " JOIN paper_embeddings v ON v.paper_id = e.paper_id AND v.model = ?"
+                f" WHERE {window}{order}"
+            )
+        else:
+            # CROSS JOIN fixes SQLite's join order: the day's entries first, by their index.
+            # Left free, it may scan every vector of the model and look each entry up.
+            sql = (
+                "SELECT e.paper_id, v.vector FROM daily_entries e"
+                " CROSS JOIN paper_keys k CROSS JOIN paper_embeddings v"
+                " WHERE k.paper_id = e.paper_id AND v.paper_key = k.key AND v.model = ?"
+                f" AND {window}{order}"
+            )
+        rows = self._execute(sql, [model, start.isoformat(), end.isoformat(), *tail])
         return self._unpack_vectors(rows)
 
     def paper_vectors(self, *, model: str, paper_ids: Sequence[str]) -> tuple[list[str], Vectors]:
@@ -184,30 +194,19 @@ class RecommendationsSql(SqlAccess):
         found: dict[str, Row] = {}
         for batch in batches(paper_ids):
             marks = ", ".join("?" * len(batch))
-            rows = self._execute(
-                f"SELECT e.paper_id, {self._vector_bytes}"
-                f" FROM (SELECT id AS paper_id FROM papers WHERE id IN ({marks})) e"
-                f" {self._vector_join}",
-                [*batch, model],
-            )
+            if self.dialect == "postgresql":
+                sql = (
+                    "SELECT paper_id, vector_send(embedding) FROM paper_embeddings"
+                    f" WHERE model = ? AND paper_id IN ({marks})"
+                )
+            else:
+                sql = (
+                    "SELECT k.paper_id, v.vector FROM paper_keys k CROSS JOIN paper_embeddings v"
+                    f" WHERE v.paper_key = k.key AND v.model = ? AND k.paper_id IN ({marks})"
+                )
+            rows = self._execute(sql, [model, *batch])
             found.update((row[0], row) for row in rows)
         return self._unpack_vectors([found[i] for i in dict.fromkeys(paper_ids) if i in found])
-
-    @property
-    def _vector_bytes(self) -> str:
-        # PostgreSQL hands a vector over as pgvector's binary form: 2 + 2 header bytes, then
-        # big-endian float32s; SQLite stores little-endian float32s.
-        return "vector_send(v.embedding)" if self.dialect == "postgresql" else "v.vector"
-
-    @property
-    def _vector_join(self) -> str:
-        # The model parameter comes first in every query that uses this join.
-        if self.dialect == "postgresql":
-            return "JOIN paper_embeddings v ON v.paper_id = e.paper_id AND v.model = ?"
-        return (
-            "JOIN paper_keys k ON k.paper_id = e.paper_id"
-            " JOIN paper_embeddings v ON v.paper_key = k.key AND v.model = ?"
-        )
 
     def _unpack_vectors(self, rows: Sequence[Row]) -> tuple[list[str], Vectors]:
         """Turn (paper id, vector bytes) rows into ids and one float32 matrix."""
@@ -215,6 +214,7 @@ class RecommendationsSql(SqlAccess):
             return [], np.zeros((0, 0), dtype=np.float32)
         ids = [row[0] for row in rows]
         if self.dialect == "postgresql":
+            # pgvector's binary form: a 2-byte dimension, 2 unused bytes, big-endian float32s.
             blob = b"".join(bytes(row[1])[4:] for row in rows)
             matrix = np.frombuffer(blob, dtype=">f4").reshape(len(rows), -1)
         else:

@@ -1,0 +1,190 @@
+"""For you speed: a member of 200 likes over a site of N featured papers.
+
+    .venv/bin/python bench/recommend_speed.py [--papers 1000000] [--days 1460] [--cache DIR]
+
+A SQLite site of N papers, each featured on one of `days` days (so a week's window holds
+N·7/days papers), each with a 384-dimension unit vector: the real vectors of the Hugging
+Face papers (bench/recommend_data.py) with Gaussian noise, renormalised, so neighbourhoods
+look like real ones. Papers go in through `save_papers`, entries through `save_entries` and
+vectors through `save_embeddings`, as the importers and the indexer write them. One member
+upvotes 200 papers. Then it times, in process:
+
+- refit: `refit_stale_models` for that member (signals read, vectors fetched, ridge fit,
+  model saved), 5 times;
+- the service call `recommend_for_member` over the past 7 days (the /for-you default),
+  200 times after 5 warm-ups: p50 and p95;
+- the page: GET /for-you?days=7 through the ASGI app in process (cache off), 100 times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from dailypapers.domain.accounts import Role
+from dailypapers.domain.papers import DailyEntry, Paper
+from dailypapers.services.recommendations import (
+    recommend_for_member,
+    refit_stale_models,
+    window_ending,
+)
+from dailypapers.storage import open_storage
+from recommend_data import CACHE_DIR, load_papers, load_vectors
+
+MODEL = "all-MiniLM-L6-v2/onnx-int8/256"
+BATCH = 5000
+NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
+
+
+def build(path: Path, size: int, days: int) -> None:
+    """Create the site's database, unless a finished one of this size is there."""
+    done = path.with_suffix(".done")
+    if done.exists() and done.read_text() == f"{size} {days}":
+        return
+    for leftover in path.parent.glob(f"{path.name}*"):
+        leftover.unlink()
+    real = load_vectors(load_papers())
+    noise = np.random.default_rng(size)
+    storage = open_storage(f"sqlite:///{path}")
+    started = time.monotonic()
+    for start in range(0, size, BATCH):
+        rows = range(start, min(start + BATCH, size))
+        ids = [f"{7000 + n // 100_000:04d}.{n % 100_000:05d}" for n in rows]
+        vectors = real[[n % len(real) for n in rows]] + noise.normal(0, 0.035, (len(ids), 384))
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        entries = []
+        for n, paper_id in zip(rows, ids, strict=True):
+            age = n % days
+            entries.append(
+                DailyEntry(paper_id, NOW.date() - timedelta(days=age), NOW - timedelta(days=age))
+            )
+        with storage.transaction():
+            storage.save_papers(
+                [
+                    Paper(paper_id, f"Paper {paper_id}", "", ("A. Author",), upvotes=n % 97)
+                    for n, paper_id in zip(rows, ids, strict=True)
+                ]
+            )
+            storage.save_entries(entries)
+            storage.save_embeddings(model=MODEL, paper_ids=ids, vectors=vectors.astype(np.float32))
+        if (start // BATCH) % 20 == 0:
+            print(
+                f"  {start + len(ids)} papers in {time.monotonic() - started:.0f} s",
+                file=sys.stderr,
+            )
+    storage.close()
+    done.write_text(f"{size} {days}")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Return the value below which this share of the values lie."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=1460)
+    parser.add_argument("--likes", type=int, default=200)
+    parser.add_argument("--cache", type=Path, default=CACHE_DIR)
+    arguments = parser.parse_args()
+    path = arguments.cache / f"for_you_{arguments.papers}.db"
+    arguments.cache.mkdir(parents=True, exist_ok=True)
+    build(path, arguments.papers, arguments.days)
+    storage = open_storage(f"sqlite:///{path}")
+    user = storage.find_user("bench") or storage.create_user(
+        username="bench",
+        fullname="",
+        email="bench@example.org",
+        password_hash="!",
+        role=Role.MEMBER,
+        now=NOW,
+    )
+    assert user is not None
+    rng = np.random.default_rng(1)
+    liked = rng.choice(arguments.papers, size=arguments.likes, replace=False)
+    with storage.transaction():
+        for n in liked:
+            storage.add_vote(
+                user_id=user.id, paper_id=f"{7000 + n // 100_000:04d}.{n % 100_000:05d}", now=NOW
+            )
+    refits = []
+    for _ in range(5):
+        with storage.transaction():
+            storage.mark_signals_changed(user.id)
+        began = time.perf_counter()
+        refit_stale_models(storage=storage, model_name=MODEL, now=NOW)
+        refits.append(time.perf_counter() - began)
+    model = storage.get_member_model(user.id)
+    assert model is not None and model.positives == arguments.likes
+    start, end = window_ending(storage, days=7, today=NOW.date())
+    calls = []
+    for attempt in range(205):
+        began = time.perf_counter()
+        found = recommend_for_member(
+            storage=storage, user_id=user.id, start=start, end=end, limit=30, now=NOW
+        )
+        if attempt >= 5:
+            calls.append(time.perf_counter() - began)
+    window = storage.count_featured(start=start, end=end)
+    print(
+        f"site: {arguments.papers} papers featured over {arguments.days} days;"
+        f" the 7-day window holds {window}; member: {arguments.likes} likes"
+    )
+    print(
+        f"refit (refit_stale_models, one member): median {statistics.median(refits) * 1000:.0f} ms,"
+        f" max {max(refits) * 1000:.0f} ms"
+    )
+    print(
+        f"recommend_for_member, 7 days, 30 shown: p50 {percentile(calls, 0.5) * 1000:.1f} ms,"
+        f" p95 {percentile(calls, 0.95) * 1000:.1f} ms ({len(found.items)} papers)"
+    )
+    page_times = time_page(storage, path)
+    print(
+        f"GET /for-you (in process, cache off): p50 {percentile(page_times, 0.5) * 1000:.1f} ms,"
+        f" p95 {percentile(page_times, 0.95) * 1000:.1f} ms"
+    )
+
+
+def time_page(storage, path: Path) -> list[float]:  # type: ignore[no-untyped-def]
+    """Time GET /for-you as the signed-in member, through the app in process."""
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from dailypapers.services.passwords import hash_password
+    from dailypapers.settings import Settings
+    from dailypapers.web.app import create_app
+
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    user = storage.find_user("bench")
+    with storage.transaction():
+        storage.set_password_hash(user.id, hash_password(hasher, "bench password"))
+    settings = Settings(database_url=f"sqlite:///{path}", secret_key="b" * 40, cache_seconds=0)
+    app = create_app(settings, storage=storage, clock=lambda: NOW, password_hasher=hasher)
+    client = TestClient(app, base_url="https://testserver")
+    page = client.get("/signin").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(
+        "/signin", data={"login": "bench", "password": "bench password", "csrf_token": token}
+    )
+    times = []
+    for attempt in range(105):
+        began = time.perf_counter()
+        response = client.get("/for-you?days=7")
+        if attempt >= 5:
+            times.append(time.perf_counter() - began)
+        assert response.status_code == 200 and "Because you liked" in response.text
+    return times
+
+
+if __name__ == "__main__":
+    main()
