@@ -36,6 +36,7 @@ PATH_VALUES = {
     "username": "grace",
     "token": "sometoken",
     "action": "hide",
+    "collection_id": "1",  # your feed: collections
 }
 
 
