@@ -1,11 +1,12 @@
 """Fit a member's linear scorer over paper vectors: their likes against the rest.
 
 In the spirit of arxiv-sanity's per-user SVM, but on semantic vectors: the positives are
-the papers a member liked, the negatives the papers they dismissed plus a random sample
-of other papers ("background"), which stands for everything they did not pick. The fit
+the papers a member liked, the negatives the papers they dismissed plus the most recently
+featured other papers ("background"), which stand for everything they did not pick. The fit
 is a class-balanced ridge regression solved in closed form (one 384×384 solve, a few
-milliseconds), or scikit-learn's linear SVM or logistic regression; bench/recommend.py
-chose between them and the regularisation by cross-validation (docs/performance.md).
+milliseconds); scikit-learn's linear SVM and logistic regression are there to compare.
+bench/recommend.py chose the regularisation and the background size by cross-validation
+(docs/performance.md, "For you").
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ class FitChoices:
     """The few choices of the fit, tuned by bench/recommend.py."""
 
     method: Method = "ridge"
-    regularisation: float = 1.0  # ridge: lambda; svm and logistic: 1 / C
-    background: int = 2000  # random other papers taken as negatives
+    regularisation: float = 3.0  # ridge: lambda; svm and logistic: 1 / C
+    background: int = 10000  # the most recently featured other papers, taken as negatives
     dismissed_weight: float = 2.0  # how much more a "not interested" counts than background
 
 

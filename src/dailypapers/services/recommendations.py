@@ -30,8 +30,9 @@ from dailypapers.search.member_model import (
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 
-# Chosen by bench/recommend.py's cross-validation on development organizations.
-FIT_CHOICES = FitChoices(method="ridge", regularisation=1.0, background=2000)
+# Chosen by bench/recommend.py's cross-validation on development organizations
+# (docs/performance.md, "For you").
+FIT_CHOICES = FitChoices(method="ridge", regularisation=3.0, background=10000)
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
