@@ -10,6 +10,9 @@ For you page, the API, the digest's personal section and any private feed.
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -29,6 +32,7 @@ from dailypapers.search.member_model import (
 )
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.search_types import Vectors
 
 # Chosen by bench/recommend.py's cross-validation on development organizations
 # (docs/performance.md, "For you").
@@ -38,6 +42,44 @@ BACKGROUND_DAYS = 365  # background papers: the most recently featured, from thi
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
 SEEDS_PER_CATEGORY = 5
 MAX_SEED_LINES = 50
+WINDOW_VECTORS_TTL_S = 60.0  # how stale a window's candidate vectors may be
+WINDOW_VECTORS_KEPT = 16
+
+
+class WindowVectors:
+    """The vectors of each window's featured papers, shared by every member's request.
+
+    Reading a week of vectors (thousands of rows) is most of a request's cost at a million
+    papers, and it is the same for every member: it is read once and kept for a minute, so
+    a paper featured just now reaches For you within that minute.
+    """
+
+    def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S) -> None:
+        self.ttl_s = ttl_s
+        self._kept: OrderedDict[tuple[str, str, date, date], tuple[float, list[str], Vectors]]
+        self._kept = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(
+        self, storage: Storage, *, model: str, start: date, end: date
+    ) -> tuple[list[str], Vectors]:
+        """Return the ids and vectors of the papers featured in [start, end)."""
+        key = (storage.url, model, start, end)
+        now = time.monotonic()
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is not None and now - kept[0] < self.ttl_s:
+                self._kept.move_to_end(key)
+                return kept[1], kept[2]
+        ids, vectors = storage.featured_vectors(model=model, start=start, end=end)
+        with self._lock:
+            self._kept[key] = (now, ids, vectors)
+            while len(self._kept) > WINDOW_VECTORS_KEPT:
+                self._kept.popitem(last=False)
+        return ids, vectors
+
+
+WINDOW_VECTORS = WindowVectors()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +119,7 @@ def recommend_for_member(
     limit: int,
     now: datetime,
     exclude: Collection[str] = (),
+    window_vectors: WindowVectors = WINDOW_VECTORS,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
@@ -88,7 +131,7 @@ def recommend_for_member(
     model = storage.get_member_model(user_id)
     if model is None:
         return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
-    ids, vectors = storage.featured_vectors(model=model.model, start=start, end=end)
+    ids, vectors = window_vectors.get(storage, model=model.model, start=start, end=end)
     if not ids:
         return Recommendations([], start, end, personal=True)
     scores = score(vectors, model.weights, model.bias)
