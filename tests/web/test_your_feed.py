@@ -200,3 +200,17 @@ def test_export_my_data_then_delete_my_account(site: TestClient, loaded_storage:
     again = TestClient(site.app, base_url="https://testserver")
     assert sign_in(again, "ada").status_code != 303
     assert csrf(again)  # the sign-in form is still there: ada cannot get in
+
+
+def test_a_profile_shows_upvotes_to_their_member_only_and_public_collections_to_all(
+    site: TestClient,
+) -> None:
+    post_form(site, f"/papers/{PAPER}/upvote", {"voted": "1"})
+    post_form(site, "/collections", {"name": "Open list", "public": "1"})
+    post_form(site, "/collections", {"name": "Hidden list"})
+    own = site.get("/users/ada").text
+    assert "<h2>Upvotes</h2>" in own and "Hidden list" in own and "Open list" in own
+    for client in (other_member(site), TestClient(site.app)):
+        seen = client.get("/users/ada").text
+        assert "<h2>Upvotes</h2>" not in seen and "Hidden list" not in seen
+        assert "Open list" in seen

@@ -13,6 +13,7 @@ from dailypapers.services import moderation
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.web.auth import MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 PROFILE_LIST_LENGTH = 50
@@ -25,6 +26,8 @@ def profile(username: str, storage: StorageDep, renderer: RendererDep) -> Respon
     if member is None:
         raise NotFound(f"there is no member named {username!r}")
     claims = storage.authorship_claims(status=ClaimStatus.APPROVED, user_id=member.id)
+    viewer = current_viewer()
+    own = viewer is not None and viewer.id == member.id  # votes are private to their member
     return renderer.page(
         "profile.html",
         member=member,
@@ -32,9 +35,10 @@ def profile(username: str, storage: StorageDep, renderer: RendererDep) -> Respon
         submitted=storage.featured_papers(
             storage.user_submission_ids(member.id, limit=PROFILE_LIST_LENGTH)
         ),
-        upvoted=storage.featured_papers(
-            storage.user_vote_ids(member.id, limit=PROFILE_LIST_LENGTH)
-        ),
+        upvoted=storage.featured_papers(storage.user_vote_ids(member.id, limit=PROFILE_LIST_LENGTH))
+        if own
+        else None,
+        collections=storage.user_collections(member.id, public_only=not own),
         memberships=[m for m in storage.user_memberships(member.id) if m.accepted],
         roles=list(Role),
     )
