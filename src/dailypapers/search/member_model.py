@@ -104,11 +104,13 @@ def _weighted_ridge(
     total = weights.sum()
     mean = (weights[:, None] * features).sum(axis=0) / total
     target_mean = float((weights * targets).sum() / total)
-    centred = features - mean
-    weighted = centred * weights[:, None]
-    gram = centred.T @ weighted
+    # The products in float32 (four times faster, and ample for unit vectors with λ > 0),
+    # the solve in float64.
+    centred = (features - mean).astype(np.float32)
+    weighted = centred * weights[:, None].astype(np.float32)
+    gram = (centred.T @ weighted).astype(np.float64)
     gram[np.diag_indices_from(gram)] += regularisation
-    vector = np.linalg.solve(gram, weighted.T @ (targets - target_mean))
+    vector = np.linalg.solve(gram, (weighted.T @ (targets - target_mean)).astype(np.float64))
     return vector, target_mean - float(mean @ vector)
 
 

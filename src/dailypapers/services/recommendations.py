@@ -56,22 +56,23 @@ class WindowVectors:
 
     def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S) -> None:
         self.ttl_s = ttl_s
-        self._kept: OrderedDict[tuple[str, str, date, date], tuple[float, list[str], Vectors]]
-        self._kept = OrderedDict()
+        self._kept: OrderedDict[
+            tuple[str, str, date, date, int | None], tuple[float, list[str], Vectors]
+        ] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(
-        self, storage: Storage, *, model: str, start: date, end: date
+        self, storage: Storage, *, model: str, start: date, end: date, limit: int | None = None
     ) -> tuple[list[str], Vectors]:
-        """Return the ids and vectors of the papers featured in [start, end)."""
-        key = (storage.url, model, start, end)
+        """Return ids and vectors of the papers featured in [start, end) (the newest `limit`)."""
+        key = (storage.url, model, start, end, limit)
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and now - kept[0] < self.ttl_s:
                 self._kept.move_to_end(key)
                 return kept[1], kept[2]
-        ids, vectors = storage.featured_vectors(model=model, start=start, end=end)
+        ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
         with self._lock:
             self._kept[key] = (now, ids, vectors)
             while len(self._kept) > WINDOW_VECTORS_KEPT:
@@ -80,6 +81,9 @@ class WindowVectors:
 
 
 WINDOW_VECTORS = WindowVectors()
+# The background papers every refit contrasts likes with: the same for every member, and
+# minutes of staleness change nothing in a model.
+BACKGROUND_VECTORS = WindowVectors(ttl_s=600.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,11 +273,12 @@ def refit_member_model(
         return None
     _, disliked = storage.paper_vectors(model=model_name, paper_ids=signals.negatives)
     today = now.date()
-    background_ids, background = storage.featured_vectors(
+    background_ids, background = BACKGROUND_VECTORS.get(
+        storage,
         model=model_name,
         start=today - timedelta(days=BACKGROUND_DAYS),
         end=today + timedelta(days=1),
-        limit=choices.background + len(signals.seen),
+        limit=choices.background + MAX_SIGNALS * 2,  # room for the member's own papers
     )
     keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in signals.seen]
     background = background[keep[: choices.background]]
