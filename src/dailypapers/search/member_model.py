@@ -73,7 +73,7 @@ def fit_linear_scorer(
     negative_rows = [m for m in (negatives, background) if len(m)]
     if not negative_rows:
         raise ValueError("a member model needs papers to contrast the liked ones with")
-    features = np.vstack([positives, *negative_rows]).astype(np.float64)
+    features = np.vstack([positives, *negative_rows]).astype(np.float32, copy=False)
     targets = np.concatenate(
         [np.ones(len(positives)), -np.ones(sum(len(m) for m in negative_rows))]
     )
@@ -95,27 +95,31 @@ def fit_linear_scorer(
 
 
 def _weighted_ridge(
-    features: NDArray[np.float64],
+    features: Matrix,
     targets: NDArray[np.float64],
     weights: NDArray[np.float64],
     regularisation: float,
 ) -> tuple[NDArray[np.float64], float]:
-    """Solve min Σ wᵢ (x·w + b − yᵢ)² + λ‖w‖² in closed form (b not penalised)."""
-    total = weights.sum()
-    mean = (weights[:, None] * features).sum(axis=0) / total
+    """Solve min Σ wᵢ (x·w + b − yᵢ)² + λ‖w‖² in closed form (b not penalised).
+
+    Σ wᵢ (xᵢ − μ)(xᵢ − μ)ᵀ is computed as Xᵀ W X − (Σ wᵢ) μ μᵀ: no centred copy of X. The
+    products run in float32 (four times faster, ample for unit vectors with λ > 0), the
+    solve in float64.
+    """
+    total = float(weights.sum())
+    weighted = features * weights.astype(np.float32)[:, None]
+    mean = weighted.sum(axis=0, dtype=np.float64) / total
     target_mean = float((weights * targets).sum() / total)
-    # The products in float32 (four times faster, and ample for unit vectors with λ > 0),
-    # the solve in float64.
-    centred = (features - mean).astype(np.float32)
-    weighted = centred * weights[:, None].astype(np.float32)
-    gram = (centred.T @ weighted).astype(np.float64)
+    gram = (features.T @ weighted).astype(np.float64) - total * np.outer(mean, mean)
     gram[np.diag_indices_from(gram)] += regularisation
-    vector = np.linalg.solve(gram, (weighted.T @ (targets - target_mean)).astype(np.float64))
+    # Σ wᵢ (xᵢ − μ)(yᵢ − ȳ) = Σ wᵢ yᵢ xᵢ − (Σ wᵢ yᵢ) μ, and Σ wᵢ yᵢ = total · ȳ.
+    moment = (weighted.T @ targets.astype(np.float32)).astype(np.float64)
+    vector = np.linalg.solve(gram, moment - total * target_mean * mean)
     return vector, target_mean - float(mean @ vector)
 
 
 def _sklearn_fit(
-    features: NDArray[np.float64],
+    features: Matrix,
     targets: NDArray[np.float64],
     weights: NDArray[np.float64],
     choices: FitChoices,

@@ -280,7 +280,8 @@ def refit_member_model(
         end=today + timedelta(days=1),
         limit=choices.background + MAX_SIGNALS * 2,  # room for the member's own papers
     )
-    keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in signals.seen]
+    seen = signals.seen
+    keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in seen]
     background = background[keep[: choices.background]]
     if len(disliked) == 0:
         disliked = np.zeros((0, liked.shape[1]), dtype=np.float32)
