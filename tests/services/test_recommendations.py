@@ -172,12 +172,15 @@ def test_pasted_lines_that_name_no_paper_are_reported(
 ) -> None:
     ada = member(storage)
     with storage.transaction():
+        storage.save_papers(
+            [Paper("2608.09999", "Tagged", "A", ("Bo",), categories=("cs.CL",), upvotes=9)]
+        )
         report = recommendations.seed_interests(
             storage=storage,
             user_id=ada.id,
-            categories=[],
+            categories=["cs.CL", "no such:thing"],
             pasted="https://arxiv.org/abs/2608.00002v3\nPaper 2608.00004\nno such title\n",
             now=NOW,
         )
-    assert report.paper_ids == ["2608.00002", "2608.00004"]
+    assert report.paper_ids == ["2608.00002", "2608.00004", "2608.09999"]
     assert report.unknown == ["no such title"]
