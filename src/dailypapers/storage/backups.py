@@ -11,7 +11,7 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
-from dailypapers.storage.base import open_storage
+from dailypapers.storage.opening import open_storage
 from dailypapers.storage.word_index import word_index_path
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
