@@ -13,6 +13,7 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from dailypapers.storage.base import Storage, StorageError
 from dailypapers.storage.copy_schema import (
@@ -309,8 +310,6 @@ def _table_exists(storage: Storage, name: str) -> bool:
 
 def _describe(storage: Storage) -> str:
     """Name the source without its password, for the record of an unfinished copy."""
-    from urllib.parse import urlsplit
-
     parts = urlsplit(storage.url)
     if parts.password:
         return storage.url.replace(f":{parts.password}@", ":***@")
