@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage
+from dailypapers.cli.logs import configure_logging
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
@@ -23,8 +25,10 @@ def serve(host: str | None, port: int | None) -> None:
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
+    from dailypapers.web.server import uvicorn_options
 
     settings = load_settings()
+    configure_logging(settings, level=logging.WARNING)
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
     host, port = host or settings.host, port or settings.port
     click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
@@ -37,7 +41,16 @@ def serve(host: str | None, port: int | None) -> None:
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )
     app = create_app(settings, storage=storage, searcher=searcher)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # operations: proxies, timeouts and limits from the settings; logs as configured above
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+        **uvicorn_options(settings),
+    )
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""The storage interface every backend implements, and how one is chosen."""
+"""The storage interface every backend implements."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from dailypapers.storage.collections_protocol import CollectionStore  # your fee
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
+from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.recommendations_protocol import RecommendationStore  # your feed
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
@@ -28,6 +29,7 @@ class Storage(
     AccountStore,
     CommunityStore,
     DigestStore,
+    OperationsStore,
     CollectionStore,
     RecommendationStore,
     MemberDataStore,
@@ -188,23 +190,3 @@ class Storage(
     def refresh_word_index(self) -> int:
         """Bring any word index kept outside the database up to date; return papers taken."""
         ...
-
-
-def open_storage(url: str, *, migrate: bool = True) -> Storage:
-    """Open the database the URL names, applying migrations unless told not to."""
-    storage: Storage
-    if url.startswith("sqlite:"):
-        from dailypapers.storage.sqlite import SqliteStorage
-
-        storage = SqliteStorage(url)
-    elif url.startswith(("postgresql:", "postgres:")):
-        from dailypapers.storage.postgresql import PostgresStorage
-
-        storage = PostgresStorage(url)
-    else:
-        raise StorageError(
-            f"unsupported database URL {url!r}: use sqlite:///path.db or postgresql://..."
-        )
-    if migrate:
-        storage.migrate()
-    return storage

@@ -18,6 +18,7 @@ from dailypapers.storage.collections_sql import CollectionsSql  # your feed: col
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
 from dailypapers.storage.member_data_sql import MemberDataSql  # your feed: my data
+from dailypapers.storage.operations_sql import OperationsSql  # health checks, metrics
 from dailypapers.storage.recommendations_sql import RecommendationsSql  # your feed: For you
 from dailypapers.storage.sql_values import (
     Row,
@@ -41,7 +42,14 @@ _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite bef
 
 
 class SqlStorage(
-    AccountsSql, CommunitySql, DigestsSql, CollectionsSql, RecommendationsSql, MemberDataSql, ABC
+    AccountsSql,
+    CommunitySql,
+    DigestsSql,
+    OperationsSql,
+    CollectionsSql,
+    RecommendationsSql,
+    MemberDataSql,
+    ABC,
 ):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 

@@ -19,6 +19,8 @@ from dailypapers.web import api, errors, feeds, pages, search, subscriptions
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.collection_pages import install_collection_helpers  # your feed
+from dailypapers.web.metrics import SiteMetrics
+from dailypapers.web.operations import Operations
 from dailypapers.web.rendering import Renderer
 
 
@@ -59,4 +61,7 @@ def create_app(
     install_collection_helpers(app.state.renderer, app.state.storage)  # your feed: Save buttons
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)
+    # operations: outermost, so health checks skip the cache and ids cover everything
+    metrics = SiteMetrics(app.state.storage) if settings.metrics == "on" else None
+    app.add_middleware(Operations, storage=app.state.storage, metrics=metrics)
     return app
