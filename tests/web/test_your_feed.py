@@ -168,6 +168,16 @@ def test_the_api_with_a_token(site: TestClient, loaded_storage: Storage) -> None
         assert api.get(f"/api/collections/{number}", headers=other).status_code == 404
         assert api.get(f"/api/collections/{number}.bib", headers=other).status_code == 404
     assert api.delete(f"/api/collections/{number}", headers=bob_auth).status_code == 404
+    shared = api.patch(
+        f"/api/collections/{number}", json={"name": "To read", "public": True}, headers=auth
+    )
+    assert shared.json()["public"] is True
+    assert api.get(f"/api/collections/{number}").json()["items"][0]["note"] == "n"
+    unshared = {"name": "To read", "public": False}
+    assert (
+        api.patch(f"/api/collections/{number}", json=unshared, headers=bob_auth).status_code == 404
+    )
+    api.patch(f"/api/collections/{number}", json=unshared, headers=auth)
     assert [c["name"] for c in api.get("/api/collections", headers=auth).json()] == ["To read"]
     assert api.delete(f"/api/collections/{number}/papers/{PAPER}", headers=auth).status_code == 200
     assert api.delete(f"/api/collections/{number}/papers/{PAPER}", headers=auth).status_code == 404

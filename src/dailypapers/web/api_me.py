@@ -214,6 +214,24 @@ def get_collection(collection_id: int, request: Request, storage: StorageDep) ->
     )
 
 
+@router.patch("/collections/{collection_id:int}", responses=_errors(400, 401, 404, 409, 422))
+def update_collection(
+    collection_id: int, body: CollectionIn, user: ApiUserDep, storage: StorageDep, now: NowDep
+) -> Response:
+    """Rename, describe, share (`public: true`) or unshare one of the member's collections."""
+    with storage.transaction():
+        updated = collections.update_collection(
+            storage=storage,
+            user_id=user.id,
+            collection_id=collection_id,
+            name=body.name,
+            description=body.description,
+            public=body.public,
+            now=now,
+        )
+    return json_response(collection_json(updated))
+
+
 @router.delete("/collections/{collection_id:int}", responses=_errors(401, 404))
 def delete_collection(collection_id: int, user: ApiUserDep, storage: StorageDep) -> Response:
     """Delete one of the member's collections."""
