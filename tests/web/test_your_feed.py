@@ -224,3 +224,28 @@ def test_a_profile_shows_upvotes_to_their_member_only_and_public_collections_to_
         seen = client.get("/users/ada").text
         assert "<h2>Upvotes</h2>" not in seen and "Hidden list" not in seen
         assert "Open list" in seen
+
+
+def test_importing_a_bibtex_file_from_the_collections_page(site: TestClient) -> None:
+    token = csrf(site)
+    bib = f"@misc{{a, eprint={{{PAPER}}}, archivePrefix={{arXiv}}}}\n@book{{b, title={{A Book}}}}\n"
+    page = site.post(
+        "/collections/import",
+        data={"csrf_token": token},
+        files={"file": ("refs.bib", bib.encode(), "application/x-bibtex")},
+    )
+    assert page.status_code == 200
+    assert "1 paper(s) added" in page.text and "A Book" in page.text
+    assert "★ Saved" in site.get(DAY).text
+    broken = site.post(
+        "/collections/import",
+        data={"csrf_token": token},
+        files={"file": ("refs.bib", b"@article{x, title={never closed", "text/plain")},
+    )
+    assert broken.status_code == 400 and "refs.bib" in broken.text
+    forged = site.post(
+        "/collections/import",
+        data={"csrf_token": "0" * 64},
+        files={"file": ("refs.bib", bib.encode(), "application/x-bibtex")},
+    )
+    assert forged.status_code == 403  # an upload needs the form's token like any form

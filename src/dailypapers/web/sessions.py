@@ -21,6 +21,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from urllib.parse import parse_qs
 
 import anyio.to_thread
@@ -182,13 +184,30 @@ class AccountsMiddleware:
 
 
 def _submitted_csrf(headers: dict[bytes, bytes], body: bytes) -> str | None:
-    """Return the token a request carries: the header, else the urlencoded form's field."""
+    """Return the token a request carries: the header, else the form's field."""
     if CSRF_HEADER in headers:
         return headers[CSRF_HEADER].decode("latin-1")
-    if not headers.get(b"content-type", b"").startswith(b"application/x-www-form-urlencoded"):
+    content_type = headers.get(b"content-type", b"")
+    if content_type.startswith(b"multipart/form-data"):  # file uploads (a BibTeX import)
+        return _multipart_field(content_type, body, CSRF_FIELD)
+    if not content_type.startswith(b"application/x-www-form-urlencoded"):
         return None
     values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD)
     return values[-1] if values else None
+
+
+def _multipart_field(content_type: bytes, body: bytes, name: str) -> str | None:
+    """Return a text field of a multipart/form-data body, read by the standard email parser."""
+    message = BytesParser(policy=email_policy).parsebytes(
+        b"Content-Type: " + content_type + b"\r\n\r\n" + body
+    )
+    if not message.is_multipart():
+        return None
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == name:
+            content = part.get_content()
+            return content if isinstance(content, str) else None
+    return None
 
 
 async def _read_body(receive: Receive) -> bytes | None:
