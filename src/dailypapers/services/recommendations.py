@@ -38,6 +38,7 @@ from dailypapers.storage.search_types import Vectors
 # (docs/performance.md, "For you").
 FIT_CHOICES = FitChoices(method="ridge", regularisation=3.0, background=10000)
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
+MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
 SEEDS_PER_CATEGORY = 5
@@ -130,7 +131,7 @@ def recommend_for_member(
     Seen means upvoted, saved, named, dismissed, or listed in `exclude` (say, the papers a
     digest already sent). Without a fitted model the window's trending papers stand in.
     """
-    signals = storage.member_signals(user_id, limit=MAX_SIGNALS)
+    signals = storage.member_signals(user_id, limit=MAX_SEEN)
     seen = signals.seen | frozenset(exclude)
     model = storage.get_member_model(user_id)
     if model is None:
