@@ -249,3 +249,23 @@ def test_importing_a_bibtex_file_from_the_collections_page(site: TestClient) -> 
         files={"file": ("refs.bib", bib.encode(), "application/x-bibtex")},
     )
     assert forged.status_code == 403  # an upload needs the form's token like any form
+
+
+def test_for_you_explains_each_paper_once_the_model_is_fitted(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    from dailypapers.services.semantic_index import embed_missing
+
+    from support.embedders import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    post_form(site, f"/papers/{PAPER}/upvote", {"voted": "1"})
+    refit_stale_models(storage=loaded_storage, model_name=embedder.model_name, now=NOW)
+    page = site.get("/for-you?days=30").text
+    title = loaded_storage.get_papers([PAPER])[PAPER].title
+    assert (
+        "here is what is trending" not in page
+        and f'Because you liked <a href="/papers/{PAPER}">' in page
+    )
+    assert title in page and PAPER not in CARD_LINK.findall(page)  # upvoted: seen
