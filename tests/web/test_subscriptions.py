@@ -244,6 +244,8 @@ def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> N
     text = site.get("/digest/preview", params={"format": "text", "date": "2025-10-17", "top": 2})
     week = site.get("/digest/preview", params={"week": "2025-W42", "organization": "Adobe"})
     bad = site.get("/digest/preview", params={"date": "2025-13-01"})
+    far = site.get("/digest/preview", params={"date": "9999-12-31"})
+    far_week = site.get("/digest/preview", params={"week": "9999-W52"})
 
     assert html.status_code == 200 and html.text.startswith("<!doctype html>")
     assert "Papers of Aug 21, 2026" in html.text
@@ -251,6 +253,8 @@ def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> N
     assert text.text.count(f"\n  {SITE}/papers/") == 2
     assert "Papers of the week (Week 42, 2025)" in week.text and "From Adobe" in week.text
     assert bad.status_code == 400
+    assert far.status_code == far_week.status_code == 400
+    assert "9999-12-31" in far.text and "9999-12-31" in far_week.text
 
 
 def test_without_a_public_address_a_remote_visitor_cannot_subscribe(
