@@ -13,7 +13,7 @@ from pathlib import Path
 from dailypapers.domain.papers import PaperRecord, merge_entry, merge_paper
 from dailypapers.sources.arxiv_jsonl import parse_jsonl
 from dailypapers.sources.hf_daily import parse_daily_papers
-from dailypapers.sources.records import InvalidRecord
+from dailypapers.sources.records import GZIP_ERRORS, InvalidRecord
 from dailypapers.storage.base import Storage
 
 _BATCH = 1000
@@ -105,8 +105,17 @@ def read_records(path: Path) -> Iterator[PaperRecord | InvalidRecord]:
     day = date.fromisoformat(match[1]) if match and _is_date(match[1]) else None
     if name.endswith((".jsonl", ".jsonl.gz")):
         opener = gzip.open if name.endswith(".gz") else open
-        with opener(path, "rb") as lines:
-            yield from parse_jsonl(lines, day=day)
+        lines_read = 0
+        try:
+            with opener(path, "rb") as lines:
+                for item in parse_jsonl(lines, day=day):
+                    lines_read += 1
+                    yield item
+        except GZIP_ERRORS as error:
+            # A damaged stream is the whole file's fault, even when --skip-invalid is given.
+            yield InvalidRecord(
+                "file", None, f"not a readable gzip file after {lines_read:,} records: {error}"
+            )
     else:
         yield from parse_daily_papers(path.read_bytes(), day=day)
 
