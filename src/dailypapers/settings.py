@@ -169,7 +169,8 @@ class Settings:
     rate_limits: str = _setting(
         "",
         "Changes to the rate limits, comma-separated ACTION.SCOPE=COUNT/SECONDS (ACTION: signin,"
-        " signup, reset, submit, comment, vote; SCOPE: account or ip; COUNT 0: no limit), e.g."
+        " signup, reset, submit, comment, vote; SCOPE: account, ip, or for signin account_ip;"
+        " COUNT 0: no limit), e.g."
         " signin.ip=100/300. The defaults are in docs/security.md.",
     )
 
