@@ -105,7 +105,8 @@ def test_rate_limit_overrides_are_parsed_and_checked():
     assert limits[(Action.VOTE, Scope.ACCOUNT)].count == 0
     assert limits[(Action.SIGNUP, Scope.IP)] == DEFAULT_LIMITS[(Action.SIGNUP, Scope.IP)]
     assert limits[(Action.SIGNIN, Scope.ACCOUNT_IP)] == RateLimit(5, 60)
-    for bad in ("login.ip=1/1", "vote.account_ip=1/1", "vote.ip=many", "vote.ip=1/0", "vote=1/1", "vote.ip=-1/5"):
+    bad_ones = ("login.ip=1/1", "vote.account_ip=1/1", "vote.ip=many", "vote.ip=1/0", "vote=1/1")
+    for bad in (*bad_ones, "vote.ip=-1/5"):
         with pytest.raises(ValueError, match="bad rate limit"):
             parse_rate_limits(bad)
 
