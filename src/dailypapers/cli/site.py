@@ -10,6 +10,7 @@ from dailypapers.cli.context import load_settings, open_configured_storage
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
+from dailypapers.worker.serve_mail import send_mail_in_background
 
 
 @click.command()
@@ -31,6 +32,11 @@ def serve(host: str | None, port: int | None) -> None:
     # checks a 58 MB file and holds its own ONNX Runtime session.
     load_embedder = functools.cache(default_embedder)
     index_in_background(settings, storage, load_embedder=load_embedder)
+    if send_mail_in_background(settings, storage) is not None:
+        click.echo(
+            f"Sending mail through {settings.smtp_host}:{settings.smtp_port}"
+            " (`dailypapers mail outbox` shows what waits)"
+        )
     searcher = HybridSearcher(
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )

@@ -32,7 +32,6 @@ def digest_jobs(
     links = links_for(settings, load_secret_key(settings))
     owner = worker_name()
     zone = ZoneInfo(settings.schedule_timezone)
-    backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
 
     def compose(frequency: Frequency) -> Callable[[], str]:
         """Return the job that composes the digest of this frequency due now."""
@@ -53,6 +52,33 @@ def digest_jobs(
 
         return run
 
+    def upkeep() -> str:
+        """Forget the subscriptions never confirmed in time, and old finished mail."""
+        forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
+        old = forget_old_mail(storage=storage, now=clock())
+        return f"{forgotten} unconfirmed subscriptions and {old} old mail records forgotten"
+
+    timezone = settings.schedule_timezone
+    return [
+        Job(
+            "daily digest", cron(settings.digest_daily_schedule, timezone), compose(Frequency.DAILY)
+        ),
+        Job(
+            "weekly digest",
+            cron(settings.digest_weekly_schedule, timezone),
+            compose(Frequency.WEEKLY),
+        ),
+        outbox_job(settings=settings, storage=storage, clock=clock, owner=owner),
+        Job("mail upkeep", every(UPKEEP_INTERVAL_S), upkeep),
+    ]
+
+
+def outbox_job(
+    *, settings: Settings, storage: Storage, clock: Callable[[], datetime], owner: str
+) -> Job:
+    """Return the job that sends what is due in the outbox (the worker's, and serve's)."""
+    backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
+
     def send() -> str:
         """Send what is due in the outbox, unless the server is being left alone."""
         if backoff.waiting(clock()):
@@ -70,22 +96,4 @@ def digest_jobs(
         idle = not (report.sent or report.deferred or report.failed or report.server_error)
         return "" if idle else report.summary()
 
-    def upkeep() -> str:
-        """Forget the subscriptions never confirmed in time, and old finished mail."""
-        forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
-        old = forget_old_mail(storage=storage, now=clock())
-        return f"{forgotten} unconfirmed subscriptions and {old} old mail records forgotten"
-
-    timezone = settings.schedule_timezone
-    return [
-        Job(
-            "daily digest", cron(settings.digest_daily_schedule, timezone), compose(Frequency.DAILY)
-        ),
-        Job(
-            "weekly digest",
-            cron(settings.digest_weekly_schedule, timezone),
-            compose(Frequency.WEEKLY),
-        ),
-        Job("outbox", every(settings.mail_poll_s), send, polls=True),
-        Job("mail upkeep", every(UPKEEP_INTERVAL_S), upkeep),
-    ]
+    return Job("outbox", every(settings.mail_poll_s), send, polls=True)
