@@ -134,3 +134,22 @@ def test_finding_files_expands_folders_and_refuses_unknown_kinds(tmp_path):
         find_importable_files([tmp_path / "days" / "notes.txt"])
     with pytest.raises(FileNotFoundError, match="no such file"):
         find_importable_files([tmp_path / "missing.json"])
+
+
+@pytest.mark.parametrize("name", ["day.json", "day.jsonl", "day.jsonl.gz", "day.json.gz"])
+def test_reading_reports_every_byte_of_the_file_for_a_progress_bar(storage, tmp_path, name):
+    import gzip
+
+    lines = [json.dumps(entry(f"2510.{n:05d}")) for n in range(3000)]
+    text = "\n".join(lines) if ".jsonl" in name else json.dumps([json.loads(x) for x in lines])
+    data = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()
+    path = tmp_path / name
+    path.write_bytes(data)
+    reads, batches = [], []
+
+    report = run_import(storage, path, read=reads.append, progress=batches.append)
+
+    assert report.added == 3000 and sum(batches) == 3000
+    assert sum(reads) == len(data)
+    if name.endswith(".jsonl.gz"):
+        assert len(reads) > 2  # read as it goes, so the bar moves during the import

@@ -36,12 +36,27 @@ def import_(paths: tuple[Path, ...], skip_invalid: bool, embed: bool) -> None:
         raise click.UsageError(str(error)) from None
     storage = open_configured_storage(load_settings())
     total = ImportReport()
-    with tqdm(unit=" papers", desc="importing", disable=None) as bar:
+    size = sum(path.stat().st_size for path in files)
+    # The bar measures the files' bytes (compressed, for .gz), which is known before reading;
+    # the number of papers is not, so it is shown beside the bar.
+    bar = tqdm(total=size, unit="B", unit_scale=True, desc="importing", disable=None)
+    papers = 0
+
+    def stored(count: int) -> None:
+        nonlocal papers
+        papers += count
+        bar.set_postfix_str(f"{papers:,} papers", refresh=False)
+
+    with bar:
         for path in files:
             try:
                 with storage.transaction():
                     report = import_file(
-                        storage=storage, path=path, skip_invalid=skip_invalid, progress=bar.update
+                        storage=storage,
+                        path=path,
+                        skip_invalid=skip_invalid,
+                        progress=stored,
+                        read=bar.update,
                     )
             except InvalidFile as error:
                 bar.close()
@@ -53,6 +68,7 @@ def import_(paths: tuple[Path, ...], skip_invalid: bool, embed: bool) -> None:
             for problem in report.skipped:
                 tqdm.write(f"skipped: {path}: {problem.describe()}", file=sys.stderr)
             total.add(report)
+        bar.set_postfix_str(f"{papers:,} papers")  # the last batch's count, shown
     click.echo(f"{len(files)} file(s): {total.summary()}")
     if embed:  # search: semantic indexing, after the words are already searchable
         from dailypapers.cli.search import embed_after_import

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import io
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from dailypapers.domain.papers import PaperRecord, merge_entry, merge_paper
 from dailypapers.sources.arxiv_jsonl import parse_jsonl
@@ -83,9 +85,12 @@ def import_file(
     path: Path,
     skip_invalid: bool = False,
     progress: Callable[[int], None] = lambda count: None,
+    read: Callable[[int], None] = lambda size: None,
 ) -> ImportReport:
     """Import one file; raise InvalidFile on the first bad record unless skipping.
 
+    `progress` hears of each batch of records stored, `read` of each run of the file's
+    bytes read (on disk, so compressed for .gz), which a progress bar can measure.
     The caller wraps this in a transaction, so a raised error leaves nothing written.
     """
 
@@ -94,20 +99,39 @@ def import_file(
             raise InvalidFile(path, problem)
 
     return import_records(
-        storage=storage, records=read_records(path), on_invalid=refuse, progress=progress
+        storage=storage, records=read_records(path, read=read), on_invalid=refuse, progress=progress
     )
 
 
-def read_records(path: Path) -> Iterator[PaperRecord | InvalidRecord]:
+class _CountingReader(io.RawIOBase):
+    """A file that tells how many bytes each read took from the disk."""
+
+    def __init__(self, raw: io.RawIOBase, on_read: Callable[[int], None]) -> None:
+        self._raw = raw
+        self._on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self._raw.readinto(buffer)
+        self._on_read(count or 0)
+        return count or 0
+
+
+def read_records(
+    path: Path, *, read: Callable[[int], None] = lambda size: None
+) -> Iterator[PaperRecord | InvalidRecord]:
     """Parse a file by its kind: a daily_papers JSON document or JSON Lines."""
     name = path.name.lower()
     match = _DAY_IN_NAME.search(name)
     day = date.fromisoformat(match[1]) if match and _is_date(match[1]) else None
     if name.endswith((".jsonl", ".jsonl.gz")):
-        opener = gzip.open if name.endswith(".gz") else open
         lines_read = 0
         try:
-            with opener(path, "rb") as lines:
+            with open(path, "rb", buffering=0) as raw:
+                counted = io.BufferedReader(_CountingReader(raw, read))
+                lines = gzip.GzipFile(fileobj=counted) if name.endswith(".gz") else counted
                 for item in parse_jsonl(lines, day=day):
                     lines_read += 1
                     yield item
@@ -117,7 +141,9 @@ def read_records(path: Path) -> Iterator[PaperRecord | InvalidRecord]:
                 "file", None, f"not a readable gzip file after {lines_read:,} records: {error}"
             )
     else:
-        yield from parse_daily_papers(path.read_bytes(), day=day)
+        data = path.read_bytes()
+        read(len(data))
+        yield from parse_daily_papers(data, day=day)
 
 
 def find_importable_files(paths: Iterable[Path]) -> list[Path]:
