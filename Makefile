@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
 HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
+ARXIV_ARCHIVE := $(SHARED_DATA)/arxiv_daily/arxiv_daily_cs_2025-03-18_to_2026-07-01.jsonl.gz
 
 .PHONY: demo serve test lint format bench-feed bench-search bench-digest bench-ingest clean
 
@@ -39,6 +40,10 @@ demo: $(VENV)/.installed
 	else \
 		echo "no $(HF_ARCHIVE): pulling the last three weeks from Hugging Face"; \
 		$(BIN)/dailypapers ingest hf --since $$(date -u -d '21 days ago' +%F); \
+	fi
+	@# Hugging Face lists no arXiv categories: take them from the arXiv listings, adding no paper.
+	@if [ -f "$(ARXIV_ARCHIVE)" ]; then \
+		$(BIN)/dailypapers import --only-known "$(ARXIV_ARCHIVE)"; \
 	fi
 	@$(BIN)/dailypapers mail sink --port $(DEMO_SMTP_PORT) --folder "$(DEMO_MAIL)" & sink=$$!; \
 	trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \

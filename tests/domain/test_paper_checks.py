@@ -23,12 +23,12 @@ def test_a_real_sized_record_passes_unchanged():
     [
         (_record(title="t" * 1_001), "title", "1,001 characters"),
         (_record(abstract="caf\udce9"), "abstract", "lone surrogate U+DCE9 at character 3"),
-        (_record(authors=("ok", "n" * 301)), "authors[1]", "more than the 300 allowed"),
+        (_record(authors=("ok", "n" * 1_001)), "authors[1]", "more than the 1,000 allowed"),
         (_record(authors=("a",) * (MAX_AUTHORS + 1)), "authors", "10,001 of them"),
         (_record(upvotes=2**63), "upvotes", "not a count"),
         (_record(num_comments=-1), "num_comments", "-1 is not a count"),
         (_record(version=10**6), "version", "not a count"),
-        (_record(categories=("c" * 51,)), "categories[0]", "51 characters"),
+        (_record(categories=("c" * 301,)), "categories[0]", "301 characters"),
     ],
 )
 def test_a_record_past_a_bound_names_field_and_bound(record, field, reason):

@@ -153,3 +153,45 @@ def test_reading_reports_every_byte_of_the_file_for_a_progress_bar(storage, tmp_
     assert sum(reads) == len(data)
     if name.endswith(".jsonl.gz"):
         assert len(reads) > 2  # read as it goes, so the bar moves during the import
+
+
+def _arxiv_listing(path: Path, *ids: str) -> Path:
+    lines = [
+        {
+            "id": paper_id,
+            "title": "A title",
+            "summary": "An abstract.",
+            "authors": ["Ada Lovelace"],
+            "categories": ["cs.CV", "cs.LG"],
+            "listing_date": "2025-10-16",
+        }
+        for paper_id in ids
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("arxiv_first", [True, False])
+def test_arxiv_categories_reach_hugging_face_papers_in_either_order(storage, tmp_path, arxiv_first):
+    hf = write(tmp_path / "hf.json", [entry("2510.00001", upvotes=7)])
+    arxiv = _arxiv_listing(tmp_path / "arxiv.jsonl", "2510.00001")
+    for path in (arxiv, hf) if arxiv_first else (hf, arxiv):
+        run_import(storage, path)
+
+    paper = storage.get_papers(["2510.00001"])["2510.00001"]
+    assert paper.categories == ("cs.CV", "cs.LG") and paper.upvotes == 7
+
+
+def test_an_update_only_import_fills_known_papers_and_adds_none(storage, tmp_path):
+    run_import(storage, write(tmp_path / "hf.json", [entry("2510.00001", upvotes=7)]))
+    arxiv = _arxiv_listing(tmp_path / "arxiv.jsonl", "2510.00001", "2510.00002", "2510.00003")
+
+    report = run_import(storage, arxiv, only_known=True)
+
+    assert (report.added, report.updated, report.not_here) == (0, 1, 2)
+    assert "2 not on this site" in report.summary()
+    assert storage.count_papers() == 1
+    paper = storage.get_papers(["2510.00001"])["2510.00001"]
+    assert paper.categories == ("cs.CV", "cs.LG") and paper.upvotes == 7
+    # The featured day stays the Hugging Face one, not the arXiv listing's.
+    assert storage.get_entries(["2510.00001"])["2510.00001"].day.isoformat() == "2025-10-17"

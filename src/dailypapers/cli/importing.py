@@ -21,11 +21,16 @@ from dailypapers.services.importing import (
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--skip-invalid", is_flag=True, help="Import the valid records, report the rest.")
 @click.option(
+    "--only-known",
+    is_flag=True,
+    help="Only update papers already here (e.g. fill in their arXiv categories); add none.",
+)
+@click.option(
     "--embed",
     is_flag=True,
     help="Then embed the papers without vectors (else `serve`, `worker` or `reindex` do it).",
 )
-def import_(paths: tuple[Path, ...], skip_invalid: bool, embed: bool) -> None:
+def import_(paths: tuple[Path, ...], skip_invalid: bool, only_known: bool, embed: bool) -> None:
     """Import Hugging Face daily_papers JSON and arXiv JSON Lines files (or folders of them).
 
     Each file is applied whole or not at all.
@@ -57,6 +62,7 @@ def import_(paths: tuple[Path, ...], skip_invalid: bool, embed: bool) -> None:
                         skip_invalid=skip_invalid,
                         progress=stored,
                         read=bar.update,
+                        only_known=only_known,
                     )
             except InvalidFile as error:
                 bar.close()

@@ -9,9 +9,9 @@ from dailypapers.domain.papers import PaperRecord
 MAX_TITLE_LENGTH = 1_000
 MAX_ABSTRACT_LENGTH = 20_000
 MAX_AUTHORS = 10_000
-MAX_AUTHOR_NAME_LENGTH = 300
+MAX_AUTHOR_NAME_LENGTH = 1_000  # arXiv listings hold names of 500 characters
 MAX_CATEGORIES = 50
-MAX_CATEGORY_LENGTH = 50
+MAX_CATEGORY_LENGTH = 300  # arXiv listings carry ACM class lists of 150 characters
 MAX_KEYWORDS = 200
 MAX_KEYWORD_LENGTH = 200
 MAX_NOTE_LENGTH = 20_000  # arXiv's comment and the AI summary

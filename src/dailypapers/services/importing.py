@@ -40,6 +40,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     skipped: list[InvalidRecord] = field(default_factory=list)
+    not_here: int = 0  # records of papers the site lacks, left out by an update-only import
 
     def add(self, other: ImportReport) -> None:
         """Fold another report into this one."""
@@ -47,13 +48,15 @@ class ImportReport:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.skipped.extend(other.skipped)
+        self.not_here += other.not_here
 
     def summary(self) -> str:
         """Return the counts in one line."""
-        return (
+        text = (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged,"
             f" {len(self.skipped)} skipped"
         )
+        return text + (f", {self.not_here} not on this site" if self.not_here else "")
 
 
 def import_records(
@@ -62,8 +65,13 @@ def import_records(
     records: Iterable[PaperRecord | InvalidRecord],
     on_invalid: Callable[[InvalidRecord], None],
     progress: Callable[[int], None] = lambda count: None,
+    only_known: bool = False,
 ) -> ImportReport:
-    """Merge records into storage in batches; hand each invalid one to `on_invalid`."""
+    """Merge records into storage in batches; hand each invalid one to `on_invalid`.
+
+    With `only_known`, only papers already stored are updated (an arXiv file fills in the
+    categories of papers first met on Hugging Face): nothing is added, no day is featured.
+    """
     report = ImportReport()
     iterator = iter(records)
     while batch := list(islice(iterator, _BATCH)):
@@ -74,7 +82,7 @@ def import_records(
                 report.skipped.append(item)
             else:
                 valid.append(item)
-        _store_batch(storage, _latest_per_paper(valid), report)
+        _store_batch(storage, _latest_per_paper(valid), report, only_known=only_known)
         progress(len(batch))
     return report
 
@@ -86,6 +94,7 @@ def import_file(
     skip_invalid: bool = False,
     progress: Callable[[int], None] = lambda count: None,
     read: Callable[[int], None] = lambda size: None,
+    only_known: bool = False,
 ) -> ImportReport:
     """Import one file; raise InvalidFile on the first bad record unless skipping.
 
@@ -99,7 +108,11 @@ def import_file(
             raise InvalidFile(path, problem)
 
     return import_records(
-        storage=storage, records=read_records(path, read=read), on_invalid=refuse, progress=progress
+        storage=storage,
+        records=read_records(path, read=read),
+        on_invalid=refuse,
+        progress=progress,
+        only_known=only_known,
     )
 
 
@@ -182,9 +195,17 @@ def _latest_per_paper(records: list[PaperRecord]) -> list[PaperRecord]:
     return list(by_id.values())
 
 
-def _store_batch(storage: Storage, records: list[PaperRecord], report: ImportReport) -> None:
+def _store_batch(
+    storage: Storage, records: list[PaperRecord], report: ImportReport, *, only_known: bool
+) -> None:
     ids = [record.paper.id for record in records]
     stored_papers = storage.get_papers(ids)
+    if only_known:
+        known = [record for record in records if record.paper.id in stored_papers]
+        report.not_here += len(records) - len(known)
+        # Only the papers' metadata: their featured days and organizations stay as they are.
+        records = [PaperRecord(record.paper) for record in known]
+        ids = [record.paper.id for record in records]
     stored_entries = storage.get_entries(ids)
     papers, entries, organizations = [], [], {}
     for record in records:
