@@ -20,9 +20,11 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the site."""
     import uvicorn
 
+    from dailypapers.search.availability import semantic_search_unavailable
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
+    from dailypapers.web.semantic_status import announce_semantic_search_off
 
     settings = load_settings()
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
@@ -30,8 +32,12 @@ def serve(host: str | None, port: int | None) -> None:
     click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
     # One model for the searches and the indexing (loaded when first needed): each copy
     # checks a 58 MB file and holds its own ONNX Runtime session.
-    load_embedder = functools.cache(default_embedder)
-    index_in_background(settings, storage, load_embedder=load_embedder)
+    semantic_off = semantic_search_unavailable()
+    load_embedder = None if semantic_off else functools.cache(default_embedder)
+    if load_embedder is None:
+        click.echo(f"Meaning-based search is off: {semantic_off}")
+    else:
+        index_in_background(settings, storage, load_embedder=load_embedder)
     if send_mail_in_background(settings, storage) is not None:
         click.echo(
             f"Sending mail through {settings.smtp_host}:{settings.smtp_port}"
@@ -41,6 +47,8 @@ def serve(host: str | None, port: int | None) -> None:
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )
     app = create_app(settings, storage=storage, searcher=searcher)
+    if semantic_off:
+        announce_semantic_search_off(app, semantic_off)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
