@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.mail.smtp import SmtpSender
 from dailypapers.services.outbox import deliver_outbox
 from dailypapers.storage import Storage
+from dailypapers.worker.serve_mail import send_mail_in_background
 
 from support.accounts import PASSWORD, add_member, make_site, post_form
 from support.digests import Clock
@@ -65,3 +72,26 @@ def test_mail_that_no_sender_picks_up_is_called_late(storage: Storage) -> None:
 
     assert "is queued for sending" in page
     assert "Mail is slow to leave right now" in page
+
+
+def test_serve_sends_the_outbox_and_warns_when_the_server_is_down(
+    storage: Storage, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = _site(storage, Clock(datetime.now(UTC)), free_port())  # the sender's own clock
+    _sign_up(site, "ada")
+    settings = site.app.state.settings  # type: ignore[attr-defined]
+    stop = threading.Event()
+    off = send_mail_in_background(replace(settings, serve_sends_mail=0), storage)
+    sender = send_mail_in_background(settings, storage, stop=stop)
+    try:
+        deadline = time.monotonic() + 30
+        while "mail is not going out" not in caplog.text and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        assert sender is not None
+        sender.join(timeout=10)
+
+    assert off is None
+    assert "mail is not going out" in caplog.text
+    assert storage.outbox_counts() == {"pending": 1}  # kept for the next try

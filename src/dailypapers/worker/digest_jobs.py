@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,8 @@ from dailypapers.services.subscriptions import expire_unconfirmed, links_for
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
 from dailypapers.worker.runner import Job, cron, every
+
+log = logging.getLogger("dailypapers.mail")
 
 DELIVERY_RUN_S = 60.0  # one outbox run sends for at most this long, so other jobs get a turn
 UPKEEP_INTERVAL_S = 3600.0
@@ -93,6 +96,11 @@ def outbox_job(
                 time_limit_s=DELIVERY_RUN_S,
             )
         backoff.record(report, clock())
+        if report.server_error:
+            # A warning, so that `serve` (which shows no routine lines) tells the operator too.
+            log.warning(
+                "mail is not going out: %s (kept in the outbox, retried)", report.server_error
+            )
         idle = not (report.sent or report.deferred or report.failed or report.server_error)
         return "" if idle else report.summary()
 
