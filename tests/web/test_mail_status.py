@@ -95,3 +95,27 @@ def test_serve_sends_the_outbox_and_warns_when_the_server_is_down(
     assert off is None
     assert "mail is not going out" in caplog.text
     assert storage.outbox_counts() == {"pending": 1}  # kept for the next try
+
+
+def test_admins_see_what_waits_and_why_but_never_the_links(storage: Storage) -> None:
+    from dailypapers.domain.accounts import Role
+
+    from support.accounts import member_client
+
+    clock = Clock(NOW)
+    site = _site(storage, clock, free_port())
+    _sign_up(site, "ada")
+    settings = site.app.state.settings  # type: ignore[attr-defined]
+    with SmtpSender(settings) as sender:
+        deliver_outbox(storage=storage, sender=sender, settings=settings, owner="t", clock=clock)
+    add_member(storage, "edsger", role=Role.ADMIN)
+    add_member(storage, "grace")
+
+    page = member_client(site.app, "edsger").get("/admin/mail")  # type: ignore[arg-type]
+    refused = member_client(site.app, "grace").get("/admin/mail")  # type: ignore[arg-type]
+
+    assert page.status_code == 200
+    assert "Daily Papers: finish signing up" in page.text and "ada@example.org" in page.text
+    assert "Connection refused" in page.text  # the server's error, for the admin
+    assert "/signup/confirm/" not in page.text
+    assert refused.status_code == 403
