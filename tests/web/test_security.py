@@ -170,6 +170,18 @@ def test_a_guesser_locks_out_only_itself_not_the_owner(loaded_storage: Storage) 
     assert sign_in(owner, "ada", PASSWORD).status_code == 303  # signed in, from elsewhere
 
 
+def test_username_and_address_of_one_member_share_one_count(loaded_storage: Storage) -> None:
+    add_member(loaded_storage, "ada")  # ada@example.org
+    app = make_site(loaded_storage, rate_limits="signin.account_ip=4/60")
+    client = TestClient(app)
+
+    answers = [
+        sign_in(client, login, "guess").status_code for login in ("ada", "ADA@example.org") * 3
+    ]
+
+    assert answers == [400] * 4 + [429] * 2
+
+
 def test_guessing_one_account_from_many_addresses_meets_the_accounts_backstop(
     loaded_storage: Storage,
 ) -> None:

@@ -52,7 +52,8 @@ def signin(
 ) -> Response:
     """Check the username (or email) and password; open a session."""
     target = local_path(next)
-    enforce_rate_limit(request, Action.SIGNIN, account=login.strip().lower())
+    subject = accounts.sign_in_subject(storage=storage, login=login)
+    enforce_rate_limit(request, Action.SIGNIN, account=subject)
     try:
         user = accounts.authenticate(
             storage=storage, hasher=config.hasher, login=login, password=password
