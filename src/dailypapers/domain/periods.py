@@ -85,8 +85,8 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
     except (OverflowError, ValueError):
         # Only the calendar's ends make this arithmetic fail: 9999-12-31 has no next day.
         raise PeriodOutOfRange(
-            f"{day.isoformat()} is too close to the calendar's end for its {kind.value}: "
-            f"dates run from {date.min.isoformat()} to {date.max.isoformat()}"
+            f"{day.isoformat()} is out of range: the calendar ends on {date.max.isoformat()},"
+            f" and its {kind.value} must end before then"
         ) from None
 
 
