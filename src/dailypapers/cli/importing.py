@@ -48,6 +48,7 @@ def import_(paths: tuple[Path, ...], skip_invalid: bool, only_known: bool, embed
     papers = 0
 
     def stored(count: int) -> None:
+        """Count the papers stored, beside the bar."""
         nonlocal papers
         papers += count
         bar.set_postfix_str(f"{papers:,} papers", refresh=False)

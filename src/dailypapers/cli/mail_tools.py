@@ -65,6 +65,7 @@ def sink(host: str, port: int, folder: Path | None) -> None:
     """
 
     def show(data: bytes) -> None:
+        """Print who a message is for, its subject and its links."""
         summary = summarize(data)
         lines = [f"mail to {summary.recipients}: {summary.subject}"]
         lines += [f"    link: {link}" for link in summary.links]

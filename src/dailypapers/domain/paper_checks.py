@@ -56,6 +56,7 @@ def check_record(record: PaperRecord) -> PaperRecord:
 
 
 def _text(field: str, value: str | None, limit: int) -> None:
+    """Refuse text longer than the limit, or text no database can store."""
     if value is None:
         return
     if len(value) > limit:
@@ -72,6 +73,7 @@ def _text(field: str, value: str | None, limit: int) -> None:
 
 
 def _many(field: str, values: tuple[str, ...], most: int, limit: int) -> None:
+    """Refuse more values than `most`, or any value _text refuses."""
     if len(values) > most:
         raise InvalidPaper(field, f"{len(values):,} of them, more than the {most:,} allowed")
     for index, value in enumerate(values):
@@ -79,6 +81,7 @@ def _many(field: str, values: tuple[str, ...], most: int, limit: int) -> None:
 
 
 def _count(field: str, value: int | None, most: int) -> None:
+    """Refuse a count below 0 or above `most`, naming huge ones by their digits."""
     if value is not None and not 0 <= value <= most:
         digits = len(str(abs(value)))
         shown = str(value) if digits < 30 else f"a number of {digits:,} digits"

@@ -124,9 +124,11 @@ class _CountingReader(io.RawIOBase):
         self._on_read = on_read
 
     def readable(self) -> bool:
+        """Say that this file can be read."""
         return True
 
     def readinto(self, buffer: Any) -> int:
+        """Read into the buffer from the file below, and report how much."""
         count = self._raw.readinto(buffer)
         self._on_read(count or 0)
         return count or 0
