@@ -117,3 +117,17 @@ def test_a_token_made_on_the_settings_page_works_once_shown(loaded_storage: Stor
     assert (
         browser.get("/api/whoami", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     )
+
+
+def test_text_that_is_not_unicode_is_a_400_and_keeps_nothing(api) -> None:
+    client, ada, _ = api
+    before = client.get(f"/api/papers/{PAPER}/comments").json()
+
+    response = client.post(
+        f"/api/papers/{PAPER}/comments",
+        content=b'{"body": "half a pair: \\ud800"}',
+        headers={**ada, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400 and "lone surrogate" in response.json()["error"]
+    assert client.get(f"/api/papers/{PAPER}/comments").json() == before

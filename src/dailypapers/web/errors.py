@@ -45,6 +45,16 @@ def install(app: FastAPI) -> None:
         # may run past the calendar's last day: that is the request's fault, wherever it shows.
         return error_response(request, 400, str(error))
 
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(request: Request, error: UnicodeEncodeError) -> Response:
+        # JSON may spell half a surrogate pair (\ud800); no database stores it. The write
+        # failed inside the request's transaction, so nothing of it was kept.
+        return error_response(
+            request,
+            400,
+            "text must be valid Unicode: it holds a lone surrogate (\\ud800 to \\udfff)",
+        )
+
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         message = error.detail if isinstance(error.detail, str) else "request failed"
