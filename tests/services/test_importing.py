@@ -1,5 +1,6 @@
 """Importing files: idempotent, atomic per file, and clear about bad records."""
 
+import gzip
 import json
 from pathlib import Path
 
@@ -138,8 +139,6 @@ def test_finding_files_expands_folders_and_refuses_unknown_kinds(tmp_path):
 
 @pytest.mark.parametrize("name", ["day.json", "day.jsonl", "day.jsonl.gz", "day.json.gz"])
 def test_reading_reports_every_byte_of_the_file_for_a_progress_bar(storage, tmp_path, name):
-    import gzip
-
     lines = [json.dumps(entry(f"2510.{n:05d}")) for n in range(3000)]
     text = "\n".join(lines) if ".jsonl" in name else json.dumps([json.loads(x) for x in lines])
     data = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()

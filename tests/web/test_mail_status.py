@@ -10,12 +10,13 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.accounts import Role
 from dailypapers.mail.smtp import SmtpSender
 from dailypapers.services.outbox import deliver_outbox
 from dailypapers.storage import Storage
 from dailypapers.worker.serve_mail import send_mail_in_background
 
-from support.accounts import PASSWORD, add_member, make_site, post_form
+from support.accounts import PASSWORD, add_member, make_site, member_client, post_form
 from support.digests import Clock
 from support.live_server import free_port
 from support.sites import NOW
@@ -98,10 +99,6 @@ def test_serve_sends_the_outbox_and_warns_when_the_server_is_down(
 
 
 def test_admins_see_what_waits_and_why_but_never_the_links(storage: Storage) -> None:
-    from dailypapers.domain.accounts import Role
-
-    from support.accounts import member_client
-
     clock = Clock(NOW)
     site = _site(storage, clock, free_port())
     _sign_up(site, "ada")
