@@ -42,8 +42,8 @@ from pathlib import Path
 import bm25s
 import Stemmer
 
-from dailypapers.domain.fusion import CLAIM_FUNCTION_WORDS, Fusion, QueryKind
-from dailypapers.domain.search_query import STOPWORDS, parse_query, words_of
+from dailypapers.domain.fusion import CLAIM_FUNCTION_WORDS, Fusion, QueryKind, function_words
+from dailypapers.domain.search_query import parse_query
 from dailypapers.search.embedder import default_embedder
 from dailypapers.search.hybrid import FUSION, MEANING_FLOOR
 from dailypapers.services.importing import find_importable_files, import_file, import_records
@@ -261,7 +261,7 @@ def judge(
                 lexical={boosts: rankers.words(text, boosts) for boosts in grid},
                 vector=[paper for paper, similarity in nearest if similarity >= floor],
                 phrases=len(query.phrases),
-                function_words=sum(word in STOPWORDS for word in words_of(query.text)),
+                function_words=function_words(query.text),
             )
         )
         baselines["fts"].append(rankers.fts(text))

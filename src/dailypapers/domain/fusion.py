@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from dailypapers.domain.search_query import STOPWORDS, SearchQuery, words_of
+from dailypapers.domain.search_query import STOPWORDS, SearchQuery
+
+_PUNCTUATION = "\"'.,;:!?()[]{}"
 
 RRF_K = 60
 
@@ -68,5 +70,10 @@ def query_kind(
     """Classify a query by its quoted phrases and how many function words it has."""
     if query.phrases:
         return QueryKind.PHRASE
-    function_words = sum(word in STOPWORDS for word in words_of(query.text))
-    return QueryKind.CLAIM if function_words >= claim_function_words else QueryKind.KEYWORDS
+    little = function_words(query.text)
+    return QueryKind.CLAIM if little >= claim_function_words else QueryKind.KEYWORDS
+
+
+def function_words(text: str) -> int:
+    """Count the words of a text that are stopwords on their own (not inside "in-context")."""
+    return sum(word.strip(_PUNCTUATION).lower() in STOPWORDS for word in text.split())
