@@ -31,6 +31,7 @@ import gzip
 import json
 import math
 import random
+import shutil
 import string
 import sys
 import tempfile
@@ -49,7 +50,7 @@ from dailypapers.search.hybrid import FUSION, MEANING_FLOOR
 from dailypapers.services.importing import find_importable_files, import_file, import_records
 from dailypapers.services.semantic_index import DocumentEmbedder, embed_missing
 from dailypapers.sources.arxiv_jsonl import parse_jsonl
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage, open_storage, word_index
 from dailypapers.storage.sqlite import SqliteStorage
 from dailypapers.storage.word_index import FIELD_BOOSTS
 from keyword_queries import ARXIV_PAPERS, DATA, HF_PAPERS, keyword_queries
@@ -315,6 +316,9 @@ def main() -> None:
     )
     parser.add_argument("--tune", action="store_true", help="cross-validate boosts and fusion")
     parser.add_argument("--queries", type=int, help="only the first N queries of each set")
+    parser.add_argument(
+        "--title-repeats", type=int, help="rebuild SQLite's word index with the title this often"
+    )
     args = parser.parse_args()
     names = args.sets or (["scifact"] if args.postgres else ["scifact", "keywords"])
     embedder = default_embedder()
@@ -341,6 +345,9 @@ def main() -> None:
                 if embedded := embed_missing(storage=storage, embedder=embedder, batch_size=64):
                     seconds = time.perf_counter() - started
                     print(f"embedded {embedded} papers in {seconds:.0f} s", file=sys.stderr)
+            if args.title_repeats and isinstance(storage, SqliteStorage):
+                word_index.TITLE_REPEATS = args.title_repeats
+                rebuild_word_index(storage)
             storage.refresh_word_index()
             corpus = _embedded(storage, embedder.model_name) if args.embedded_only else None
             if corpus is not None:
@@ -359,6 +366,8 @@ def main() -> None:
                     for text in nonsense_queries()
                 ]
                 report_floor(best_real, nonsense)
+                for probe, best_cosine in zip(NONSENSE_PROBES, nonsense, strict=False):
+                    print(f"  {probe!r}: best cosine {best_cosine:.3f}")
     if args.tune:
         report_tuning(sets)
 
@@ -445,6 +454,14 @@ def report_tuning(sets: list[DevSet]) -> None:
     print(f"chosen on all queries (ship these): {describe(everything)}")
 
 
+def rebuild_word_index(storage: SqliteStorage) -> None:
+    """Drop the word index, so that it is built again with the module's settings."""
+    index = storage._word_index
+    if index.path is not None:
+        shutil.rmtree(index.path, ignore_errors=True)
+    storage._word_index = word_index.WordIndex(index.path)
+
+
 def hf_paper_ids(data: Path) -> list[str]:
     """Return the ids of the Hugging Face papers, in file order."""
     with gzip.open(data / HF_PAPERS, "rt", encoding="utf-8") as lines:
@@ -455,7 +472,8 @@ def embed_first(storage: Storage, embedder: DocumentEmbedder, ids: list[str]) ->
     """Embed these papers, if they lack a vector, before any other."""
     from dailypapers.search.embedder import document_text
 
-    missing = [paper for paper in ids if paper not in _embedded(storage, embedder.model_name)]
+    done = _embedded(storage, embedder.model_name)
+    missing = [paper for paper in ids if paper not in done]
     started = time.perf_counter()
     for start in range(0, len(missing), 256):
         papers = storage.get_papers(missing[start : start + 256])

@@ -36,7 +36,7 @@ ANALYZER = "paper_words"
 # (BM25F-like: tantivy's k1 = 1.2 and b = 0.75 are fixed, its Python binding exposes
 # neither). Boosts and repeats were chosen by cross-validation on the keyword and the
 # SciFact development sets (bench/search_quality.py --tune, docs/performance.md).
-TITLE_REPEATS = 2
+TITLE_REPEATS = 3
 FIELD_BOOSTS: dict[str, float] = {"words": 1.0, "title": 0.5, "keywords": 0.5, "authors": 1.0}
 # The fields a phrase or an excluded word is looked for in (the title is inside `words`).
 PHRASE_FIELDS = ("words", "keywords", "authors")
