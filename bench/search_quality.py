@@ -349,6 +349,7 @@ def main() -> None:
                 word_index.TITLE_REPEATS = args.title_repeats
                 rebuild_word_index(storage)
             storage.refresh_word_index()
+            storage.refresh_vector_index(model=embedder.model_name, save=True)
             corpus = _embedded(storage, embedder.model_name) if args.embedded_only else None
             if corpus is not None:
                 queries = [(text, rel) for text, rel in queries if set(rel) <= corpus]
