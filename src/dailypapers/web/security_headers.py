@@ -17,6 +17,7 @@ _ALWAYS = [
     (b"referrer-policy", b"same-origin"),  # reset links in URLs never leak to other sites
     (b"x-frame-options", b"DENY"),
 ]
+_FRAMING = [(b"x-frame-options", b"DENY")]
 
 
 class SecurityHeaders:
@@ -33,8 +34,12 @@ class SecurityHeaders:
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *_ALWAYS]
-                if with_policy:
+                headers = [*message.get("headers", [])]
+                # A response with a policy of its own (a framed mail preview) keeps it: its
+                # frame-ancestors says who may frame it, in place of X-Frame-Options.
+                own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                headers += [header for header in _ALWAYS if not (own_policy and header in _FRAMING)]
+                if with_policy and not own_policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)
