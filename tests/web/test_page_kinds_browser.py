@@ -78,6 +78,20 @@ OVERFLOW_SCRIPT = """() => {
   return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
 }"""
 
+# How many rows the header's parts take: a part starts a row when it lies below the last.
+HEADER_ROWS_SCRIPT = """() => {
+  const boxes = [...document.querySelectorAll(".site-header .wrap > *")]
+    .map((element) => element.getBoundingClientRect())
+    .filter((box) => box.height > 0)
+    .sort((a, b) => a.top - b.top);
+  let rows = 0, bottom = -Infinity;
+  for (const box of boxes) {
+    if (box.top >= bottom - 2) rows += 1;
+    bottom = Math.max(bottom, box.bottom);
+  }
+  return rows;
+}"""
+
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[str]:
@@ -149,10 +163,7 @@ def assert_looks_right(page: Page, problems: list[str], width: int) -> None:
     layout = page.evaluate(OVERFLOW_SCRIPT)
     assert layout["scroll"] <= width and not layout["wide"], f"wider than {width}px: {layout}"
     assert problems == [], problems
-    rows = page.evaluate(
-        "() => new Set([...document.querySelectorAll('.site-header .wrap > *')]"
-        ".map(element => Math.round(element.getBoundingClientRect().top / 8))).size"
-    )
+    rows = page.evaluate(HEADER_ROWS_SCRIPT)
     assert rows <= 2, f"the header takes {rows} rows at {width}px"
 
 
