@@ -9,24 +9,26 @@ look at.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from importlib import resources
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from dailypapers.domain.accounts import Role
+from dailypapers.domain.avatars import Avatar
 from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PASSWORD, add_member, make_site
 from support.live_server import serving
-from support.sites import load_files
+from support.sites import NOW, load_files
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
 WIDTHS = {"desktop": 1280, "phone": 390}
 PAPER = "2510.14545"
-ORGANIZATION = "Adobe"
+ORGANIZATION = "RUC"  # its avatar is stored here; the others show their initial
 
 # (name, path, who looks): every kind of page a visitor, a member or an admin opens.
 PAGES = [
@@ -73,7 +75,8 @@ OVERFLOW_SCRIPT = """() => {
     const box = element.getBoundingClientRect();
     if (box.width === 0 || box.right <= width + 1 || inScroller(element)) continue;
     if (getComputedStyle(element).visibility === "hidden") continue;
-    wide.push(`${element.tagName.toLowerCase()}.${element.className} right=${Math.round(box.right)}`);
+    const name = `${element.tagName.toLowerCase()}.${element.className}`;
+    wide.push(`${name} right=${Math.round(box.right)}`);
   }
   return {scroll: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
 }"""
@@ -99,6 +102,10 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
     folder = tmp_path_factory.mktemp("pages")
     storage: Storage = open_storage(f"sqlite:///{folder / 'site.db'}")
     load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    # An image the site keeps: the PNG inside its own favicon stands in for a fetched avatar.
+    icon = (resources.files("dailypapers.web") / "static" / "favicon.ico").read_bytes()
+    with storage.transaction():
+        storage.save_avatar(Avatar(ORGANIZATION, "image/png", icon[22:], "https://x.test/a", NOW))
     add_member(storage, "ada", fullname="Ada Lovelace")
     add_member(storage, "boss", role=Role.ADMIN)
     app = make_site(storage, public_url="", mail_from="Daily Papers <papers@example.org>")
@@ -186,6 +193,11 @@ def test_every_page_kind_loads_cleanly_and_fits(
         assert response is not None
         if who:
             expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+        if name == "api-docs":  # Swagger UI, from files this site serves, lists the paths
+            expect(
+                page.locator(".opblock-summary-path", has_text="/api/daily_papers")
+            ).to_be_visible()
+        page.wait_for_load_state("networkidle")
         SCREENSHOTS.mkdir(exist_ok=True)
         page.screenshot(path=SCREENSHOTS / f"page-{name}-{form}.png")
         if name == "not-found":

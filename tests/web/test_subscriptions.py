@@ -242,9 +242,7 @@ def test_the_manage_page_changes_the_choices(site: TestClient, loaded_storage: S
 def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> None:
     html = site.get("/digest/preview")
     text = site.get("/digest/preview", params={"format": "text", "date": "2025-10-17", "top": 2})
-    week = site.get(
-        "/digest/preview/message", params={"week": "2025-W42", "organization": "Adobe"}
-    )
+    week = site.get("/digest/preview/message", params={"week": "2025-W42", "organization": "Adobe"})
     bad = site.get("/digest/preview", params={"date": "2025-13-01"})
 
     assert html.status_code == 200 and "Daily Papers · Aug 21, 2026: " in html.text  # subject

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The pages load one script and one stylesheet of their own. Avatars come from other
-# sites (Hugging Face's CDN), so images may come from any https address.
+# The pages load scripts, stylesheets and images of their own only: avatars are kept here
+# and Swagger UI's files are served from the installed package.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:;"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
     " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's interactive API docs load Swagger UI with an inline script.
-_WITHOUT_POLICY = ("/api/docs", "/api/redoc")
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),  # reset links in URLs never leak to other sites
@@ -30,7 +28,6 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_policy = not scope["path"].startswith(_WITHOUT_POLICY)
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -39,7 +36,7 @@ class SecurityHeaders:
                 # frame-ancestors says who may frame it, in place of X-Frame-Options.
                 own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
                 headers += [header for header in _ALWAYS if not (own_policy and header in _FRAMING)]
-                if with_policy and not own_policy:
+                if not own_policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)
