@@ -19,6 +19,7 @@ from dailypapers.web import api, avatars, errors, feeds, pages, search, subscrip
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.api_docs import install_api_docs
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.openapi_description import install_openapi_description
 from dailypapers.web.rendering import Renderer
 
 
@@ -57,6 +58,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(pages.router)
     errors.install(app)
+    install_openapi_description(app)  # the API's errors, described for every /api route
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)
