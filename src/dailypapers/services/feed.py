@@ -16,14 +16,16 @@ class FeedPage:
     """One page of a ranked listing."""
 
     papers: list[FeaturedPaper]
-    total: int
+    total: int | None  # None when the caller did not ask for the count
     page: int  # counted from 0, as in Hugging Face's `p`
     page_size: int
     sort: SortMode
 
     @property
     def page_count(self) -> int:
-        """Return how many pages the listing has (at least one)."""
+        """Return how many pages the listing has (at least one; this one, if not counted)."""
+        if self.total is None:
+            return self.page + 1
         return max(1, -(-self.total // self.page_size))
 
 
@@ -37,8 +39,13 @@ def list_featured(
     period: Period | None = None,
     submitter: str | None = None,
     organization: str | None = None,
+    counted: bool = True,
 ) -> FeedPage:
-    """Rank the papers featured in the period (or ever) that match, and cut one page."""
+    """Rank the papers featured in the period (or ever) that match, and cut one page.
+
+    Without `counted`, a newest-first listing skips counting every match (the JSON API
+    has no field for the count).
+    """
     start, end = (period.start, period.end) if period else (None, None)
     if sort is SortMode.NEWEST:
         # Newest first needs only the papers up to this page and a count: reading
@@ -50,8 +57,12 @@ def list_featured(
             organization=organization,
             newest=(page + 1) * page_size,
         )
-        total = storage.count_featured(
-            start=start, end=end, submitter=submitter, organization=organization
+        total = (
+            storage.count_featured(
+                start=start, end=end, submitter=submitter, organization=organization
+            )
+            if counted
+            else None
         )
     else:
         rankables = storage.rankables(
