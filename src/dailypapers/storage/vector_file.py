@@ -62,8 +62,11 @@ class VectorFile:
         self.dimension = dimension
         self.seq = 0  # the highest embedding seq the index holds
         self.index: Index | None = None
-        # Searches share the index (usearch's are safe side by side); loading, additions
-        # (which may grow it) and saving have it alone.
+        # Searches share the index; loading, additions (which may grow it, and growing is
+        # not safe beside a search) and saving have it alone. usearch's Python search holds
+        # the GIL for its whole walk (four threads searching took as long as one, with the
+        # same answers), so walks never overlap; what no longer queues behind a search is
+        # everything else a search does around it, and other searches waiting for that.
         self.lock = ReadWriteLock()
         # One thread adds the vectors written since; searches meanwhile use what is there.
         self.catching_up = threading.Lock()
