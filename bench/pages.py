@@ -636,7 +636,7 @@ def main() -> None:
                     results[page.label, mode] = result
                     print(
                         f"  {page.label} signed {mode}: {result.rps:,.0f} req/s,"
-                        f" p99 {result.p99_ms:.1f} ms",
+                        f" p99 {result.p99_ms:.1f} ms, server RSS {server_rss_mb(pid):.0f} MB",
                         flush=True,
                     )
             rss_end = server_rss_mb(pid)
