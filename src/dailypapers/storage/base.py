@@ -12,9 +12,11 @@ from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, P
 from dailypapers.domain.ranking import Rankable
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.accounts_protocol import AccountStore
+from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.collections_protocol import CollectionStore  # your feed
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.recommendations_protocol import RecommendationStore  # your feed
@@ -30,6 +32,8 @@ class Storage(
     CommunityStore,
     DigestStore,
     OperationsStore,
+    MailQueueStore,
+    AvatarStore,
     CollectionStore,
     RecommendationStore,
     MemberDataStore,
