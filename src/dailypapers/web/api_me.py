@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,8 @@ from dailypapers.web.hf_json import paper_json, timestamp
 
 router = APIRouter(prefix="/api", tags=["your feed"])
 MAX_WINDOW_DAYS = 92
+CollectionId = Annotated[int, Path(ge=1, le=2**62, description="the collection's number")]
+DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
 class ErrorOut(BaseModel):
@@ -54,23 +56,40 @@ def _optional_api_user(request: Request) -> User | None:
 # -- For you ------------------------------------------------------------------------------
 
 
+def _day(text: str | None, name: str) -> date | None:
+    """Return the day a parameter names; 400 for a date that does not exist (2025-02-31)."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise HTTPException(400, f"{name}: {text} is not a day of the calendar") from None
+
+
 @router.get("/me/recommendations", responses=_errors(400, 401, 422))
 def my_recommendations(
     user: ApiUserDep,
     storage: StorageDep,
     now: NowDep,
     after: Annotated[
-        date | None, Query(description="first day featured, YYYY-MM-DD (default: 6 days ago)")
+        str | None,
+        Query(
+            pattern=DAY_PATTERN, description="first day featured, YYYY-MM-DD (default: 6 days ago)"
+        ),
     ] = None,
     before: Annotated[
-        date | None, Query(description="day after the last, YYYY-MM-DD (default: tomorrow)")
+        str | None,
+        Query(
+            pattern=DAY_PATTERN, description="day after the last, YYYY-MM-DD (default: tomorrow)"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100, description="papers to return")] = 20,
 ) -> Response:
     """Return the member's recommended papers among those featured in [after, before)."""
+    first, following = _day(after, "after"), _day(before, "before")
     default_start, default_end = recommendations.window_ending(storage, days=7, today=now.date())
-    end = before or (after + timedelta(days=7) if after else default_end)
-    start = after or end - (default_end - default_start)
+    end = following or (first + timedelta(days=7) if first else default_end)
+    start = first or end - (default_end - default_start)
     if start >= end:
         raise HTTPException(400, "after must be earlier than before")
     if (end - start).days > MAX_WINDOW_DAYS:
@@ -123,7 +142,7 @@ class CollectionIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     description: str = Field("", max_length=2000)
-    public: bool = False
+    public: bool = Field(False, strict=True)
 
 
 class CollectionPaperIn(BaseModel):
@@ -174,7 +193,7 @@ def create_collection(
 
 @router.get("/collections/{collection_id:int}.{fmt}", responses=_errors(401, 404))
 def export_collection(
-    collection_id: int, fmt: str, request: Request, storage: StorageDep
+    collection_id: CollectionId, fmt: str, request: Request, storage: StorageDep
 ) -> Response:
     """Download a collection as BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)."""
     viewer = _optional_api_user(request)
@@ -192,7 +211,7 @@ def export_collection(
 
 
 @router.get("/collections/{collection_id:int}", responses=_errors(401, 404))
-def get_collection(collection_id: int, request: Request, storage: StorageDep) -> Response:
+def get_collection(collection_id: CollectionId, request: Request, storage: StorageDep) -> Response:
     """Return a collection with its papers: the member's own, or a public one."""
     viewer = _optional_api_user(request)
     collection = collections.visible_collection(
@@ -216,7 +235,11 @@ def get_collection(collection_id: int, request: Request, storage: StorageDep) ->
 
 @router.patch("/collections/{collection_id:int}", responses=_errors(400, 401, 404, 409, 422))
 def update_collection(
-    collection_id: int, body: CollectionIn, user: ApiUserDep, storage: StorageDep, now: NowDep
+    collection_id: CollectionId,
+    body: CollectionIn,
+    user: ApiUserDep,
+    storage: StorageDep,
+    now: NowDep,
 ) -> Response:
     """Rename, describe, share (`public: true`) or unshare one of the member's collections."""
     with storage.transaction():
@@ -233,7 +256,9 @@ def update_collection(
 
 
 @router.delete("/collections/{collection_id:int}", responses=_errors(401, 404))
-def delete_collection(collection_id: int, user: ApiUserDep, storage: StorageDep) -> Response:
+def delete_collection(
+    collection_id: CollectionId, user: ApiUserDep, storage: StorageDep
+) -> Response:
     """Delete one of the member's collections."""
     with storage.transaction():
         collections.delete_collection(storage=storage, user_id=user.id, collection_id=collection_id)
@@ -242,7 +267,7 @@ def delete_collection(collection_id: int, user: ApiUserDep, storage: StorageDep)
 
 @router.post("/collections/{collection_id:int}/papers", responses=_errors(400, 401, 404, 422))
 def add_to_collection(
-    collection_id: int,
+    collection_id: CollectionId,
     body: CollectionPaperIn,
     user: ApiUserDep,
     storage: StorageDep,
@@ -265,7 +290,7 @@ def add_to_collection(
     "/collections/{collection_id:int}/papers/{paper_id:path}", responses=_errors(401, 404)
 )
 def remove_from_collection(
-    collection_id: int, paper_id: str, user: ApiUserDep, storage: StorageDep
+    collection_id: CollectionId, paper_id: str, user: ApiUserDep, storage: StorageDep
 ) -> Response:
     """Take a paper out of one of the member's collections."""
     with storage.transaction():

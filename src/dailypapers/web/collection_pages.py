@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Form, Path, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.domain.collections import Collection
@@ -32,6 +32,7 @@ from dailypapers.web.rendering import Renderer
 from dailypapers.web.sessions import current_auth, current_viewer
 
 router = APIRouter(include_in_schema=False)
+CollectionId = Annotated[int, Path(ge=1, le=2**62)]
 FORMATS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
 
 _saved_cache: ContextVar[tuple[object, frozenset[str]] | None] = ContextVar(
@@ -180,7 +181,7 @@ def export_all_saved(fmt: str, member: MemberDep, storage: StorageDep) -> Respon
 
 @router.get("/collections/{collection_id:int}.{fmt}")
 def export_collection(
-    collection_id: int, fmt: str, storage: StorageDep, request: Request
+    collection_id: CollectionId, fmt: str, storage: StorageDep, request: Request
 ) -> Response:
     """Download a collection (its owner's, or a public one) as BibTeX, RIS or CSL-JSON."""
     viewer = current_viewer()
@@ -204,7 +205,9 @@ def _download(papers: list[CitedPaper], fmt: str, name: str) -> Response:
 
 
 @router.get("/collections/{collection_id:int}", response_class=HTMLResponse)
-def collection_page(collection_id: int, storage: StorageDep, renderer: RendererDep) -> Response:
+def collection_page(
+    collection_id: CollectionId, storage: StorageDep, renderer: RendererDep
+) -> Response:
     """Show a collection: to its owner always, to anyone when it is public."""
     viewer = current_viewer()
     collection = collections.visible_collection(
@@ -222,7 +225,7 @@ def collection_page(collection_id: int, storage: StorageDep, renderer: RendererD
 
 @router.post("/collections/{collection_id:int}/edit")
 def edit_collection(
-    collection_id: int,
+    collection_id: CollectionId,
     member: MemberDep,
     storage: StorageDep,
     now: NowDep,
@@ -245,7 +248,9 @@ def edit_collection(
 
 
 @router.post("/collections/{collection_id:int}/delete")
-def delete_collection(collection_id: int, member: MemberDep, storage: StorageDep) -> Response:
+def delete_collection(
+    collection_id: CollectionId, member: MemberDep, storage: StorageDep
+) -> Response:
     """Delete a collection."""
     with storage.transaction():
         collections.delete_collection(
@@ -256,7 +261,7 @@ def delete_collection(collection_id: int, member: MemberDep, storage: StorageDep
 
 @router.post("/collections/{collection_id:int}/papers/{paper_id:path}/note")
 def set_note(
-    collection_id: int,
+    collection_id: CollectionId,
     paper_id: str,
     member: MemberDep,
     storage: StorageDep,
@@ -278,7 +283,7 @@ def set_note(
 
 @router.post("/collections/{collection_id:int}/papers/{paper_id:path}/remove")
 def remove_from_collection(
-    collection_id: int, paper_id: str, member: MemberDep, storage: StorageDep
+    collection_id: CollectionId, paper_id: str, member: MemberDep, storage: StorageDep
 ) -> Response:
     """Take a paper out of one of the member's collections."""
     with storage.transaction():
