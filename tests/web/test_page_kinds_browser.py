@@ -57,6 +57,7 @@ PAGES = [
     ("organization-new", "/organizations/new", "ada"),
     ("paper-signed-in", f"/papers/{PAPER}", "ada"),
     ("admin", "/admin", "boss"),
+    ("admin-mail", "/admin/mail", "boss"),
 ]
 
 # Where a page draws past the right edge: an element wider than the screen that no
