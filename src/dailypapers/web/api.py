@@ -100,6 +100,7 @@ def daily_papers(
         now=now,
         period=period,
         submitter=submitter,
+        counted=False,
     )
     return json_response([daily_entry_json(item) for item in feed.papers])
 

@@ -54,6 +54,9 @@ class Renderer:
             autoescape=select_autoescape(default=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship inside the package and change only with it: checking each
+            # file's mtime at every render (and every include) was an eighth of a page.
+            auto_reload=False,
         )
         self.environment.filters["excerpt"] = excerpt
         self.environment.filters["short_date"] = short_date
