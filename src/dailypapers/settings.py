@@ -148,6 +148,12 @@ class Settings:
         " bouncing (it gets no more mail).",
     )
     mail_poll_s: float = _setting(10.0, "How often the worker looks in the outbox for mail due.")
+    serve_sends_mail: int = _setting(
+        1,
+        "1: `dailypapers serve` also sends the outbox (sign-up and reset links, confirmations,"
+        " digests), so a site run as one process delivers its mail; 0: only `dailypapers"
+        " worker` sends it.",
+    )
     digest_daily_schedule: str = _setting(
         "0 7 * * 1-5",
         "When the worker composes the daily digest of the previous weekday (cron, in"
@@ -170,7 +176,8 @@ class Settings:
     rate_limits: str = _setting(
         "",
         "Changes to the rate limits, comma-separated ACTION.SCOPE=COUNT/SECONDS (ACTION: signin,"
-        " signup, reset, submit, comment, vote; SCOPE: account or ip; COUNT 0: no limit), e.g."
+        " signup, reset, submit, comment, vote; SCOPE: account, ip, or for signin account_ip;"
+        " COUNT 0: no limit), e.g."
         " signin.ip=100/300. The defaults are in docs/security.md.",
     )
 
@@ -279,6 +286,8 @@ def _check_mail_settings(settings: Settings) -> None:
     ):
         if not low <= getattr(settings, name) <= high:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+    if settings.serve_sends_mail not in (0, 1):
+        raise ValueError(f"{ENV_PREFIX}SERVE_SENDS_MAIL must be 0 or 1")
     for name in ("smtp_timeout_s", "mail_lease_s", "mail_retry_s", "mail_poll_s"):
         if getattr(settings, name) <= 0:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be positive")

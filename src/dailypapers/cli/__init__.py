@@ -10,6 +10,7 @@ from dailypapers.cli import (
     digests,
     importing,
     ingesting,
+    mail_tools,
     search,
     site,
     worker,
@@ -22,7 +23,7 @@ def cli() -> None:
     """A self-hosted Daily Papers site. Settings come from DAILYPAPERS_* variables."""
 
 
-for module in (site, importing, ingesting, worker, search, accounts, digests, database):
+for module in (site, importing, ingesting, worker, search, accounts, digests, database, mail_tools):
     for command in module.COMMANDS:
         cli.add_command(command)
 
