@@ -16,6 +16,7 @@ from dailypapers.domain.ranking import Rankable
 from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
+from dailypapers.storage.follows_sql import FollowsSql  # follows and author pages
 from dailypapers.storage.sql_values import (
     Row,
     batches,
@@ -37,7 +38,7 @@ _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
 
 
-class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
+class SqlStorage(AccountsSql, CommunitySql, DigestsSql, FollowsSql, ABC):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str
@@ -81,6 +82,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
                 if self._execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
                     continue
                 self._run_script((folder / name).read_text(encoding="utf-8"))
+                self._after_migration(name)  # follows: fill the author-name index
                 self._execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
@@ -133,6 +135,7 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
                 f" ON CONFLICT (id) DO UPDATE SET {assignments}",
                 [value for row in chunk for value in row],
             )
+        self._index_paper_names(papers)  # follows: the author-name and category indexes
 
     def get_entries(self, paper_ids: Sequence[str]) -> dict[str, DailyEntry]:
         """Return the daily entries of these papers, where they have one."""
