@@ -46,6 +46,10 @@ class FollowStore(Protocol):
         """Return the ids of the papers in this arXiv category, newest first."""
         ...
 
+    def paper_dates(self, paper_ids: Sequence[str]) -> dict[str, datetime | None]:
+        """Return when each of these papers was published (None if unknown)."""
+        ...
+
     def count_category_papers(self, category: str) -> int:
         """Return how many papers are in this arXiv category."""
         ...

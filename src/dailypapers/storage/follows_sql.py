@@ -187,6 +187,17 @@ class FollowsSql(SqlAccess):
         )
         return [row[0] for row in rows]
 
+    def paper_dates(self, paper_ids: Sequence[str]) -> dict[str, datetime | None]:
+        """Return when each of these papers was published (None if unknown)."""
+        dates: dict[str, datetime | None] = {}
+        for batch in batches(paper_ids):
+            marks = ", ".join("?" * len(batch))
+            for row in self._execute(
+                f"SELECT id, published_at FROM papers WHERE id IN ({marks})", batch
+            ):
+                dates[row[0]] = to_optional_datetime(row[1])
+        return dates
+
     def count_category_papers(self, category: str) -> int:
         """Return how many papers are in this arXiv category."""
         rows = self._execute(
@@ -249,15 +260,13 @@ class FollowsSql(SqlAccess):
             (user_id,),
         )
         return [
-            Follow(FollowKind(row[0]), row[1], row[2], to_optional_datetime(row[3]))
-            for row in rows
+            Follow(FollowKind(row[0]), row[1], row[2], to_optional_datetime(row[3])) for row in rows
         ]
 
     def get_follow_settings(self, user_id: int) -> FollowSettings:
         """Return the member's follow settings (the defaults if never saved)."""
         rows = self._execute(
-            "SELECT public, feed_version, digest_following FROM follow_settings"
-            " WHERE user_id = ?",
+            "SELECT public, feed_version, digest_following FROM follow_settings WHERE user_id = ?",
             (user_id,),
         )
         if not rows:
@@ -290,4 +299,3 @@ class FollowsSql(SqlAccess):
 
 def _claimed(row: Row) -> ClaimedAuthor:
     return ClaimedAuthor(row[0], normalize_author_name(row[1]), row[2], row[3] or "")
-

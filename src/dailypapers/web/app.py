@@ -18,6 +18,7 @@ from dailypapers.storage import Storage, open_storage
 from dailypapers.web import api, errors, feeds, pages, search, subscriptions
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.follows_app import include_follow_routes, include_topic_feeds
 from dailypapers.web.rendering import Renderer
 
 
@@ -50,8 +51,10 @@ def create_app(
     app.include_router(search.router)  # before api: /api/papers/search, not a paper id
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
+    include_follow_routes(app, settings)  # follows, author pages and topic feeds
     app.include_router(api.router)
     app.include_router(feeds.router)
+    include_topic_feeds(app)
     app.include_router(pages.router)
     errors.install(app)
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
