@@ -9,6 +9,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from dailypapers.storage import Storage
+
+from support.accounts import PAPER, PASSWORD, make_site
+from support.live_server import serving
+from support.smtp_server import smtp_server
+
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "screenshots"
@@ -145,3 +151,43 @@ def test_search_from_the_header_then_narrow_with_a_filter(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"cat=cs.CL"))
     narrowed = page.get_by_role("article").count()
     assert narrowed < found
+
+
+def test_sign_up_then_follow_an_author_from_a_paper_page(
+    browser: Browser, loaded_storage: Storage
+) -> None:
+    """Sign up by the mailed link, open a paper, follow its first author, see Following."""
+    with (
+        smtp_server() as mail,
+        serving(make_site(loaded_storage, smtp_host=mail.host, smtp_port=mail.port)) as url,
+    ):
+        context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(5_000)
+        context.route(lambda address: not address.startswith(url), lambda route: route.abort())
+        page = context.new_page()
+        page.goto("/signup")
+        page.get_by_label("Username").fill("reader")
+        page.get_by_label("Email").fill("reader@example.org")
+        page.get_by_label("Password (10 characters or more)").fill(PASSWORD)
+        page.get_by_role("button", name="Sign up").click()
+        expect(page.get_by_text("Check your mail")).to_be_visible()
+        body = mail.wait_for(1)[0].message.get_content()
+        link = re.search(re.escape(url) + r"(/signup/confirm/\S+)", body)
+        assert link, body
+        page.goto(link.group(1))
+        page.get_by_role("button", name="Create my account").click()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+        page.goto(f"/papers/{PAPER}")
+        author = page.locator(".author-list a").first
+        name = author.inner_text().strip()
+        author.click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+        page.evaluate("window.__stayed = true")  # lost if the page reloads
+        page.get_by_role("button", name="Follow", exact=True).click()
+        expect(page.get_by_role("button", name="Following ✓")).to_be_visible()
+        assert page.evaluate("window.__stayed") is True  # swapped in place
+        page.get_by_role("navigation", name="account").get_by_role("link", name="Following").click()
+        expect(page.get_by_text(f"by an author you follow: {name}").first).to_be_visible()
+        screenshot(page, "following")
+        context.close()
