@@ -145,5 +145,7 @@ def test_follows_are_per_member_and_settings_default_private(storage: Storage) -
         assert storage.remove_follow(user_id=ada, kind=FollowKind.AUTHOR, key="lukasz kaiser")
         assert not storage.remove_follow(user_id=grace, kind=FollowKind.CATEGORY, key="cs.CL")
     assert storage.get_follow_settings(ada) == FollowSettings(True, 3, True)
-    assert storage.digest_following_user_ids([ada, grace]) == {ada}
+    assert storage.digest_following_members(["ada@example.org", "grace@example.org"]) == {
+        "ada@example.org": ada
+    }
     assert [f.key for f in storage.user_follows(ada)] == ["cs.CL"]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from urllib.parse import quote, urlencode
 
 from dailypapers.domain.authors import normalize_author_name
+from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import parse_query
 
 
@@ -90,6 +92,35 @@ def follow_target(kind: FollowKind, target: str) -> Follow:
             raise ValueError(f"{text!r} searches for nothing")
         return Follow(kind, text, text)
     return Follow(kind, text, text)
+
+
+def papers_followed(
+    follows: Sequence[Follow],
+    papers: Sequence[FeaturedPaper],
+    search_matches: Callable[[str], Sequence[str]],
+) -> list[str]:
+    """Return the ids of the papers any follow matches, in the order the papers are given."""
+    authors = {f.key for f in follows if f.kind is FollowKind.AUTHOR}
+    categories = {f.key for f in follows if f.kind is FollowKind.CATEGORY}
+    organizations = {f.key for f in follows if f.kind is FollowKind.ORGANIZATION}
+    searched = {
+        paper_id
+        for f in follows
+        if f.kind is FollowKind.SEARCH
+        for paper_id in search_matches(f.key)
+    }
+    chosen = []
+    for item in papers:
+        paper = item.paper
+        organization = item.entry.organization if item.entry else None
+        if (
+            paper.id in searched
+            or organization in organizations
+            or categories.intersection(paper.categories)
+            or authors.intersection(normalize_author_name(name) for name in paper.authors)
+        ):
+            chosen.append(paper.id)
+    return chosen
 
 
 @dataclass(frozen=True, slots=True)

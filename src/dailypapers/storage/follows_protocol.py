@@ -88,6 +88,6 @@ class FollowStore(Protocol):
         """Insert or replace the member's follow settings."""
         ...
 
-    def digest_following_user_ids(self, user_ids: Sequence[int]) -> set[int]:
-        """Return those of the members who asked for a Following section in their digest."""
+    def digest_following_members(self, emails: Sequence[str]) -> dict[str, int]:
+        """Return the members, by address, who asked for a Following section in their digest."""
         ...

@@ -283,18 +283,18 @@ class FollowsSql(SqlAccess):
             (user_id, settings.public, settings.feed_version, settings.digest_following),
         )
 
-    def digest_following_user_ids(self, user_ids: Sequence[int]) -> set[int]:
-        """Return those of the members who asked for a Following section in their digest."""
-        chosen: set[int] = set()
-        for batch in batches(user_ids):
+    def digest_following_members(self, emails: Sequence[str]) -> dict[str, int]:
+        """Return the members, by address, who asked for a Following section in their digest."""
+        members: dict[str, int] = {}
+        for batch in batches(emails):
             marks = ", ".join("?" * len(batch))
             rows = self._execute(
-                "SELECT user_id FROM follow_settings"
-                f" WHERE digest_following = ? AND user_id IN ({marks})",
+                "SELECT u.email, u.id FROM users u JOIN follow_settings s ON s.user_id = u.id"
+                f" WHERE s.digest_following = ? AND u.banned_at IS NULL AND u.email IN ({marks})",
                 (True, *batch),
             )
-            chosen.update(int(row[0]) for row in rows)
-        return chosen
+            members.update((row[0], int(row[1])) for row in rows)
+        return members
 
 
 def _claimed(row: Row) -> ClaimedAuthor:
