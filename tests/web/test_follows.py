@@ -242,3 +242,18 @@ def test_the_follow_api(site: TestClient, loaded_storage: Storage) -> None:
     assert api.get("/api/me/follows").json() == []
     schema = api.get("/api/openapi.json").json()
     assert "401" in schema["paths"]["/api/me/follows"]["post"]["responses"]
+
+
+def test_the_settings_page_saves_the_follow_choices(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    ada = loaded_storage.find_user("ada")
+    assert ada is not None
+    page = site.get("/settings").text
+    assert 'name="digest_following"' in page and 'name="public"' in page
+    assert post_form(site, "/settings/following", {"digest_following": "1"}).status_code == 303
+    saved = loaded_storage.get_follow_settings(ada.id)
+    assert saved.digest_following and not saved.public
+    post_form(site, "/settings/following", {"public": "1"})
+    saved = loaded_storage.get_follow_settings(ada.id)
+    assert saved.public and not saved.digest_following
