@@ -116,6 +116,7 @@ def build_site(path: Path, size: int, papers: list[Paper], cache: Path) -> float
         storage.save_organizations([i.organization for i in featured if i.organization])
         storage.save_entries([i.entry for i in featured if i.entry])
     real.close()
+    storage.refresh_word_index()  # as `dailypapers reindex` does after a big import
     storage._execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[attr-defined]
     storage.close()
     return time.perf_counter() - started
@@ -174,6 +175,7 @@ def main() -> None:
     if not path.exists():
         print(f"building {args.size:,} papers: {build_site(path, args.size, papers, cache):.0f} s")
     storage = open_storage(f"sqlite:///{path}")
+    storage.refresh_word_index()  # nothing to do unless the build was cut short
     print(f"site: {storage.count_papers():,} papers, {path}")
     rng = random.Random(42)
     chosen = pick_follows(storage, papers, rng)

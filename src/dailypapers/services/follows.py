@@ -92,12 +92,23 @@ def following_papers(
 ) -> list[FollowedPaper]:
     """Return the newest papers from everything followed, each with why it is there."""
     reasons: dict[str, list[Follow]] = {}
+    dates: dict[str, datetime | None] = {}
     for followed in follows:
-        for paper_id in follow_paper_ids(storage, followed, limit=per_follow):
+        if followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
+            dated = storage.newest_by_name(
+                author=followed.key if followed.kind is FollowKind.AUTHOR else None,
+                category=followed.key if followed.kind is FollowKind.CATEGORY else None,
+                limit=per_follow,
+            )
+            dates.update(dated)
+            found = [paper_id for paper_id, _ in dated]
+        else:
+            found = follow_paper_ids(storage, followed, limit=per_follow)
+        for paper_id in found:
             reasons.setdefault(paper_id, []).append(followed)
     if not reasons:
         return []
-    dates = storage.paper_dates(list(reasons))
+    dates.update(storage.paper_dates([paper_id for paper_id in reasons if paper_id not in dates]))
     oldest = datetime.min.replace(tzinfo=UTC)
     newest = sorted(reasons, key=lambda paper_id: (dates.get(paper_id) or oldest, paper_id))
     chosen = list(reversed(newest))[:limit]

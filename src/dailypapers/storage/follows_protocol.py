@@ -20,6 +20,12 @@ class FollowStore(Protocol):
         """Return the ids of the papers by the author with this folded name, newest first."""
         ...
 
+    def newest_by_name(
+        self, *, author: str | None = None, category: str | None = None, limit: int
+    ) -> list[tuple[str, datetime | None]]:
+        """Return the newest papers of a folded author name or a category, with their dates."""
+        ...
+
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
         """Return how papers spell the author's name, with how often, most used first."""
         ...

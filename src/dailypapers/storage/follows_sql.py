@@ -120,12 +120,22 @@ class FollowsSql(SqlAccess):
 
     def author_paper_ids(self, normalized: str, *, limit: int) -> list[str]:
         """Return the ids of the papers by the author with this folded name, newest first."""
-        rows = self._execute(
-            f"SELECT DISTINCT paper_id, published_at FROM paper_authors WHERE norm_name = ?"
-            f"{_NEWEST} LIMIT ?",
-            (normalized, limit),
-        )
-        return [row[0] for row in rows]
+        return [paper_id for paper_id, _ in self.newest_by_name(author=normalized, limit=limit)]
+
+    def newest_by_name(
+        self, *, author: str | None = None, category: str | None = None, limit: int
+    ) -> list[tuple[str, datetime | None]]:
+        """Return the newest papers of a folded author name or a category, with their dates."""
+        # The dates come from the index rows: reading them from the papers (wide rows with
+        # abstracts) cost more than the lookups themselves.
+        if author is not None:
+            sql = "SELECT DISTINCT paper_id, published_at FROM paper_authors WHERE norm_name = ?"
+            key = author
+        else:
+            sql = "SELECT paper_id, published_at FROM paper_categories WHERE category = ?"
+            key = category or ""
+        rows = self._execute(f"{sql}{_NEWEST} LIMIT ?", (key, limit))
+        return [(row[0], to_optional_datetime(row[1])) for row in rows]
 
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
         """Return how papers spell the author's name, with how often, most used first."""
