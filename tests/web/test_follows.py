@@ -113,6 +113,11 @@ def test_following_an_author_category_and_search_lists_their_papers_saying_why(
     )
     assert fragment.status_code == 200 and 'action="/follows/add"' in fragment.text
     assert "by an author you follow" not in site.get("/following").text
+    forged = site.post(
+        "/follows/add", data={"kind": "category", "target": "cs.LG"}, follow_redirects=False
+    )
+    assert forged.status_code == 403  # no CSRF token: another site's form
+    assert "cs.LG" not in site.get("/following").text
     bad = post_form(site, "/follows/add", {"kind": "category", "target": "no such thing!"})
     assert bad.status_code == 400 and "arXiv category" in bad.text
     assert post_form(site, "/follows/add", {"kind": "planet", "target": "Mars"}).status_code == 400
