@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from dailypapers.domain.accounts import Role
 from dailypapers.domain.community import ClaimStatus
 from dailypapers.domain.papers import Paper
-from dailypapers.storage import Storage
+from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PAPER, add_member, api_token, make_site, member_client, post_form
 
@@ -262,3 +262,24 @@ def test_the_settings_page_saves_the_follow_choices(
     post_form(site, "/settings/following", {"public": "1"})
     saved = loaded_storage.get_follow_settings(ada.id)
     assert saved.public and not saved.digest_following
+
+
+@pytest.mark.postgres
+def test_follows_author_pages_and_feeds_on_postgresql(postgres_url: str) -> None:
+    storage = open_storage(postgres_url)
+    with storage.transaction():
+        storage.save_papers(EXTRA)
+    add_member(storage, "ada")
+    site = member_client(make_site(storage), "ada")
+    assert "2 papers" in site.get("/authors/LUKASZ KAISER").text
+    post_form(site, "/follows/add", {"kind": "author", "target": "Łukasz Kaiser"})
+    post_form(site, "/follows/add", {"kind": "search", "target": "sparse"})
+    page = site.get("/following").text
+    assert "by an author you follow: Łukasz Kaiser" in page
+    assert "matches your search: sparse" in page
+    anonymous = TestClient(site.app)
+    assert [e.title for e in parsed(anonymous, "/feeds/categories/cs.CL.rss").entries] == [
+        "Attention for everyone"
+    ]
+    assert site.get("/api/papers/search", params={"q": 'author:"lukasz kaiser"'}).json()
+    storage.close()
