@@ -62,6 +62,9 @@ def test_author_names_link_to_pages_that_fold_accents(site: TestClient) -> None:
     text = site.get("/authors/Lukasz Kaiser?sort=newest").text
     assert text.index("Sparse mixtures") < text.index("Attention for everyone")
     assert "Ada Lovelace" in text  # a co-author
+    for sort in ("trending", "upvotes"):
+        ranked = site.get(f"/authors/Lukasz Kaiser?sort={sort}").text
+        assert "Sparse mixtures" in ranked and "Attention for everyone" in ranked
     assert "/feeds/authors/" in text and 'rel="alternate"' in text
     assert site.get("/authors/Nobody At All").status_code == 404
     card = site.get("/categories/cs.CL").text

@@ -36,19 +36,23 @@ def author_page(
 ) -> AuthorPage:
     """Gather an author's page, its papers sorted and cut to one page; NotFound if none."""
     normalized = normalize_author_name(name)
-    ids = storage.author_paper_ids(normalized, limit=MAX_AUTHOR_PAPERS) if normalized else []
-    if not ids:
+    total = storage.count_author_papers(normalized) if normalized else 0
+    if not total:
         raise NotFound(f"no paper on this site has an author named {name!r}")
     spellings = storage.author_spellings(normalized)
-    ordered = _sorted_ids(storage, ids, sort, now)
-    chosen = ordered[page * page_size : (page + 1) * page_size]
+    if sort is SortMode.NEWEST:  # the index's own order: read one page of it
+        chosen = storage.author_page_ids(normalized, limit=page_size, offset=page * page_size)
+    else:  # ranked in full, so at most MAX_AUTHOR_PAPERS of the latest are
+        ids = storage.author_paper_ids(normalized, limit=MAX_AUTHOR_PAPERS)
+        chosen = _sorted_ids(storage, ids, sort, now)[page * page_size : (page + 1) * page_size]
+        total = min(total, MAX_AUTHOR_PAPERS)
     claimants = {claim.username: claim for claim in storage.author_claimants(normalized)}
     return AuthorPage(
         name=spellings[0][0] if spellings else name,
         normalized=normalized,
         spellings=[spelling for spelling, _ in spellings],
         papers=storage.featured_papers(chosen),
-        total=len(ids),
+        total=total,
         coauthors=storage.coauthors(normalized, limit=COAUTHORS_SHOWN),
         organizations=storage.author_organizations(normalized, limit=ORGANIZATIONS_SHOWN),
         claimants=list(claimants.values()),
@@ -57,8 +61,6 @@ def author_page(
 
 def _sorted_ids(storage: Storage, ids: list[str], sort: SortMode, now: datetime) -> list[str]:
     """Order the author's papers: newest by publication, or as the site ranks them."""
-    if sort is SortMode.NEWEST:
-        return ids  # the index returns them newest first
     papers = storage.featured_papers(ids)
     rankables = [
         Rankable(

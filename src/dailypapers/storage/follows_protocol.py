@@ -26,18 +26,26 @@ class FollowStore(Protocol):
         """Return the newest papers of a folded author name or a category, with their dates."""
         ...
 
+    def count_author_papers(self, normalized: str) -> int:
+        """Return how many papers the author with this folded name has on this site."""
+        ...
+
+    def author_page_ids(self, normalized: str, *, limit: int, offset: int) -> list[str]:
+        """Return one page of the author's papers, newest first."""
+        ...
+
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
         """Return how papers spell the author's name, with how often, most used first."""
         ...
 
     def coauthors(self, normalized: str, *, limit: int) -> list[tuple[str, int]]:
-        """Return the author's co-authors (as most often spelled) and shared papers, most first."""
+        """Return the co-authors of the author's latest papers, with shared papers, most first."""
         ...
 
     def author_organizations(
         self, normalized: str, *, limit: int
     ) -> list[tuple[Organization, int]]:
-        """Return the organizations the author's papers were featured for, with counts."""
+        """Return the organizations the author's latest papers were featured for, with counts."""
         ...
 
     def papers_by_author_filter(self, names: Sequence[str], *, limit: int) -> list[str] | None:

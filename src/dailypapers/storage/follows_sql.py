@@ -27,6 +27,10 @@ FOLLOWS_MIGRATION = "0009_follows.sql"
 _ROWS_PER_INSERT = 150  # 6 columns: 900 parameters, under the 999 of SQLite before 3.32
 _REINDEX_BATCH = 2000
 _NEWEST = " ORDER BY published_at DESC NULLS LAST, paper_id"
+# Co-authors and organizations come from an author's latest papers: a common name holds
+# thousands at a million papers, and a page need not join them all.
+RECENT_PAPERS = 300
+_LATEST_OF_AUTHOR = f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ?"
 
 
 class FollowsSql(SqlAccess):
@@ -129,13 +133,31 @@ class FollowsSql(SqlAccess):
         # The dates come from the index rows: reading them from the papers (wide rows with
         # abstracts) cost more than the lookups themselves.
         if author is not None:
-            sql = "SELECT DISTINCT paper_id, published_at FROM paper_authors WHERE norm_name = ?"
+            sql = "SELECT paper_id, published_at FROM paper_authors WHERE norm_name = ?"
             key = author
         else:
             sql = "SELECT paper_id, published_at FROM paper_categories WHERE category = ?"
             key = category or ""
         rows = self._execute(f"{sql}{_NEWEST} LIMIT ?", (key, limit))
-        return [(row[0], to_optional_datetime(row[1])) for row in rows]
+        # A name twice on one paper gives two rows: keep the paper once.
+        return list({row[0]: to_optional_datetime(row[1]) for row in rows}.items())
+
+    def count_author_papers(self, normalized: str) -> int:
+        """Return how many papers the author with this folded name has on this site."""
+        # Rows, not distinct papers: a name twice on one paper is rare, and counting rows
+        # reads the index alone.
+        rows = self._execute(
+            "SELECT COUNT(*) FROM paper_authors WHERE norm_name = ?", (normalized,)
+        )
+        return int(rows[0][0])
+
+    def author_page_ids(self, normalized: str, *, limit: int, offset: int) -> list[str]:
+        """Return one page of the author's papers, newest first."""
+        rows = self._execute(
+            f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ? OFFSET ?",
+            (normalized, limit, offset),
+        )
+        return list(dict.fromkeys(row[0] for row in rows))
 
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
         """Return how papers spell the author's name, with how often, most used first."""
@@ -150,11 +172,11 @@ class FollowsSql(SqlAccess):
         """Return the author's co-authors (as most often spelled) and shared papers, most first."""
         rows = self._execute(
             "SELECT other.norm_name, MIN(other.name), COUNT(DISTINCT other.paper_id)"
-            " FROM paper_authors mine JOIN paper_authors other"
-            " ON other.paper_id = mine.paper_id AND other.norm_name <> mine.norm_name"
-            " WHERE mine.norm_name = ? GROUP BY other.norm_name"
+            f" FROM ({_LATEST_OF_AUTHOR}) mine JOIN paper_authors other"
+            " ON other.paper_id = mine.paper_id AND other.norm_name <> ?"
+            " GROUP BY other.norm_name"
             " ORDER BY COUNT(DISTINCT other.paper_id) DESC, other.norm_name LIMIT ?",
-            (normalized, limit),
+            (normalized, RECENT_PAPERS, normalized, limit),
         )
         return [(row[1], int(row[2])) for row in rows]
 
@@ -164,12 +186,12 @@ class FollowsSql(SqlAccess):
         """Return the organizations the author's papers were featured for, with counts."""
         rows = self._execute(
             "SELECT o.name, o.fullname, o.avatar_url, COUNT(DISTINCT a.paper_id)"
-            " FROM paper_authors a JOIN daily_entries e ON e.paper_id = a.paper_id"
+            f" FROM ({_LATEST_OF_AUTHOR}) a JOIN daily_entries e ON e.paper_id = a.paper_id"
             " JOIN organizations o ON o.name = e.organization"
-            " WHERE a.norm_name = ? AND e.hidden_at IS NULL"
+            " WHERE e.hidden_at IS NULL"
             " GROUP BY o.name, o.fullname, o.avatar_url"
             " ORDER BY COUNT(DISTINCT a.paper_id) DESC, o.name LIMIT ?",
-            (normalized, limit),
+            (normalized, RECENT_PAPERS, limit),
         )
         return [(Organization(row[0], row[1], row[2]), int(row[3])) for row in rows]
 

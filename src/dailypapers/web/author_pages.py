@@ -12,6 +12,7 @@ from dailypapers.domain.follows import FollowKind, follow_target
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import author_page
 from dailypapers.services.feed import FeedPage
+from dailypapers.storage.follows_sql import RECENT_PAPERS
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 
 router = APIRouter(include_in_schema=False)
@@ -44,6 +45,7 @@ def author(
         sorts=list(SortMode),
         follow=follow_target(FollowKind.AUTHOR, found.name),
         feed_path=f"/feeds/authors/{quote(found.name, safe='')}",
+        recent_papers=RECENT_PAPERS,
     )
 
 

@@ -1,6 +1,7 @@
 -- Follows and author pages: an index of folded author names and of categories (so an
 -- author's or a category's papers are found without reading every paper), what members
--- follow, and their choices about it. The name index is filled from the papers by a step
+-- follow, and their choices about it. The indexes end in paper_id so that listing newest
+-- first reads the index alone. The name index is filled from the papers by a step
 -- that runs with this migration (storage/follows_sql.py), and kept by save_papers.
 
 CREATE TABLE paper_authors (
@@ -12,7 +13,7 @@ CREATE TABLE paper_authors (
     published_at TEXT,                        -- the paper's, so newest-first reads the index
     PRIMARY KEY (paper_id, position)
 );
-CREATE INDEX paper_authors_by_name ON paper_authors (norm_name, published_at);
+CREATE INDEX paper_authors_by_name ON paper_authors (norm_name, published_at DESC, paper_id);
 CREATE INDEX paper_authors_by_family ON paper_authors (family);
 
 CREATE TABLE paper_categories (
@@ -21,7 +22,7 @@ CREATE TABLE paper_categories (
     published_at TEXT,
     PRIMARY KEY (paper_id, category)
 );
-CREATE INDEX paper_categories_by_category ON paper_categories (category, published_at);
+CREATE INDEX paper_categories_by_category ON paper_categories (category, published_at DESC, paper_id);
 
 CREATE TABLE follows (
     user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
