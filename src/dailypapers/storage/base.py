@@ -1,4 +1,4 @@
-"""The storage interface every backend implements, and how one is chosen."""
+"""The storage interface every backend implements."""
 
 from __future__ import annotations
 
@@ -178,23 +178,3 @@ class Storage(AccountStore, CommunityStore, DigestStore, FollowStore, Protocol):
     def refresh_word_index(self) -> int:
         """Bring any word index kept outside the database up to date; return papers taken."""
         ...
-
-
-def open_storage(url: str, *, migrate: bool = True) -> Storage:
-    """Open the database the URL names, applying migrations unless told not to."""
-    storage: Storage
-    if url.startswith("sqlite:"):
-        from dailypapers.storage.sqlite import SqliteStorage
-
-        storage = SqliteStorage(url)
-    elif url.startswith(("postgresql:", "postgres:")):
-        from dailypapers.storage.postgresql import PostgresStorage
-
-        storage = PostgresStorage(url)
-    else:
-        raise StorageError(
-            f"unsupported database URL {url!r}: use sqlite:///path.db or postgresql://..."
-        )
-    if migrate:
-        storage.migrate()
-    return storage
