@@ -187,6 +187,7 @@ def test_sign_up_then_follow_an_author_from_a_paper_page(
         page.get_by_role("button", name="Follow", exact=True).click()
         expect(page.get_by_role("button", name="Following ✓")).to_be_visible()
         assert page.evaluate("window.__stayed") is True  # swapped in place
+        screenshot(page, "author")
         page.get_by_role("navigation", name="account").get_by_role("link", name="Following").click()
         expect(page.get_by_text(f"by an author you follow: {name}").first).to_be_visible()
         screenshot(page, "following")
