@@ -134,9 +134,12 @@ def test_follow_buttons_on_organization_and_search_pages(
     page = site.get(f"/organizations/{organization.name}").text
     assert 'name="kind" value="organization"' in page
     post_form(site, "/follows/add", {"kind": "organization", "target": organization.name})
-    assert (
-        f"from {organization.fullname}, an organization you follow" in site.get("/following").text
-    )
+    following = site.get("/following").text
+    assert f"from {organization.fullname}, an organization you follow" in following
+    # Unfollowed from the Following page's own button, which names it by its key.
+    assert f'name="target" value="{organization.name}"' in following
+    post_form(site, "/follows/remove", {"kind": "organization", "target": organization.name})
+    assert "an organization you follow" not in site.get("/following").text
     results = site.get("/search", params={"q": "attention", "cat": "cs.CL"}).text
     assert 'name="target" value="attention cat:cs.CL"' in results
     assert "/feeds/search.atom?q=attention%20cat%3Acs.CL" in results

@@ -78,9 +78,19 @@ def remove_follow(
     target: Text,
 ) -> Response:
     """Stop following something."""
+    wanted = follows.parse_follow(kind, target)
+    # The button that comes back names it as it was followed (an organization's full name).
+    shown = next(
+        (
+            f
+            for f in storage.user_follows(member.id)
+            if (f.kind, f.key) == (wanted.kind, wanted.key)
+        ),
+        wanted,
+    )
     with storage.transaction():
         follows.unfollow(storage=storage, user=member, kind=kind, target=target)
-    return _answer(request, renderer, follows.parse_follow(kind, target), "/following")
+    return _answer(request, renderer, shown, "/following")
 
 
 @router.post("/settings/following")
