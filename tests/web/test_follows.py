@@ -250,6 +250,13 @@ def test_the_follow_api(site: TestClient, loaded_storage: Storage) -> None:
         assert response.status_code == status
         assert set(response.json()) == {"error"} and response.json()["error"]
     assert api.delete("/api/me/follows", params=body).status_code == 204
+    organization = loaded_storage.featured_papers([PAPER])[0].organization
+    assert organization is not None
+    api.post("/api/me/follows", json={"kind": "organization", "target": organization.name})
+    gone = api.delete(
+        "/api/me/follows", params={"kind": "organization", "target": organization.fullname}
+    )
+    assert gone.status_code == 204
     assert api.get("/api/me/follows").json() == []
     schema = api.get("/api/openapi.json").json()
     assert "401" in schema["paths"]["/api/me/follows"]["post"]["responses"]

@@ -59,7 +59,13 @@ def follow(*, storage: Storage, user: User, kind: str, target: str, now: datetim
 def unfollow(*, storage: Storage, user: User, kind: str, target: str) -> bool:
     """Stop following the target; return False if the member did not follow it."""
     wanted = parse_follow(kind, target)
-    return storage.remove_follow(user_id=user.id, kind=wanted.kind, key=wanted.key)
+    if storage.remove_follow(user_id=user.id, kind=wanted.kind, key=wanted.key):
+        return True
+    # Named as it is shown rather than by its key: an organization's full name.
+    for followed in storage.user_follows(user.id):
+        if followed.kind is wanted.kind and followed.label == wanted.label:
+            return storage.remove_follow(user_id=user.id, kind=followed.kind, key=followed.key)
+    return False
 
 
 def is_following(follows: Sequence[Follow], wanted: Follow) -> bool:
