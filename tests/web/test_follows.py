@@ -296,3 +296,24 @@ def test_follows_author_pages_and_feeds_on_postgresql(postgres_url: str) -> None
     ]
     assert site.get("/api/papers/search", params={"q": 'author:"lukasz kaiser"'}).json()
     storage.close()
+
+
+def test_following_shows_a_new_paper_at_once_despite_the_kept_answers(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    post_form(site, "/follows/add", {"kind": "search", "target": "sparse"})
+    post_form(site, "/follows/add", {"kind": "author", "target": "Łukasz Kaiser"})
+    before = site.get("/following").text
+    assert "Sparse mixtures" in before and "Dense retrieval, sparsely" not in before
+    newer = Paper(
+        id="2401.00003",
+        title="Dense retrieval, sparsely",
+        abstract="Sparse and dense retrieval.",
+        authors=("Someone Else",),
+        published_at=datetime(2026, 8, 22, tzinfo=UTC),
+    )
+    with loaded_storage.transaction():
+        loaded_storage.save_papers([newer])
+    after = site.get("/following").text
+    assert "Dense retrieval, sparsely" in after
+    assert after.index("Dense retrieval, sparsely") < after.index("Sparse mixtures")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -93,28 +95,85 @@ def follow_paper_ids(storage: Storage, follow: Follow, *, limit: int) -> list[st
     return storage.search_lexical(parse_query(follow.key), limit=limit)
 
 
-def following_papers(
-    *, storage: Storage, follows: Sequence[Follow], limit: int, per_follow: int = PER_FOLLOW
-) -> list[FollowedPaper]:
-    """Return the newest papers from everything followed, each with why it is there."""
-    reasons: dict[str, list[Follow]] = {}
-    dates: dict[str, datetime | None] = {}
+Dated = list[tuple[str, datetime | None]]
+
+
+class FollowResultCache:
+    """Keep each follow's newest papers until any data changes (the storage's generation).
+
+    Members who follow the same author or search share one answer, and a member back on
+    their Following page before anything changed runs no search again.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], Dated] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Dated | None:
+        """Return the kept answer, if any."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: Dated) -> None:
+        """Keep an answer, forgetting the least recently used beyond the limit."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def _newest_of_follows(
+    storage: Storage, follows: Sequence[Follow], per_follow: int, cache: FollowResultCache | None
+) -> dict[Follow, Dated]:
+    """Return each follow's newest papers with their dates, from the cache where it can."""
+    generation = storage.generation() if cache is not None else 0
+    found: dict[Follow, Dated] = {}
+    undated: dict[Follow, list[str]] = {}
     for followed in follows:
-        if followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
-            dated = storage.newest_by_name(
+        key = (storage.url, followed.kind, followed.key, per_follow, generation)
+        kept = cache.get(key) if cache is not None else None
+        if kept is not None:
+            found[followed] = kept
+        elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
+            found[followed] = storage.newest_by_name(
                 author=followed.key if followed.kind is FollowKind.AUTHOR else None,
                 category=followed.key if followed.kind is FollowKind.CATEGORY else None,
                 limit=per_follow,
             )
-            dates.update(dated)
-            found = [paper_id for paper_id, _ in dated]
         else:
-            found = follow_paper_ids(storage, followed, limit=per_follow)
-        for paper_id in found:
+            undated[followed] = follow_paper_ids(storage, followed, limit=per_follow)
+    if undated:  # one lookup of the dates for all of them
+        dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
+        for followed, ids in undated.items():
+            found[followed] = [(paper_id, dates.get(paper_id)) for paper_id in ids]
+    if cache is not None:
+        for followed, dated in found.items():
+            cache.put((storage.url, followed.kind, followed.key, per_follow, generation), dated)
+    return found
+
+
+def following_papers(
+    *,
+    storage: Storage,
+    follows: Sequence[Follow],
+    limit: int,
+    per_follow: int = PER_FOLLOW,
+    cache: FollowResultCache | None = None,
+) -> list[FollowedPaper]:
+    """Return the newest papers from everything followed, each with why it is there."""
+    reasons: dict[str, list[Follow]] = {}
+    dates: dict[str, datetime | None] = {}
+    for followed, dated in _newest_of_follows(storage, follows, per_follow, cache).items():
+        for paper_id, published in dated:
             reasons.setdefault(paper_id, []).append(followed)
+            dates[paper_id] = published
     if not reasons:
         return []
-    dates.update(storage.paper_dates([paper_id for paper_id in reasons if paper_id not in dates]))
     oldest = datetime.min.replace(tzinfo=UTC)
     newest = sorted(reasons, key=lambda paper_id: (dates.get(paper_id) or oldest, paper_id))
     chosen = list(reversed(newest))[:limit]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -100,13 +100,17 @@ def remove_follow(
 
 @router.get("/following", responses=_errors(401, 422))
 def following(
+    request: Request,
     user: ApiUserDep,
     storage: StorageDep,
     limit: Annotated[int, Query(ge=1, le=100, description="papers")] = 50,
 ) -> Response:
     """Return the newest papers from what the member follows, each with its reasons."""
     papers = follows.following_papers(
-        storage=storage, follows=storage.user_follows(user.id), limit=limit
+        storage=storage,
+        follows=storage.user_follows(user.id),
+        limit=limit,
+        cache=request.app.state.follow_cache,
     )
     return json_response(
         [

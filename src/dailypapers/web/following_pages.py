@@ -34,7 +34,12 @@ def following_page(
 ) -> Response:
     """Show what the member follows, and the newest papers from all of it."""
     followed = storage.user_follows(member.id)
-    papers = follows.following_papers(storage=storage, follows=followed, limit=FOLLOWING_PAGE_SIZE)
+    papers = follows.following_papers(
+        storage=storage,
+        follows=followed,
+        limit=FOLLOWING_PAGE_SIZE,
+        cache=request.app.state.follow_cache,
+    )
     settings = storage.get_follow_settings(member.id)
     token = follows.feed_token(secret=feed_secret(request), user_id=member.id, settings=settings)
     return renderer.page(

@@ -6,6 +6,7 @@ from functools import cache
 
 from fastapi import FastAPI
 
+from dailypapers.services.follows import FollowResultCache
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.web import api_follows, author_pages, following_pages, topic_feeds
 
@@ -14,6 +15,7 @@ def include_follow_routes(app: FastAPI, settings: Settings) -> None:
     """Add the routes and template helpers of follows, author pages and topic feeds."""
     for module in (api_follows, author_pages, following_pages):
         app.include_router(module.router)
+    app.state.follow_cache = FollowResultCache()
 
     @cache
     def secret() -> bytes:
