@@ -6,6 +6,7 @@ the enhancement script (HX-Request: true) the answer is the new button, swapped 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -151,7 +152,9 @@ def saved_search_text(form: dict[str, Any]) -> str:
     return " ".join(part for part in parts if part)
 
 
-def install_follow_helpers(renderer: Renderer, storage: Storage, request_secret: Any) -> None:
+def install_follow_helpers(
+    renderer: Renderer, storage: Storage, request_secret: Callable[[], bytes]
+) -> None:
     """Give templates the Follow button's state, verified authors and the follow settings."""
 
     def follow_state(follow: Follow) -> bool | None:
