@@ -15,6 +15,8 @@ from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
 from dailypapers.storage.follows_protocol import FollowStore  # follows and author pages
+from dailypapers.storage.mail_queue_protocol import MailQueueStore
+from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
 
@@ -22,7 +24,15 @@ class StorageError(Exception):
     """The database could not be opened or used as asked."""
 
 
-class Storage(AccountStore, CommunityStore, DigestStore, FollowStore, Protocol):
+class Storage(
+    AccountStore,
+    CommunityStore,
+    DigestStore,
+    OperationsStore,
+    MailQueueStore,
+    FollowStore,
+    Protocol,
+):
     """Everything the services read and write, whatever the database.
 
     The accounts and community methods (issue 5) are declared in AccountStore and

@@ -17,6 +17,8 @@ from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
 from dailypapers.storage.follows_sql import FollowsSql  # follows and author pages
+from dailypapers.storage.mail_queue_sql import MailQueueSql
+from dailypapers.storage.operations_sql import OperationsSql  # health checks, metrics
 from dailypapers.storage.sql_values import (
     Row,
     batches,
@@ -38,7 +40,9 @@ _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
 
 
-class SqlStorage(AccountsSql, CommunitySql, DigestsSql, FollowsSql, ABC):
+class SqlStorage(
+    AccountsSql, CommunitySql, DigestsSql, OperationsSql, MailQueueSql, FollowsSql, ABC
+):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str
