@@ -58,12 +58,13 @@ def fts_match_expression(query: SearchQuery) -> str | None:
 
 def _paper_words(row: Row) -> PaperWords:
     """Read a paper's words and filtered fields from a catch-up row (seq first)."""
-    _, key, title, abstract, authors, categories, published_at, github_repo = row
+    _, key, title, abstract, authors, keywords, categories, published_at, github_repo = row
     return PaperWords(
         key=key,
         title=title,
         abstract=abstract,
-        authors=authors,
+        authors=tuple(json.loads(authors or "[]")),
+        keywords=tuple(json.loads(keywords or "[]")),
         categories=tuple(json.loads(categories or "[]")),
         published=to_datetime(published_at) if published_at else None,
         has_code=bool(github_repo),
@@ -272,7 +273,8 @@ class SqliteSearch(SqlSearch):
         taken = 0
         with words.writing(wait=wait) as writer:
             while rows := self._execute(
-                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.categories,"
+                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.ai_keywords,"
+                " p.categories,"
                 " p.published_at, p.github_repo"
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
                 " LEFT JOIN papers p ON p.id = k.paper_id"

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from dailypapers.domain.avatars import initial
 from dailypapers.domain.highlight import highlight_excerpt
 from dailypapers.domain.text import excerpt
 from dailypapers.settings import Settings
@@ -61,6 +62,7 @@ class Renderer:
         self.environment.filters["short_date"] = short_date
         self.environment.filters["safe_url"] = safe_url  # links from sources and members
         self.environment.filters["highlighted_excerpt"] = highlighted_excerpt  # search results
+        self.environment.filters["avatar_initial"] = initial  # organizations without avatar
         self.environment.globals["site_name"] = settings.site_name
         self.environment.globals["with_query"] = with_query
 
