@@ -34,15 +34,15 @@ CANDIDATES = 100  # papers each side ranks before fusion
 
 # How much each ranking counts, by what the query looks like (domain/fusion.py's
 # query_kind), chosen by cross-validation on the two development sets: SciFact's claims
-# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). A few
-# key terms lean on the words; a sentence is read for its meaning as much as its words. A
+# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). For a few
+# key terms meaning counts a quarter as much as words; for a sentence, half. A
 # quoted phrase has no development set of its own: it is fused as key terms are (the
 # meaning side keeps only papers with the phrase, see `_honour_words`).
 # PostgreSQL's lexical ranking is tuned on its own (the same script with --postgres).
 FUSION: dict[str, dict[QueryKind, Fusion]] = {
     "sqlite": {
-        QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
-        QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+        QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
+        QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
         QueryKind.CLAIM: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
     },
     "postgresql": {kind: Fusion(lexical_weight=1.0, vector_weight=1.5, k=5) for kind in QueryKind},
