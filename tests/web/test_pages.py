@@ -29,7 +29,8 @@ def test_a_card_shows_what_hugging_face_shows(client):
     assert "Recently, Agentic Reinforcement Learning" in card  # the excerpt
     assert "Renmin University of China" in card  # the organization instead of authors
     assert '<span class="count">61</span>' in card
-    assert "2 comments" in card
+    # Hugging Face counted 2 comments, none of them imported: the card counts what opens.
+    assert "0 comments" in card and "2 on Hugging Face" in card
     assert 'href="https://github.com/RUC-NLPIR/ARPO/blob/main/"' in card
     assert "Oct 16, 2025" in card  # published on arXiv
 
@@ -102,6 +103,12 @@ def test_an_empty_period_says_so(client):
         ("/papers/date/2025-13-01", 400, "not a real date"),
         ("/papers/week/2025-W99", 400, "no ISO week 99"),
         ("/papers/month/2025-1", 200, ""),
+        ("/papers/date/9999-12-31", 400, "9999-12-31"),
+        ("/papers/week/9999-W52", 400, "9999-12-31"),
+        ("/papers/month/9999-12", 400, "9999-12-31"),
+        # The day exists but its month tab would end past the calendar.
+        ("/papers/date/9999-12-30", 400, "calendar"),
+        ("/papers/date?date=9999-12-31", 400, "9999-12-31"),
         ("/papers/date/2025-10-17?sort=best", 422, "sort"),
         ("/papers/date/2025-10-17?p=-2", 422, "p:"),
         ("/papers/2101.00001", 404, "not on this site"),

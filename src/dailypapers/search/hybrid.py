@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -63,6 +64,7 @@ def fusion_for(dialect: str, query: SearchQuery) -> Fusion:
 MEANING_FLOOR = 0.35
 CLOSEST_SHOWN = 5  # papers offered as "closest in meaning" when nothing matches
 COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
+SIMILAR_KEPT = 4096  # papers whose neighbours are kept until the data next changes
 
 
 class QueryEmbedder(Protocol):
@@ -158,6 +160,11 @@ class HybridSearcher:
         self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
         self._counting: Future[tuple[int, int]] | None = None
+        # A paper's neighbours change only when data does: (paper, limit) -> generation, found.
+        self._similar: OrderedDict[tuple[str, str, int], tuple[int, list[SimilarPaper]]] = (
+            OrderedDict()
+        )
+        self._similar_lock = threading.Lock()
 
     # -- the model ------------------------------------------------------------------
 
@@ -306,14 +313,32 @@ class HybridSearcher:
         )
 
     def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
-        """Return the papers nearest to one paper by its stored vector (none if it has none)."""
-        if self.model_name is None:
+        """Return the papers nearest to one paper by its stored vector (none if it has none).
+
+        The answer is kept until any data changes (a new vector, an edit, a vote): a walk
+        of the graph costs milliseconds, reading the data's generation a few microseconds.
+        """
+        model = self.model_name
+        if model is None:
             return []
-        vector = storage.get_embedding(model=self.model_name, paper_id=paper_id)
+        key, generation = (model, paper_id, limit), storage.generation()
+        with self._similar_lock:
+            kept = self._similar.get(key)
+            if kept is not None and kept[0] == generation:
+                self._similar.move_to_end(key)
+                return list(kept[1])
+        vector = storage.get_embedding(model=model, paper_id=paper_id)
         if vector is None:
             return []
-        found = storage.nearest_papers(model=self.model_name, vector=vector, limit=limit + 1)
-        return [item for item in found if item.paper_id != paper_id][:limit]
+        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1)
+        similar = [item for item in found if item.paper_id != paper_id][:limit]
+        if similar:  # none yet may mean the index is still loading: ask again next time
+            with self._similar_lock:
+                self._similar[key] = (generation, similar)
+                self._similar.move_to_end(key)
+                while len(self._similar) > SIMILAR_KEPT:
+                    self._similar.popitem(last=False)
+        return list(similar)
 
     def _named_paper(self, storage: Storage, query: SearchQuery, limit: int) -> SearchOutcome:
         assert query.arxiv_id is not None

@@ -12,8 +12,11 @@ from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, P
 from dailypapers.domain.ranking import Rankable
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.accounts_protocol import AccountStore
+from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.mail_queue_protocol import MailQueueStore
+from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
 
@@ -21,7 +24,15 @@ class StorageError(Exception):
     """The database could not be opened or used as asked."""
 
 
-class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
+class Storage(
+    AccountStore,
+    CommunityStore,
+    DigestStore,
+    OperationsStore,
+    MailQueueStore,
+    AvatarStore,
+    Protocol,
+):
     """Everything the services read and write, whatever the database.
 
     The accounts and community methods (issue 5) are declared in AccountStore and
