@@ -28,7 +28,7 @@ from dailypapers.storage.index_description import read_description, write_descri
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 3  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 4  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
 # The title counts three times in `words` (title and abstract as one text, so one term
 # frequency and one length per paper, as FTS5 weighs its columns). Keywords (Hugging Face's
