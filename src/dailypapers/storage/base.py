@@ -15,6 +15,7 @@ from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.follows_protocol import FollowStore  # follows and author pages
 from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
@@ -30,6 +31,7 @@ class Storage(
     DigestStore,
     OperationsStore,
     MailQueueStore,
+    FollowStore,
     AvatarStore,
     Protocol,
 ):

@@ -17,6 +17,7 @@ from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.avatars_sql import AvatarsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
+from dailypapers.storage.follows_sql import FollowsSql  # follows and author pages
 from dailypapers.storage.mail_queue_sql import MailQueueSql
 from dailypapers.storage.operations_sql import OperationsSql  # health checks, metrics
 from dailypapers.storage.sql_values import (
@@ -52,7 +53,14 @@ _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite bef
 
 
 class SqlStorage(
-    AccountsSql, CommunitySql, DigestsSql, OperationsSql, MailQueueSql, AvatarsSql, ABC
+    AccountsSql,
+    CommunitySql,
+    DigestsSql,
+    OperationsSql,
+    MailQueueSql,
+    AvatarsSql,
+    FollowsSql,
+    ABC,
 ):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
@@ -97,6 +105,7 @@ class SqlStorage(
                 if self._execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
                     continue
                 self._run_script((folder / name).read_text(encoding="utf-8"))
+                self._after_migration(name)  # follows: fill the author-name index
                 self._execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
@@ -149,6 +158,7 @@ class SqlStorage(
                 f" ON CONFLICT (id) DO UPDATE SET {assignments}",
                 [value for row in chunk for value in row],
             )
+        self._index_paper_names(papers)  # follows: the author-name and category indexes
 
     def get_entries(self, paper_ids: Sequence[str]) -> dict[str, DailyEntry]:
         """Return the daily entries of these papers, where they have one."""
