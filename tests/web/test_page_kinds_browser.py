@@ -38,6 +38,7 @@ PAGES = [
     ("month", "/papers/month/2025-10", None),
     ("paper", f"/papers/{PAPER}", None),
     ("organization", f"/organizations/{ORGANIZATION}", None),
+    ("author", "/authors/Guanting%20Dong", None),
     ("search", "/search?q=video+diffusion", None),
     ("search-empty", "/search", None),
     ("search-help", "/search/help", None),
@@ -56,7 +57,9 @@ PAGES = [
     ("profile", "/users/ada", "ada"),
     ("organization-new", "/organizations/new", "ada"),
     ("paper-signed-in", f"/papers/{PAPER}", "ada"),
+    ("following", "/following", "ada"),
     ("admin", "/admin", "boss"),
+    ("admin-mail", "/admin/mail", "boss"),
 ]
 
 # Where a page draws past the right edge: an element wider than the screen that no

@@ -16,6 +16,7 @@ from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.collections_protocol import CollectionStore  # your feed
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.follows_protocol import FollowStore  # follows and author pages
 from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
@@ -33,6 +34,7 @@ class Storage(
     DigestStore,
     OperationsStore,
     MailQueueStore,
+    FollowStore,
     AvatarStore,
     CollectionStore,
     RecommendationStore,
