@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from dailypapers.domain.accounts import Role, User
+from dailypapers.domain.follows import Follow, FollowKind
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.domain.recommendations import MemberModel
 from dailypapers.storage import Storage, open_storage
@@ -182,7 +183,9 @@ def test_erasing_a_member_keeps_counts_true(storage: Storage, remove_comments: b
             paper_id="2601.00000", user_id=ada.id, body="mine", parent_id=None, now=NOW
         )
         storage.dismiss_paper(user_id=ada.id, paper_id="2601.00001", now=NOW)
+        storage.add_follow(user_id=ada.id, follow=Follow(FollowKind.AUTHOR, "ada", "Ada"), now=NOW)
     activity = storage.member_activity(ada.id)
+    assert [f["label"] for f in activity["follows"]] == ["Ada"]
     assert [v["paper"] for v in activity["votes"]] == ["2601.00000"]
     assert [c["body"] for c in activity["comments"]] == ["mine"]
     with storage.transaction():
@@ -192,5 +195,6 @@ def test_erasing_a_member_keeps_counts_true(storage: Storage, remove_comments: b
     kept = storage.get_comment(comment_id)
     assert kept is not None and kept.deleted == remove_comments
     assert kept.author_fullname == "deleted member"
-    assert storage.find_user("ada") is None and storage.member_activity(ada.id)["votes"] == []
+    gone = storage.member_activity(ada.id)
+    assert storage.find_user("ada") is None and gone["votes"] == gone["follows"] == []
     assert storage.voted_paper_ids(bob.id, ["2601.00000"]) == {"2601.00000"}

@@ -37,8 +37,17 @@ class MemberDataSql(SqlAccess):
             "SELECT paper_id, created_at FROM interest_seeds WHERE user_id = ? ORDER BY created_at",
             (user_id,),
         )
+        follows = self._execute(
+            "SELECT kind, key, label, created_at FROM follows WHERE user_id = ?"
+            " ORDER BY created_at, kind, key",
+            (user_id,),
+        )
         return {
             "votes": [{"paper": p, "at": to_datetime(at).isoformat()} for p, at in votes],
+            "follows": [
+                {"kind": kind, "key": key, "label": label, "at": to_datetime(at).isoformat()}
+                for kind, key, label, at in follows
+            ],
             "comments": [
                 {
                     "id": int(row[0]),
@@ -93,6 +102,8 @@ class MemberDataSql(SqlAccess):
                 "DELETE FROM interest_seeds WHERE user_id = ?",
                 "DELETE FROM member_models WHERE user_id = ?",
                 "DELETE FROM digest_for_you WHERE user_id = ?",
+                "DELETE FROM follows WHERE user_id = ?",
+                "DELETE FROM follow_settings WHERE user_id = ?",
                 "DELETE FROM sessions WHERE user_id = ?",
                 "DELETE FROM access_tokens WHERE user_id = ?",
                 "DELETE FROM mailed_links WHERE user_id = ?",
