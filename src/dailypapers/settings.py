@@ -172,6 +172,12 @@ class Settings:
         " signup, reset, submit, comment, vote; SCOPE: account or ip; COUNT 0: no limit), e.g."
         " signin.ip=100/300. The defaults are in docs/security.md.",
     )
+    # -- many processes: jobs shared by several workers --
+    job_lease_s: float = _setting(
+        120.0,
+        "How long a worker's lease on a scheduled job's run lasts (renewed while it runs);"
+        " the run of a worker that died is taken over by another after this.",
+    )
 
     def __post_init__(self) -> None:
         for name, low, high in (
@@ -186,7 +192,7 @@ class Settings:
         for name in ("search_index_interval_s", "search_index_seconds"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
-        for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):
+        for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s", "job_lease_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
         if not croniter.is_valid(self.ingest_schedule):

@@ -15,7 +15,14 @@ from dailypapers.worker.jobs import index_in_background
 @click.command()
 @click.option("--host", help="Address to listen on (default: DAILYPAPERS_HOST).")
 @click.option("--port", type=int, help="Port to listen on (default: DAILYPAPERS_PORT).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Web processes sharing the port; each one stateless, all on the one database.",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
@@ -31,6 +38,18 @@ def serve(host: str | None, port: int | None) -> None:
     # checks a 58 MB file and holds its own ONNX Runtime session.
     load_embedder = functools.cache(default_embedder)
     index_in_background(settings, storage, load_embedder=load_embedder)
+    if workers > 1:
+        # Each worker builds its own app from the environment; this process supervises them
+        # and keeps the search indexes up to date, once for all of them.
+        uvicorn.run(
+            "dailypapers.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
+        return
     searcher = HybridSearcher(
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )

@@ -10,7 +10,9 @@ from datetime import UTC, datetime
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
+from dailypapers.services.outbox import worker_name
 from dailypapers.worker.jobs import build_jobs
+from dailypapers.worker.leases import JobLeases
 from dailypapers.worker.runner import run_jobs
 
 
@@ -34,7 +36,14 @@ def worker(once: bool) -> None:
         logging.getLogger("dailypapers.worker").info(
             "worker started with %s", ", ".join(job.name for job in jobs)
         )
-        run_jobs(jobs, clock=lambda: datetime.now(UTC), stop=stop, once=once)
+        # Several workers may share the database: each run of a job happens in one of them.
+        leases = JobLeases(
+            storage=storage,
+            owner=worker_name(),
+            lease_s=settings.job_lease_s,
+            clock=lambda: datetime.now(UTC),
+        )
+        run_jobs(jobs, clock=lambda: datetime.now(UTC), stop=stop, once=once, leases=leases)
 
 
 COMMANDS = [worker]

@@ -14,6 +14,7 @@ from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.job_runs_protocol import JobRunStore
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
 
@@ -21,7 +22,7 @@ class StorageError(Exception):
     """The database could not be opened or used as asked."""
 
 
-class Storage(AccountStore, CommunityStore, DigestStore, Protocol):
+class Storage(AccountStore, CommunityStore, DigestStore, JobRunStore, Protocol):
     """Everything the services read and write, whatever the database.
 
     The accounts and community methods (issue 5) are declared in AccountStore and

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -16,6 +17,7 @@ from dailypapers.domain.ranking import Rankable
 from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
+from dailypapers.storage.job_runs_sql import JobRunsSql
 from dailypapers.storage.sql_values import (
     Row,
     batches,
@@ -35,9 +37,10 @@ _ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
 _PAPER_LOCAL_COUNTS = ", local_upvotes, local_comments"
 _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
+CHANGE_SHARDS = 64  # rows of site_changes (migration 0013): writers rarely pick the same one
 
 
-class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
+class SqlStorage(AccountsSql, CommunitySql, DigestsSql, JobRunsSql, ABC):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str
@@ -93,11 +96,15 @@ class SqlStorage(AccountsSql, CommunitySql, DigestsSql, ABC):
         """Run the block's writes atomically and mark the data as changed."""
         with self._transaction():
             yield
-            self._execute("UPDATE site_state SET value = value + 1 WHERE key = 'generation'")
+            # One row of many, at random: concurrent writers do not queue on one counter.
+            self._execute(
+                "UPDATE site_changes SET changes = changes + 1 WHERE shard = ?",
+                (random.randrange(CHANGE_SHARDS),),
+            )
 
     def generation(self) -> int:
-        """Return a number that changes whenever any data changes."""
-        return int(self._execute("SELECT value FROM site_state WHERE key = 'generation'")[0][0])
+        """Return a number that changes whenever any data changes (the sum of the shards)."""
+        return int(self._execute("SELECT sum(changes) FROM site_changes")[0][0])
 
     # -- papers, entries, organizations ------------------------------------------
 

@@ -86,6 +86,7 @@ def digest_jobs(
             cron(settings.digest_weekly_schedule, timezone),
             compose(Frequency.WEEKLY),
         ),
-        Job("outbox", every(settings.mail_poll_s), send, polls=True),
+        # Not exclusive: the outbox leases each message, so workers send side by side.
+        Job("outbox", every(settings.mail_poll_s), send, polls=True, exclusive=False),
         Job("mail upkeep", every(UPKEEP_INTERVAL_S), upkeep),
     ]
