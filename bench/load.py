@@ -287,7 +287,9 @@ async def client(
             results.comments.add(marker)
 
 
-async def drive(base: str, data: Sample, clients: int, duration: float) -> Results:
+async def drive(
+    base: str, data: Sample, clients: int, duration: float, processes: list[psutil.Process]
+) -> tuple[Results, float, list[float]]:
     """Sign a third of the clients in and warm the site up, then run them for the duration."""
     async with ExitStackAsync() as stack:
         https = [
@@ -307,12 +309,21 @@ async def drive(base: str, data: Sample, clients: int, duration: float) -> Resul
         )
         results = Results()
         results.votes = warm.votes  # a member's vote on a paper is cast once, warm or not
-        until = time.monotonic() + duration
+        cpu_before = [_cpu_seconds(process) for process in processes]
+        began = time.monotonic()
         await asyncio.gather(
-            *(client(n, http, data, results, until, seed=n) for n, http in enumerate(https))
+            *(
+                client(n, http, data, results, began + duration, seed=n)
+                for n, http in enumerate(https)
+            )
         )
+        elapsed = time.monotonic() - began
+        cpu_used = [
+            _cpu_seconds(process) - before
+            for process, before in zip(processes, cpu_before, strict=True)
+        ]
         results.comments |= warm.comments
-        return results
+        return results, elapsed, cpu_used
 
 
 def verify(storage: Storage, results: Results) -> list[str]:
@@ -372,15 +383,13 @@ def run_one(
     data = sample(storage, random.Random(1))
     with site(url, workers, scratch) as (base, pids):
         processes = [psutil.Process(pid) for pid in pids]
-        for process in processes:
-            process.cpu_percent()
         me = psutil.Process()
-        me.cpu_percent()
-        began = time.perf_counter()
-        results = asyncio.run(drive(base, data, args.clients, args.duration))
-        elapsed = time.perf_counter() - began
-        server_cpu = sum(_cpu(process) for process in processes)
-        client_cpu = me.cpu_percent()
+        load_before = os.getloadavg()[0]
+        results, elapsed, used = asyncio.run(
+            drive(base, data, args.clients, args.duration, [*processes, me])
+        )
+        server_cpu = 100 * sum(used[:-1]) / elapsed
+        client_cpu = 100 * used[-1] / elapsed
     problems = verify(storage, results)
     storage.close()
     return {
@@ -390,12 +399,14 @@ def run_one(
         "server_cpu": server_cpu,
         "client_cpu": client_cpu,
         "problems": problems,
+        "load": (load_before + os.getloadavg()[0]) / 2,
     }
 
 
-def _cpu(process: psutil.Process) -> float:
+def _cpu_seconds(process: psutil.Process) -> float:
     try:
-        return float(process.cpu_percent())
+        times = process.cpu_times()
+        return float(times.user + times.system)
     except psutil.NoSuchProcess:
         return 0.0
 
@@ -409,7 +420,8 @@ def report(figures: dict[str, object]) -> None:
     print(
         f"\n### {figures['run']}: {total / elapsed:,.0f} requests/s, {errors} errors"
         f" (server processes {figures['server_cpu']:.0f}% CPU, the clients"
-        f" {figures['client_cpu']:.0f}%, of 200%)\n"
+        f" {figures['client_cpu']:.0f}%, of 200%; machine load average"
+        f" {figures['load']:.1f})\n"
     )
     print("| kind | requests | req/s | p50 | p95 | p99 | errors |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")

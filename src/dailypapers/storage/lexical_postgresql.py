@@ -34,8 +34,8 @@ from dailypapers.storage.sql_values import Row
 # Label weights D, C, B, A: authors are C, abstracts B, titles A (migration 0003). Each at
 # most 1: ts_rank_cd refuses more.
 TERM_WEIGHTS = "{0.1, 0.2, 0.5, 1.0}"
-K1 = 0.9  # tuned on SciFact dev (bench/search_quality.py; docs/performance.md)
-B = 0.6
+K1 = 0.7  # tuned on SciFact dev (bench/search_quality.py; docs/performance.md)
+B = 0.5
 # Below this many papers in the statistics, a lexeme's papers are counted at search time
 # (at most LIVE_COUNT_CAP of them): exact for rare words, a few milliseconds at most.
 LIVE_COUNT_BELOW = 2000
