@@ -11,6 +11,8 @@ from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
 
+WORKER_HEALTHCHECK_S = 60
+
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: DAILYPAPERS_HOST).")
@@ -48,6 +50,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             port=port,
             workers=workers,
             log_level="warning",
+            # uvicorn restarts a worker that does not answer its supervisor within this; its
+            # default (5 s) kills busy workers on a loaded machine, dropping their requests.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
         )
         return
     searcher = HybridSearcher(

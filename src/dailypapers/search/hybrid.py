@@ -44,12 +44,11 @@ class Fusion:
 # Tuned on the development set for each database's lexical ranking (bench/search_quality.py
 # --tune [--postgres], docs/performance.md). On SQLite bm25 (0.709 nDCG@10) is the stronger
 # ranking, against the vectors' 0.656: they count half as much, and a small k keeps the top
-# ranks of each list apart (k = 60: 0.724, k = 2: 0.736). PostgreSQL's ts_rank has no inverse
-# document frequency (0.561): there the vectors count more (1 : 1.5, k = 5: 0.694 against
-# 0.638 with SQLite's choice).
+# ranks of each list apart (k = 60: 0.724, k = 2: 0.736). PostgreSQL ranks words by BM25 in
+# SQL (0.69 to 0.70): its best fusion is close to SQLite's (1 : 0.8, k = 2: 0.729).
 FUSION = {
     "sqlite": Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
-    "postgresql": Fusion(lexical_weight=1.0, vector_weight=1.5, k=5),
+    "postgresql": Fusion(lexical_weight=1.0, vector_weight=0.8, k=2),
 }
 COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
 
