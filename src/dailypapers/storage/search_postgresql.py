@@ -94,10 +94,12 @@ class PostgresSearch(SqlSearch):
             )
 
         first, rest = plan_phases(lexemes)
-        if not rest:  # few enough papers to score every match: exact
-            return [row[0] for row in scored("", [], 2**62)]
+        # Exact when the statistics say the matches fit the budget; a word that alone
+        # matches more (or papers newer than the statistics) gets the budget's worth of them.
+        if not rest:
+            return [row[0] for row in scored("", [], SCORE_BUDGET)]
         holding = " AND p.search_text @@ CAST(? AS tsquery)"
-        found = scored(holding, [any_of(first)], 2**62)
+        found = scored(holding, [any_of(first)], SCORE_BUDGET)
         threshold = float(found[-1][1]) if len(found) >= limit else 0.0
         if still_needed(rest, threshold, self.bm25.k1):
             # Papers with none of the rare lexemes: those with all the common ones first.
