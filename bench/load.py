@@ -381,7 +381,9 @@ def run_one(
         fill(storage)
         storage.refresh_word_index()
     data = sample(storage, random.Random(1))
-    with site(url, workers, scratch) as (base, pids):
+    logs = args.cache / "load-logs" / f"{backend}-{workers}"
+    logs.mkdir(parents=True, exist_ok=True)
+    with site(url, workers, logs) as (base, pids):
         processes = [psutil.Process(pid) for pid in pids]
         me = psutil.Process()
         load_before = os.getloadavg()[0]
