@@ -344,7 +344,7 @@ def verify(storage: Storage, results: Results) -> list[str]:
     bodies = [
         row[0]
         for row in storage._execute(  # type: ignore[attr-defined]
-            "SELECT body FROM comments WHERE body LIKE 'A comment from the load test%'"
+            "SELECT body FROM comments WHERE body LIKE ?", ("A comment from the load test%",)
         )
     ]
     markers = [body.rsplit("(", 1)[1].rstrip(").") for body in bodies]
