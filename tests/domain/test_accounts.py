@@ -100,11 +100,13 @@ def test_imports_and_local_votes_never_clobber_each_other():
 
 
 def test_rate_limit_overrides_are_parsed_and_checked():
-    limits = parse_rate_limits("signin.ip=100/60, vote.account=0")
+    limits = parse_rate_limits("signin.ip=100/60, vote.account=0, signin.account_ip=5/60")
     assert limits[(Action.SIGNIN, Scope.IP)] == RateLimit(100, 60)
     assert limits[(Action.VOTE, Scope.ACCOUNT)].count == 0
     assert limits[(Action.SIGNUP, Scope.IP)] == DEFAULT_LIMITS[(Action.SIGNUP, Scope.IP)]
-    for bad in ("login.ip=1/1", "vote.ip=many", "vote.ip=1/0", "vote=1/1", "vote.ip=-1/5"):
+    assert limits[(Action.SIGNIN, Scope.ACCOUNT_IP)] == RateLimit(5, 60)
+    bad_ones = ("login.ip=1/1", "vote.account_ip=1/1", "vote.ip=many", "vote.ip=1/0", "vote=1/1")
+    for bad in (*bad_ones, "vote.ip=-1/5"):
         with pytest.raises(ValueError, match="bad rate limit"):
             parse_rate_limits(bad)
 

@@ -155,16 +155,29 @@ def test_retry_delays_double_and_stop_at_six_hours() -> None:
     assert retry_delay(3, first=timedelta(days=365)) == MAX_RETRY_DELAY
 
 
-def test_tokens_are_bound_to_purpose_address_key_and_time() -> None:
-    token = sign_token(KEY, TokenPurpose.CONFIRM, subscriber_id=7, email="A@x.org", expires=100)
+def test_tokens_are_bound_to_purpose_address_key_subscription_and_time() -> None:
+    started = datetime(2025, 10, 1, 9, 30, 0, 123456, tzinfo=UTC)
+    token = sign_token(
+        KEY,
+        TokenPurpose.CONFIRM,
+        subscriber_id=7,
+        email="A@x.org",
+        subscribed_at=started,
+        expires=100,
+    )
     claim = read_token(token)
 
+    def valid(key=KEY, purpose=TokenPurpose.CONFIRM, email="a@x.org", at=started, now=0):
+        assert claim is not None
+        return token_is_valid(key, purpose, claim, email=email, subscribed_at=at, now=now)
+
     assert claim is not None and claim.subscriber_id == 7 and claim.expires == 100
-    assert token_is_valid(KEY, TokenPurpose.CONFIRM, claim, email="a@x.org", now=99)
-    assert not token_is_valid(KEY, TokenPurpose.CONFIRM, claim, email="a@x.org", now=100)
-    assert not token_is_valid(KEY, TokenPurpose.MANAGE, claim, email="a@x.org", now=0)
-    assert not token_is_valid(KEY, TokenPurpose.CONFIRM, claim, email="b@x.org", now=0)
-    assert not token_is_valid(b"o" * 32, TokenPurpose.CONFIRM, claim, email="a@x.org", now=0)
+    assert valid(now=99)
+    assert not valid(now=100)
+    assert not valid(purpose=TokenPurpose.MANAGE)
+    assert not valid(email="b@x.org")
+    assert not valid(key=b"o" * 32)
+    assert not valid(at=started + timedelta(microseconds=1))  # a later subscription
     assert "x.org" not in token
 
 

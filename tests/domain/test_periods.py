@@ -6,6 +6,7 @@ import pytest
 
 from dailypapers.domain.periods import (
     PeriodKind,
+    PeriodOutOfRange,
     parse_day,
     parse_month,
     parse_period,
@@ -65,3 +66,26 @@ def test_period_containing_a_day():
 def test_bad_periods_say_what_is_wrong(kind, text, message):
     with pytest.raises(ValueError, match=message):
         parse_period(kind, text)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        (PeriodKind.DAY, "9999-12-31"),
+        (PeriodKind.WEEK, "9999-W52"),
+        (PeriodKind.MONTH, "9999-12"),
+    ],
+)
+def test_a_period_past_the_calendars_end_is_a_clear_error(kind, text):
+    with pytest.raises(PeriodOutOfRange, match="9999-12-31"):
+        parse_period(kind, text)
+
+
+def test_neighbours_past_the_calendars_ends_are_clear_errors():
+    with pytest.raises(PeriodOutOfRange, match="no day before 0001-01-01"):
+        parse_day("0001-01-01").previous()
+    with pytest.raises(PeriodOutOfRange):
+        parse_day("9999-12-30").next()
+    with pytest.raises(PeriodOutOfRange):
+        period_containing(PeriodKind.MONTH, date(9999, 12, 5))
+    assert parse_day("9999-12-30").end == date(9999, 12, 31)

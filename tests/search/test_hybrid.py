@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -221,6 +221,23 @@ def test_the_indexing_job_takes_new_words_then_embeds(storage, embedder):
     # The word index is now current: the search takes nothing more before answering.
     assert storage.refresh_word_index() == 0
     assert storage.search_lexical(parse_query("optimal transport"), limit=3) == ["2501.00001"]
+
+
+def test_the_indexing_job_comes_back_at_once_while_papers_wait(storage, embedder):
+    settings = Settings(database_url=storage.url, search_index_seconds=0)
+    job = semantic_index_job(settings=settings, storage=storage, load_embedder=lambda: embedder)
+    assert job is not None
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert job.run().startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 0;")
+    assert job.next_run(now) == now + timedelta(seconds=settings.search_index_interval_s)
+    job = semantic_index_job(
+        settings=Settings(database_url=storage.url), storage=storage, load_embedder=lambda: embedder
+    )
+    assert job is not None
+    job.run()  # embeds every paper: more may have come meanwhile, so look again at once
+    assert job.next_run(now) == now
+    assert job.run() == ""  # nothing was waiting: back to the interval
+    assert job.next_run(now) == now + timedelta(seconds=settings.search_index_interval_s)
 
 
 def test_old_counts_are_counted_again_aside_while_searches_use_them(storage, embedder, searcher):

@@ -1,5 +1,6 @@
 """Importing files: idempotent, atomic per file, and clear about bad records."""
 
+import gzip
 import json
 from pathlib import Path
 
@@ -134,3 +135,62 @@ def test_finding_files_expands_folders_and_refuses_unknown_kinds(tmp_path):
         find_importable_files([tmp_path / "days" / "notes.txt"])
     with pytest.raises(FileNotFoundError, match="no such file"):
         find_importable_files([tmp_path / "missing.json"])
+
+
+@pytest.mark.parametrize("name", ["day.json", "day.jsonl", "day.jsonl.gz", "day.json.gz"])
+def test_reading_reports_every_byte_of_the_file_for_a_progress_bar(storage, tmp_path, name):
+    lines = [json.dumps(entry(f"2510.{n:05d}")) for n in range(3000)]
+    text = "\n".join(lines) if ".jsonl" in name else json.dumps([json.loads(x) for x in lines])
+    data = gzip.compress(text.encode()) if name.endswith(".gz") else text.encode()
+    path = tmp_path / name
+    path.write_bytes(data)
+    reads, batches = [], []
+
+    report = run_import(storage, path, read=reads.append, progress=batches.append)
+
+    assert report.added == 3000 and sum(batches) == 3000
+    assert sum(reads) == len(data)
+    if name.endswith(".jsonl.gz"):
+        assert len(reads) > 2  # read as it goes, so the bar moves during the import
+
+
+def _arxiv_listing(path: Path, *ids: str) -> Path:
+    lines = [
+        {
+            "id": paper_id,
+            "title": "A title",
+            "summary": "An abstract.",
+            "authors": ["Ada Lovelace"],
+            "categories": ["cs.CV", "cs.LG"],
+            "listing_date": "2025-10-16",
+        }
+        for paper_id in ids
+    ]
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    return path
+
+
+@pytest.mark.parametrize("arxiv_first", [True, False])
+def test_arxiv_categories_reach_hugging_face_papers_in_either_order(storage, tmp_path, arxiv_first):
+    hf = write(tmp_path / "hf.json", [entry("2510.00001", upvotes=7)])
+    arxiv = _arxiv_listing(tmp_path / "arxiv.jsonl", "2510.00001")
+    for path in (arxiv, hf) if arxiv_first else (hf, arxiv):
+        run_import(storage, path)
+
+    paper = storage.get_papers(["2510.00001"])["2510.00001"]
+    assert paper.categories == ("cs.CV", "cs.LG") and paper.upvotes == 7
+
+
+def test_an_update_only_import_fills_known_papers_and_adds_none(storage, tmp_path):
+    run_import(storage, write(tmp_path / "hf.json", [entry("2510.00001", upvotes=7)]))
+    arxiv = _arxiv_listing(tmp_path / "arxiv.jsonl", "2510.00001", "2510.00002", "2510.00003")
+
+    report = run_import(storage, arxiv, only_known=True)
+
+    assert (report.added, report.updated, report.not_here) == (0, 1, 2)
+    assert "2 not on this site" in report.summary()
+    assert storage.count_papers() == 1
+    paper = storage.get_papers(["2510.00001"])["2510.00001"]
+    assert paper.categories == ("cs.CV", "cs.LG") and paper.upvotes == 7
+    # The featured day stays the Hugging Face one, not the arXiv listing's.
+    assert storage.get_entries(["2510.00001"])["2510.00001"].day.isoformat() == "2025-10-17"

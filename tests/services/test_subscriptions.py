@@ -11,6 +11,7 @@ import pytest
 from dailypapers.domain.subscriptions import (
     Frequency,
     Preferences,
+    Subscriber,
     SubscriberStatus,
     Topics,
     normalize_email,
@@ -22,6 +23,7 @@ from dailypapers.services.subscriptions import (
     confirm_subscription,
     expire_unconfirmed,
     request_subscription,
+    subscribe_member,
     subscriber_for_token,
     unsubscribe,
 )
@@ -261,3 +263,60 @@ def test_an_address_with_unusual_but_valid_characters_gets_its_mail(storage: Sto
 def test_malformed_addresses_are_refused_with_a_reason(text: str) -> None:
     with pytest.raises(ValueError, match=r"."):
         normalize_email(text)
+
+
+def test_a_link_from_before_an_unsubscribe_cannot_end_a_later_subscription(
+    storage: Storage,
+) -> None:
+    settings = mail_settings()
+    key = load_secret_key(settings)
+    reader = add_reader(storage, "reader@example.org", at=NOW - timedelta(days=30))
+    old_links = {
+        purpose: links(settings).token(purpose, reader, None)
+        for purpose in (TokenPurpose.UNSUBSCRIBE, TokenPurpose.MANAGE)
+    }
+
+    def found(purpose: TokenPurpose, token: str) -> Subscriber | None:
+        return subscriber_for_token(storage=storage, key=key, purpose=purpose, token=token, now=NOW)
+
+    with storage.transaction():
+        unsubscribe(storage=storage, subscriber=reader, now=NOW - timedelta(days=20))
+    # Clicking the same link again, before any new subscription, still finds the reader.
+    assert found(TokenPurpose.UNSUBSCRIBE, old_links[TokenPurpose.UNSUBSCRIBE]) is not None
+
+    ask(storage, settings, "reader@example.org", now=NOW - timedelta(days=1))
+    pending = storage.find_subscriber("reader@example.org")
+    assert pending is not None
+    confirm = links(settings).token(TokenPurpose.CONFIRM, pending, int(NOW.timestamp()) + 3600)
+    with storage.transaction():
+        again = confirm_subscription(storage=storage, key=key, token=confirm, now=NOW)
+
+    assert again is not None and again.status is SubscriberStatus.CONFIRMED
+    assert again.id == reader.id  # the same row: only the subscription's start tells them apart
+    for purpose, token in old_links.items():
+        assert found(purpose, token) is None
+    assert (
+        found(
+            TokenPurpose.UNSUBSCRIBE, links(settings).token(TokenPurpose.UNSUBSCRIBE, again, None)
+        )
+        == again
+    )
+
+
+def test_a_member_who_restarts_the_digest_gets_new_links(storage: Storage) -> None:
+    settings = mail_settings()
+    key = load_secret_key(settings)
+    reader = add_reader(storage, "ada@example.org", status=SubscriberStatus.UNSUBSCRIBED)
+    old = links(settings).token(TokenPurpose.UNSUBSCRIBE, reader, None)
+
+    with storage.transaction():
+        subscribe_member(
+            storage=storage, email=reader.email, preferences=reader.preferences, now=NOW
+        )
+
+    assert (
+        subscriber_for_token(
+            storage=storage, key=key, purpose=TokenPurpose.UNSUBSCRIBE, token=old, now=NOW
+        )
+        is None
+    )

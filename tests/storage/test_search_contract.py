@@ -16,6 +16,8 @@ from dailypapers.storage import Storage, open_storage
 
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 MODEL = "test-model"
+# The fixture features 2403.00003; the others follow newest first.
+EMBEDDING_ORDER = ["2403.00003", "2404.00004", "2402.00002", "2401.00001"]
 
 PAPERS = [
     Paper(
@@ -189,8 +191,9 @@ def unit(*values: float) -> np.ndarray:
 
 def test_embeddings_round_trip_and_nearest(storage):
     todo = storage.papers_to_embed(model=MODEL, limit=10)
-    assert [item.paper_id for item in todo] == [p.id for p in reversed(PAPERS)]  # newest first
-    assert todo[0].title == "Reasoning Agents"
+    # the featured paper first, as readers see it first; then the others newest first
+    assert [item.paper_id for item in todo] == EMBEDDING_ORDER
+    assert todo[1].title == "Reasoning Agents"
     vectors = np.stack([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0, 1, 0), unit(0, 0, 1)])
     with storage.transaction():
         storage.save_embeddings(model=MODEL, paper_ids=[p.id for p in PAPERS], vectors=vectors)
@@ -210,10 +213,19 @@ def test_embeddings_round_trip_and_nearest(storage):
     assert [item.paper_id for item in filtered] == ["2403.00003", "2404.00004"]
 
 
-def test_papers_to_embed_walks_down_by_key(storage):
+def test_papers_to_embed_walks_down_from_the_latest_featured_day(storage):
+    with storage.transaction():
+        storage.save_entries(
+            [DailyEntry("2401.00001", date(2024, 3, 9), datetime(2024, 3, 9, tzinfo=UTC))]
+        )
     first = storage.papers_to_embed(model=MODEL, limit=2)
     rest = storage.papers_to_embed(model=MODEL, limit=10, below=first[-1].key)
-    assert [item.paper_id for item in first + rest] == [p.id for p in reversed(PAPERS)]
+    assert [item.paper_id for item in first + rest] == [
+        "2401.00001",  # featured on 9 March: the latest day, though the oldest paper
+        "2403.00003",  # featured on 2 March
+        "2404.00004",  # never featured: newest stored first
+        "2402.00002",
+    ]
 
 
 def test_a_changed_text_drops_its_vector_and_reindex_drops_a_model(storage):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from dailypapers.domain.accounts import Role
 from dailypapers.services.passwords import make_hasher, verify_password
 from dailypapers.storage import Storage
+from dailypapers.worker.serve_mail import send_mail_in_background
 
 from support.accounts import (
     PASSWORD,
@@ -34,10 +36,16 @@ def mail() -> Iterator[SmtpServer]:
 
 
 @pytest.fixture
-def site(storage: Storage, mail: SmtpServer) -> TestClient:
-    """Return a client of a site that mails through the test server."""
-    app = make_site(storage, smtp_host=mail.host, smtp_port=mail.port, public_url=PUBLIC_URL)
-    return TestClient(app, base_url=PUBLIC_URL)
+def site(storage: Storage, mail: SmtpServer) -> Iterator[TestClient]:
+    """Return a client of a site that mails through the test server, sending as serve does."""
+    options = {"smtp_host": mail.host, "smtp_port": mail.port, "mail_poll_s": 0.05}
+    app = make_site(storage, public_url=PUBLIC_URL, **options)
+    stop = threading.Event()
+    sender = send_mail_in_background(app.state.settings, storage, stop=stop)
+    yield TestClient(app, base_url=PUBLIC_URL)
+    stop.set()
+    assert sender is not None
+    sender.join(timeout=10)
 
 
 def link_in(mail: SmtpServer, index: int) -> str:

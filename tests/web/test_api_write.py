@@ -88,6 +88,21 @@ def test_submission_through_the_api(api, loaded_storage: Storage) -> None:
     assert loaded_storage.get_entries(["2401.99999"])["2401.99999"].submitted_by == "ada"
 
 
+def test_a_typed_paper_keeps_the_bounds_every_paper_keeps(api, loaded_storage: Storage) -> None:
+    client, ada, _ = api
+    typed = {"paper": "2401.99998", "title": "Typed", "summary": "S", "authors": ["A"]}
+    surrogate = client.post(
+        "/api/papers",
+        content=b'{"paper": "2401.99998", "title": "\\ud800", "summary": "S", "authors": ["A"]}',
+        headers={**ada, "Content-Type": "application/json"},
+    )
+    long_name = client.post("/api/papers", json={**typed, "authors": ["n" * 2000]}, headers=ada)
+
+    assert surrogate.status_code == 400 and "lone surrogate" in surrogate.json()["error"]
+    assert long_name.status_code == 400 and "authors[0]" in long_name.json()["error"]
+    assert loaded_storage.get_papers(["2401.99998"]) == {}
+
+
 def test_a_token_made_on_the_settings_page_works_once_shown(loaded_storage: Storage) -> None:
     add_member(loaded_storage, "ada")
     browser = member_client(make_site(loaded_storage), "ada")
@@ -102,3 +117,17 @@ def test_a_token_made_on_the_settings_page_works_once_shown(loaded_storage: Stor
     assert (
         browser.get("/api/whoami", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
     )
+
+
+def test_text_that_is_not_unicode_is_a_400_and_keeps_nothing(api) -> None:
+    client, ada, _ = api
+    before = client.get(f"/api/papers/{PAPER}/comments").json()
+
+    response = client.post(
+        f"/api/papers/{PAPER}/comments",
+        content=b'{"body": "half a pair: \\ud800"}',
+        headers={**ada, "Content-Type": "application/json"},
+    )
+
+    assert response.status_code == 400 and "lone surrogate" in response.json()["error"]
+    assert client.get(f"/api/papers/{PAPER}/comments").json() == before

@@ -102,6 +102,12 @@ def test_an_empty_period_says_so(client):
         ("/papers/date/2025-13-01", 400, "not a real date"),
         ("/papers/week/2025-W99", 400, "no ISO week 99"),
         ("/papers/month/2025-1", 200, ""),
+        ("/papers/date/9999-12-31", 400, "9999-12-31"),
+        ("/papers/week/9999-W52", 400, "9999-12-31"),
+        ("/papers/month/9999-12", 400, "9999-12-31"),
+        # The day exists but its month tab would end past the calendar.
+        ("/papers/date/9999-12-30", 400, "calendar"),
+        ("/papers/date?date=9999-12-31", 400, "9999-12-31"),
         ("/papers/date/2025-10-17?sort=best", 422, "sort"),
         ("/papers/date/2025-10-17?p=-2", 422, "p:"),
         ("/papers/2101.00001", 404, "not on this site"),

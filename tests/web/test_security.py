@@ -146,15 +146,52 @@ def test_signed_out_pages_stay_shareable_and_forms_are_not(loaded_storage: Stora
 
 def test_sign_in_is_limited_per_account_and_per_address(loaded_storage: Storage) -> None:
     add_member(loaded_storage, "ada")
-    app = make_site(loaded_storage, rate_limits="signin.account=3/60,signin.ip=5/60")
+    app = make_site(loaded_storage, rate_limits="signin.account_ip=3/60,signin.ip=5/60")
     client = TestClient(app)
     for _ in range(3):
         assert sign_in(client, "ada", "wrong password").status_code == 400
-    limited = sign_in(client, "ada", PASSWORD)  # even the right password waits
+    limited = sign_in(client, "ada", PASSWORD)  # even the right password waits, from here
     assert limited.status_code == 429
     assert 1 <= int(limited.headers["retry-after"]) <= 120  # see domain/rate_limits.py
     assert sign_in(client, "grace", "x").status_code == 400  # another account: 5th from this IP
     assert sign_in(client, "edsger", "x").status_code == 429  # the address's limit
+
+
+def test_a_guesser_locks_out_only_itself_not_the_owner(loaded_storage: Storage) -> None:
+    add_member(loaded_storage, "ada")
+    app = make_site(loaded_storage)  # the default limits
+    attacker = TestClient(app, client=("203.0.113.7", 40000))
+    owner = TestClient(app, client=("198.51.100.2", 40000))
+
+    answers = [sign_in(attacker, "ada", f"guess {n}").status_code for n in range(12)]
+
+    assert answers[:10] == [400] * 10 and answers[10:] == [429, 429]
+    assert sign_in(attacker, "ada", PASSWORD).status_code == 429
+    assert sign_in(owner, "ada", PASSWORD).status_code == 303  # signed in, from elsewhere
+
+
+def test_username_and_address_of_one_member_share_one_count(loaded_storage: Storage) -> None:
+    add_member(loaded_storage, "ada")  # ada@example.org
+    app = make_site(loaded_storage, rate_limits="signin.account_ip=4/60")
+    client = TestClient(app)
+
+    answers = [
+        sign_in(client, login, "guess").status_code for login in ("ada", "ADA@example.org") * 3
+    ]
+
+    assert answers == [400] * 4 + [429] * 2
+
+
+def test_guessing_one_account_from_many_addresses_meets_the_accounts_backstop(
+    loaded_storage: Storage,
+) -> None:
+    add_member(loaded_storage, "ada")
+    app = make_site(loaded_storage, rate_limits="signin.account_ip=2/60,signin.account=5/60")
+    guessers = [TestClient(app, client=(f"203.0.113.{n}", 40000)) for n in range(1, 5)]
+
+    answers = [sign_in(guesser, "ada", "guess").status_code for guesser in guessers for _ in "ab"]
+
+    assert answers[:5] == [400] * 5 and set(answers[5:]) == {429}
 
 
 @pytest.mark.parametrize(

@@ -208,6 +208,36 @@ def test_one_click_unsubscribe_works_without_cookies_or_forms(
     assert opened.headers["location"] == f"/digest/unsubscribe/{token}"
 
 
+def test_an_old_one_click_link_cannot_end_a_later_subscription(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    reader = add_reader(loaded_storage, "reader@example.org", at=NOW - timedelta(days=30))
+    old = token_for(loaded_storage, reader.email, TokenPurpose.UNSUBSCRIBE)
+    mail_provider = TestClient(site.app)
+    one_click = {"List-Unsubscribe": "One-Click"}
+    assert mail_provider.post(f"/api/digest/unsubscribe/{old}", data=one_click).status_code == 200
+    # Later the reader subscribes again and confirms through the link mailed to them.
+    assert subscribe(site, reader.email).status_code == 200
+    confirm = site.get(
+        f"/digest/confirm/{token_for(loaded_storage, reader.email, TokenPurpose.CONFIRM)}"
+    )
+    site.post(confirm.url.path, data={"csrf_token": csrf_from(confirm.text)})
+    again = loaded_storage.find_subscriber(reader.email)
+    assert again is not None and again.status is SubscriberStatus.CONFIRMED
+
+    stale = mail_provider.post(f"/api/digest/unsubscribe/{old}", data=one_click)
+    page = site.get(f"/digest/unsubscribe/{old}")
+    new = token_for(loaded_storage, reader.email, TokenPurpose.UNSUBSCRIBE)
+
+    assert stale.status_code == 400 and "error" in stale.json()
+    assert page.status_code == 400
+    still = loaded_storage.find_subscriber(reader.email)
+    assert still is not None and still.status is SubscriberStatus.CONFIRMED
+    assert mail_provider.post(f"/api/digest/unsubscribe/{new}", data=one_click).json() == {
+        "unsubscribed": True
+    }
+
+
 def test_the_manage_page_changes_the_choices(site: TestClient, loaded_storage: Storage) -> None:
     add_reader(loaded_storage, "reader@example.org", topics=Topics(authors=("Ada Lovelace",)))
     token = token_for(loaded_storage, "reader@example.org", TokenPurpose.MANAGE)
@@ -244,6 +274,8 @@ def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> N
     text = site.get("/digest/preview", params={"format": "text", "date": "2025-10-17", "top": 2})
     week = site.get("/digest/preview", params={"week": "2025-W42", "organization": "Adobe"})
     bad = site.get("/digest/preview", params={"date": "2025-13-01"})
+    far = site.get("/digest/preview", params={"date": "9999-12-31"})
+    far_week = site.get("/digest/preview", params={"week": "9999-W52"})
 
     assert html.status_code == 200 and html.text.startswith("<!doctype html>")
     assert "Papers of Aug 21, 2026" in html.text
@@ -251,6 +283,8 @@ def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> N
     assert text.text.count(f"\n  {SITE}/papers/") == 2
     assert "Papers of the week (Week 42, 2025)" in week.text and "From Adobe" in week.text
     assert bad.status_code == 400
+    assert far.status_code == far_week.status_code == 400
+    assert "9999-12-31" in far.text and "9999-12-31" in far_week.text
 
 
 def test_without_a_public_address_a_remote_visitor_cannot_subscribe(

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from dailypapers.cli import accounts, digests, importing, ingesting, search, site, worker
+from dailypapers.cli import (
+    accounts,
+    database,  # operations: db copy, backup, restore
+    digests,
+    importing,
+    ingesting,
+    mail_tools,
+    search,
+    site,
+    worker,
+)
 
 
 @click.group()
@@ -13,7 +23,7 @@ def cli() -> None:
     """A self-hosted Daily Papers site. Settings come from DAILYPAPERS_* variables."""
 
 
-for module in (site, importing, ingesting, worker, search, accounts, digests):
+for module in (site, importing, ingesting, worker, search, accounts, digests, database, mail_tools):
     for command in module.COMMANDS:
         cli.add_command(command)
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import logging
 
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage
+from dailypapers.cli.logs import configure_logging
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
+from dailypapers.worker.serve_mail import send_mail_in_background
 
 WORKER_HEALTHCHECK_S = 60
 
@@ -28,21 +31,34 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
+    from dailypapers.search.availability import semantic_search_unavailable
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
+    from dailypapers.web.semantic_status import announce_semantic_search_off
+    from dailypapers.web.server import uvicorn_options
 
     settings = load_settings()
+    configure_logging(settings, level=logging.WARNING)
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
     host, port = host or settings.host, port or settings.port
     click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
     # One model for the searches and the indexing (loaded when first needed): each copy
     # checks a 58 MB file and holds its own ONNX Runtime session.
-    load_embedder = functools.cache(default_embedder)
-    index_in_background(settings, storage, load_embedder=load_embedder)
+    semantic_off = semantic_search_unavailable()
+    load_embedder = None if semantic_off else functools.cache(default_embedder)
+    if load_embedder is None:
+        click.echo(f"Meaning-based search is off: {semantic_off}")
+    else:
+        index_in_background(settings, storage, load_embedder=load_embedder)
+    if send_mail_in_background(settings, storage) is not None:
+        click.echo(
+            f"Sending mail through {settings.smtp_host}:{settings.smtp_port}"
+            " (`dailypapers mail outbox` shows what waits)"
+        )
     if workers > 1:
         # Each worker builds its own app from the environment; this process supervises them
-        # and keeps the search indexes up to date, once for all of them.
+        # and keeps the search indexes up to date (and sends mail), once for all of them.
         uvicorn.run(
             "dailypapers.web.app:create_app",
             factory=True,
@@ -50,16 +66,30 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             port=port,
             workers=workers,
             log_level="warning",
+            log_config=None,
+            access_log=False,
             # uvicorn restarts a worker that does not answer its supervisor within this; its
             # default (5 s) kills busy workers on a loaded machine, dropping their requests.
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **uvicorn_options(settings),
         )
         return
     searcher = HybridSearcher(
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )
     app = create_app(settings, storage=storage, searcher=searcher)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    if semantic_off:
+        announce_semantic_search_off(app, semantic_off)
+    # operations: proxies, timeouts and limits from the settings; logs as configured above
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        log_config=None,
+        access_log=False,
+        **uvicorn_options(settings),
+    )
 
 
 @click.command()

@@ -10,9 +10,11 @@ from datetime import UTC, datetime
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
+from dailypapers.cli.logs import configure_logging
 from dailypapers.services.outbox import worker_name
 from dailypapers.worker.jobs import build_jobs
 from dailypapers.worker.leases import JobLeases
+from dailypapers.worker.metrics import serve_job_metrics
 from dailypapers.worker.runner import run_jobs
 
 
@@ -20,8 +22,8 @@ from dailypapers.worker.runner import run_jobs
 @click.option("--once", is_flag=True, help="Run every job once now, then exit.")
 def worker(once: bool) -> None:
     """Run the scheduled jobs (DAILYPAPERS_INGEST_SCHEDULE and others) until stopped."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = load_settings()
+    configure_logging(settings, level=logging.INFO)
     storage = open_configured_storage(settings)
     stop = threading.Event()
     for signal_number in (signal.SIGTERM, signal.SIGINT):
@@ -33,6 +35,8 @@ def worker(once: bool) -> None:
             arxiv_fetcher=arxiv_fetcher,
             clock=lambda: datetime.now(UTC),
         )
+        if settings.worker_metrics_port:  # operations: jobs run and failed, for Prometheus
+            jobs = serve_job_metrics(port=settings.worker_metrics_port, storage=storage, jobs=jobs)
         logging.getLogger("dailypapers.worker").info(
             "worker started with %s", ", ".join(job.name for job in jobs)
         )

@@ -8,6 +8,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 
+class PeriodOutOfRange(ValueError):
+    """A period (or its neighbour) that falls outside the calendar dates can be written in."""
+
+
 class PeriodKind(StrEnum):
     """How long a period is."""
 
@@ -56,6 +60,8 @@ class Period:
 
     def previous(self) -> Period:
         """Return the period just before this one."""
+        if self.start == date.min:
+            raise PeriodOutOfRange(f"there is no {self.kind.value} before {date.min.isoformat()}")
         return period_containing(self.kind, self.start - timedelta(days=1))
 
     def next(self) -> Period:
@@ -73,7 +79,18 @@ _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
 def period_containing(kind: PeriodKind, day: date) -> Period:
-    """Return the day, ISO week or month that contains the day."""
+    """Return the day, ISO week or month that contains the day, within the calendar's range."""
+    try:
+        return _period_containing(kind, day)
+    except (OverflowError, ValueError):
+        # Only the calendar's ends make this arithmetic fail: 9999-12-31 has no next day.
+        raise PeriodOutOfRange(
+            f"{day.isoformat()} is out of range: the calendar ends on {date.max.isoformat()},"
+            f" and its {kind.value} must end before then"
+        ) from None
+
+
+def _period_containing(kind: PeriodKind, day: date) -> Period:
     if kind is PeriodKind.DAY:
         return Period(kind, day, day + timedelta(days=1))
     if kind is PeriodKind.WEEK:
@@ -85,7 +102,7 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
 
 
 def parse_day(text: str) -> Period:
-    """Parse YYYY-MM-DD; raise ValueError naming what is wrong."""
+    """Parse YYYY-MM-DD; raise ValueError (PeriodOutOfRange at the calendar's ends) naming why."""
     if not _DAY.match(text):
         raise ValueError(f"expected a date as YYYY-MM-DD, got {text!r}")
     try:

@@ -31,6 +31,7 @@ class Scope(StrEnum):
 
     ACCOUNT = "account"  # the member, or the username or address an anonymous form names
     IP = "ip"
+    ACCOUNT_IP = "account_ip"  # one account from one address: a guesser slows only itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +43,12 @@ class RateLimit:
 
 
 DEFAULT_LIMITS: dict[tuple[Action, Scope], RateLimit] = {
-    (Action.SIGNIN, Scope.ACCOUNT): RateLimit(10, 900),  # guessing one member's password
+    # Guessing one member's password is counted per account and address together (OWASP), so
+    # that a guesser locks out only itself, never the owner signing in from elsewhere. The
+    # account's own limit is a backstop against guessing from many addresses: one address
+    # alone cannot reach it.
+    (Action.SIGNIN, Scope.ACCOUNT_IP): RateLimit(10, 900),
+    (Action.SIGNIN, Scope.ACCOUNT): RateLimit(100, 900),
     (Action.SIGNIN, Scope.IP): RateLimit(30, 300),  # trying many members' passwords
     (Action.SIGNUP, Scope.ACCOUNT): RateLimit(3, 3600),  # mail to one address
     (Action.SIGNUP, Scope.IP): RateLimit(10, 3600),
@@ -73,7 +79,7 @@ def parse_rate_limits(text: str) -> dict[tuple[Action, Scope], RateLimit]:
         except (ValueError, KeyError):
             raise ValueError(
                 f"bad rate limit {part!r}: write ACTION.SCOPE=COUNT/SECONDS with ACTION one of"
-                f" {', '.join(Action)} and SCOPE account or ip"
+                f" {', '.join(Action)} and SCOPE account or ip (or, for signin, account_ip)"
             ) from None
         if limit.count < 0 or not 1 <= limit.seconds <= MAX_WINDOW_SECONDS:
             raise ValueError(

@@ -61,6 +61,8 @@ class Subscriber:
     email: str
     status: SubscriberStatus
     preferences: Preferences
+    # When this subscription began: an address that unsubscribed (or bounced) and subscribes
+    # again starts anew, and the links mailed before stop working (they are signed with it).
     created_at: datetime
     status_at: datetime  # when the status last changed
     noticed_at: datetime | None = None  # the last confirmation or reminder mailed to it

@@ -1,9 +1,11 @@
 """Signed tokens for links in mail: confirm, manage and unsubscribe, unforgeable and opaque.
 
 A token names a subscriber by number and carries an HMAC over that number, the
-purpose, the expiry and the address. The address is not in the token (a link reveals
-nobody's address), but binding it means a token cannot act on another subscriber
-who later got the same number.
+purpose, the expiry, the address and the moment the subscription began. Neither the
+address nor that moment is in the token (a link reveals nobody's address), but binding
+them means a token cannot act on another subscriber who later got the same number, nor
+on a later subscription of the same address: a link from before an unsubscribe stops
+working once the reader subscribes again.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 _MAC_BYTES = 18  # 144 bits: far beyond guessing, and a multiple of 3 for base64
@@ -35,11 +38,17 @@ class TokenClaim:
 
 
 def sign_token(
-    key: bytes, purpose: TokenPurpose, *, subscriber_id: int, email: str, expires: int | None
+    key: bytes,
+    purpose: TokenPurpose,
+    *,
+    subscriber_id: int,
+    email: str,
+    subscribed_at: datetime,
+    expires: int | None,
 ) -> str:
-    """Return a token for this purpose and subscriber, valid until `expires` (if given)."""
+    """Return a token for this purpose and subscription, valid until `expires` (if given)."""
     body = str(subscriber_id) if expires is None else f"{subscriber_id}-{expires}"
-    mac = _mac(key, purpose, body, email)
+    mac = _mac(key, purpose, body, email, subscribed_at)
     return f"{body}.{base64.urlsafe_b64encode(mac).decode()}"
 
 
@@ -59,9 +68,15 @@ def read_token(token: str) -> TokenClaim | None:
 
 
 def token_is_valid(
-    key: bytes, purpose: TokenPurpose, claim: TokenClaim, *, email: str, now: int
+    key: bytes,
+    purpose: TokenPurpose,
+    claim: TokenClaim,
+    *,
+    email: str,
+    subscribed_at: datetime,
+    now: int,
 ) -> bool:
-    """Return whether the claim was signed by us for this purpose and address, and is current."""
+    """Return whether we signed the claim for this purpose and subscription, and it is current."""
     if claim.expires is not None and now >= claim.expires:
         return False
     body = (
@@ -69,10 +84,13 @@ def token_is_valid(
         if claim.expires is None
         else f"{claim.subscriber_id}-{claim.expires}"
     )
-    return hmac.compare_digest(_mac(key, purpose, body, email), claim.mac)
+    return hmac.compare_digest(_mac(key, purpose, body, email, subscribed_at), claim.mac)
 
 
-def _mac(key: bytes, purpose: TokenPurpose, body: str, email: str) -> bytes:
-    """Return the token's HMAC over purpose, body and address."""
-    message = f"dailypapers subscription {purpose}:{body}:{email.lower()}".encode()
+def _mac(
+    key: bytes, purpose: TokenPurpose, body: str, email: str, subscribed_at: datetime
+) -> bytes:
+    """Return the token's HMAC over purpose, body, address and the subscription's start."""
+    started = subscribed_at.astimezone(UTC).isoformat(timespec="microseconds")
+    message = f"dailypapers subscription {purpose}:{body}:{email.lower()}:{started}".encode()
     return hmac.new(key, message, hashlib.sha256).digest()[:_MAC_BYTES]

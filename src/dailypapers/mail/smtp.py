@@ -218,8 +218,7 @@ def send_email(message: EmailMessage, *, settings: Settings) -> None:
     """Send one message now to its To, Cc and Bcc addresses; raise a MailError if it fails.
 
     Missing From, Date and Message-ID are filled in. Meant for a few one-off messages
-    sent after the response (account mail runs as a background task); digests and
-    subscription notices go through the outbox.
+    by hand; the site's own mail (account links, notices, digests) goes through the outbox.
     """
     finish_message(message, settings=settings)
     recipients = [

@@ -32,7 +32,7 @@ _CHARACTERS_PER_TOKEN_CAP = 50
 SLOW_FUSIONS = ["SkipLayerNormFusion", "BiasGeluFusion"]
 
 
-def _available_cores() -> int:
+def available_cores() -> int:
     """Return how many cores this process may run on."""
     if hasattr(os, "sched_getaffinity"):  # Linux: honours taskset and container CPU sets
         return len(os.sched_getaffinity(0))
@@ -80,7 +80,7 @@ class OnnxMiniLMEmbedder:
         """Load the model; `threads` is how many cores embedding uses (None: all of them)."""
         self.model_name = f"all-MiniLM-L6-v2/onnx-int8/{max_tokens}"
         self._max_tokens = max_tokens
-        self._threads = max(1, threads if threads is not None else _available_cores())
+        self._threads = max(1, threads if threads is not None else available_cores())
         self._tokenizer = Tokenizer.from_file(str(model.tokenizer_path))
         # The packaged tokenizer.json pads and truncates to 128: turn both off, then truncate.
         self._tokenizer.no_padding()

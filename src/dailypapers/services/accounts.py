@@ -81,8 +81,7 @@ def authenticate(
     A missing member costs the same hash check as a wrong password. A banned member
     with the right password gets AccountBanned. An old hash is upgraded in place.
     """
-    login = login.strip()
-    user = storage.find_user_by_email(login.lower()) if "@" in login else storage.find_user(login)
+    user = _member_named(storage, login)
     stored = storage.get_password_hash(user.id) if user else None
     if not verify_password(hasher, stored, password) or user is None or stored is None:
         return None
@@ -91,6 +90,23 @@ def authenticate(
     if needs_rehash(hasher, stored):
         storage.set_password_hash(user.id, hash_password(hasher, password))
     return user
+
+
+def sign_in_subject(*, storage: Storage, login: str) -> str:
+    """Return whom a sign-in attempt counts against: the member its login names, by number.
+
+    Typing the username or the address of one member is one account to the rate limits,
+    so switching between them buys a guesser no more tries. A login that names nobody
+    counts as itself.
+    """
+    user = _member_named(storage, login)
+    return f"member {user.id}" if user else login.strip().lower()
+
+
+def _member_named(storage: Storage, login: str) -> User | None:
+    """Return the member whose username, or address if it has an @, this login is."""
+    login = login.strip()
+    return storage.find_user_by_email(login.lower()) if "@" in login else storage.find_user(login)
 
 
 def session_lifetime(days: int) -> timedelta:

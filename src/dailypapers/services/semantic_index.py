@@ -2,8 +2,8 @@
 
 Vectors are written to the database (the source of truth) one batch per transaction, so
 search becomes hybrid as they arrive and an interrupted run loses at most one batch. The
-work walks papers newest first by their search key, so the papers readers look for first
-are searchable by meaning first.
+work walks papers from the latest featured day back, then those never featured, so the
+papers readers see first are searchable by meaning first.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from numpy.typing import NDArray
 
 from dailypapers.storage.base import Storage
 
-BATCH_SIZE = 64
+# Each batch is one query for the next papers in reading order and one transaction: a few
+# seconds of embedding, so that finding the next papers costs little beside it.
+BATCH_SIZE = 256
 
 
 class DocumentEmbedder(Protocol):

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from dailypapers.domain.accounts import SubmitPolicy, User, may_submit
 from dailypapers.domain.arxiv_ids import parse_arxiv_id
+from dailypapers.domain.paper_checks import InvalidPaper, check_record
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Paper, PaperRecord, merge_paper
 from dailypapers.domain.text import clean_abstract, clean_title
 from dailypapers.services.arxiv import PaperNotFound
@@ -88,9 +89,14 @@ def typed_paper(*, text: str, title: str, abstract: str, authors: str, link: str
         raise InvalidInput("name the authors, separated by commas")
     if link and not link.lower().startswith(("https://", "http://")):
         raise InvalidInput("a link starts with https:// or http://")
-    return Paper(
+    paper = Paper(
         id=arxiv_id.id, title=title, abstract=abstract, authors=names, project_page=link or None
     )
+    try:  # the bounds every paper keeps, whatever its source: name lengths, real Unicode
+        check_record(PaperRecord(paper))
+    except InvalidPaper as error:
+        raise InvalidInput(f"{error.field}: {error.reason}") from None
+    return paper
 
 
 def feature_submission(

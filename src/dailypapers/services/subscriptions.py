@@ -51,7 +51,12 @@ class SubscriptionLinks:
         if subscriber.id is None:
             raise ValueError("only a stored subscriber has links")
         return sign_token(
-            self.key, purpose, subscriber_id=subscriber.id, email=subscriber.email, expires=expires
+            self.key,
+            purpose,
+            subscriber_id=subscriber.id,
+            email=subscriber.email,
+            subscribed_at=subscriber.created_at,
+            expires=expires,
         )
 
     def confirm_url(self, subscriber: Subscriber, *, expires: datetime) -> str:
@@ -144,6 +149,7 @@ def request_subscription(
             existing,
             status=SubscriberStatus.PENDING,
             status_at=now,
+            created_at=existing.created_at if existing.status is SubscriberStatus.PENDING else now,
             preferences=preferences or existing.preferences,
         )
     saved = replace(saved, noticed_at=now)
@@ -199,6 +205,8 @@ def subscribe_member(
         changed = replace(existing, preferences=preferences)
         if existing.status is not SubscriberStatus.CONFIRMED:
             changed = replace(changed, status=SubscriberStatus.CONFIRMED, status_at=now)
+        if existing.status in (SubscriberStatus.UNSUBSCRIBED, SubscriberStatus.BOUNCING):
+            changed = replace(changed, created_at=now)  # a new subscription: old links stop
         saved = storage.save_subscriber(changed)
     if saved is None:
         raise RuntimeError(f"{email} was subscribed by someone else at the same moment")
@@ -214,7 +222,12 @@ def subscriber_for_token(
         return None
     subscriber = storage.get_subscriber(claim.subscriber_id)
     if subscriber is None or not token_is_valid(
-        key, purpose, claim, email=subscriber.email, now=int(now.timestamp())
+        key,
+        purpose,
+        claim,
+        email=subscriber.email,
+        subscribed_at=subscriber.created_at,
+        now=int(now.timestamp()),
     ):
         return None
     return subscriber

@@ -16,7 +16,7 @@ from dailypapers.domain.papers import DailyEntry, Paper, PaperRecord
 from dailypapers.domain.text import clean_abstract, clean_title
 from dailypapers.domain.withdrawals import looks_withdrawn
 from dailypapers.sources.http import PoliteFetcher
-from dailypapers.sources.records import InvalidRecord, RecordError, parse_timestamp
+from dailypapers.sources.records import InvalidRecord, RecordError, checked, parse_timestamp
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -51,7 +51,7 @@ def parse_atom_page(data: bytes) -> AtomPage:
     records: list[PaperRecord | InvalidRecord] = []
     for index, entry in enumerate(entries):
         try:
-            records.append(parse_entry(entry))
+            records.append(checked(parse_entry(entry)))
         except RecordError as error:
             where = entry.findtext(f"{ATOM}id") or f"entry {index}"
             records.append(

@@ -21,8 +21,10 @@ from dailypapers.domain.papers import DailyEntry, Paper, PaperRecord
 from dailypapers.domain.text import clean_abstract, clean_title
 from dailypapers.sources.hf_daily import parse_entry
 from dailypapers.sources.records import (
+    TOO_DEEP,
     InvalidRecord,
     RecordError,
+    checked,
     optional,
     parse_date,
     require,
@@ -44,11 +46,13 @@ def parse_jsonl(
             item = json.loads(line)
             if not isinstance(item, dict):
                 raise RecordError(None, f"expected a JSON object, got {type(item).__name__}")
-            yield parse_line(item, day=day)
+            yield checked(parse_line(item, day=day))
         except ValueError as error:  # RecordError is a ValueError too
             field = error.field if isinstance(error, RecordError) else None
             reason = error.reason if isinstance(error, RecordError) else f"not JSON: {error}"
             yield InvalidRecord(f"line {number}", field, reason)
+        except RecursionError:
+            yield InvalidRecord(f"line {number}", None, TOO_DEEP)
 
 
 def parse_line(item: dict[str, Any], *, day: date | None = None) -> PaperRecord:
@@ -121,7 +125,7 @@ def _version_time(version: Any, index: int) -> datetime:
         raise RecordError(f"versions[{index}].created", "missing")
     try:
         return parsedate_to_datetime(version["created"]).astimezone(UTC)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise RecordError(f"versions[{index}].created", "not an RFC 2822 date") from None
 
 

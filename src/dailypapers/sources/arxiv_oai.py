@@ -16,7 +16,7 @@ from dailypapers.domain.papers import DailyEntry, Paper, PaperRecord
 from dailypapers.domain.text import clean_abstract, clean_title
 from dailypapers.domain.withdrawals import looks_withdrawn
 from dailypapers.sources.http import PoliteFetcher
-from dailypapers.sources.records import InvalidRecord, RecordError
+from dailypapers.sources.records import InvalidRecord, RecordError, checked
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ARXIV = "{http://arxiv.org/OAI/arXiv/}"
@@ -90,9 +90,9 @@ def _parse_record(record: Element, index: int) -> OaiItem:
             raise RecordError("metadata", "missing")
         body = metadata[0]
         if body.tag == f"{ARXIV}arXiv":
-            return _parse_arxiv(body)
+            return checked(_parse_arxiv(body))
         if body.tag == f"{ARXIV_RAW}arXivRaw":
-            return _parse_arxiv_raw(body)
+            return checked(_parse_arxiv_raw(body))
         raise RecordError("metadata", f"unsupported format <{body.tag}>")
     except RecordError as error:
         return InvalidRecord(location, error.field, error.reason)
@@ -137,7 +137,7 @@ def _parse_arxiv_raw(body: Element) -> PaperRecord:
         text = version.findtext(f"{ARXIV_RAW}date") or ""
         try:
             times.append(parsedate_to_datetime(text).astimezone(UTC))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise RecordError(f"version[{index}].date", f"not an RFC 2822 date: {text!r}") from None
     if not times:
         raise RecordError("version", "missing")

@@ -20,8 +20,10 @@ from dailypapers.domain.papers import DailyEntry, Organization, Paper, PaperReco
 from dailypapers.domain.text import clean_abstract, clean_title
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import (
+    TOO_DEEP,
     InvalidRecord,
     RecordError,
+    checked,
     decompress,
     optional,
     parse_date,
@@ -41,8 +43,14 @@ def parse_daily_papers(
     """
     try:
         document = json.loads(decompress(data))
+    except RecordError as error:
+        yield InvalidRecord("file", error.field, error.reason)
+        return
     except (ValueError, UnicodeDecodeError) as error:
         yield InvalidRecord("file", None, f"not JSON: {error}")
+        return
+    except RecursionError:
+        yield InvalidRecord("file", None, f"not JSON this importer reads: {TOO_DEEP}")
         return
     if isinstance(document, dict) and "data" in document:  # the wrapped archive quirk
         if isinstance(document.get("date"), str) and day is None:
@@ -55,6 +63,9 @@ def parse_daily_papers(
             except ValueError as error:
                 yield InvalidRecord("file", "data", f"not a JSON string of entries: {error}")
                 return
+            except RecursionError:
+                yield InvalidRecord("file", "data", TOO_DEEP)
+                return
     if not isinstance(document, list):
         yield InvalidRecord("file", None, "expected a JSON array of daily-paper entries")
         return
@@ -64,7 +75,7 @@ def parse_daily_papers(
             entry = _literal_entry(item) if isinstance(item, str) else item
             if not isinstance(entry, dict):
                 raise RecordError(None, f"expected an object, got {type(entry).__name__}")
-            yield parse_entry(entry, day=day)
+            yield checked(parse_entry(entry, day=day))
         except RecordError as error:
             yield InvalidRecord(location, error.field, error.reason)
 
@@ -161,6 +172,8 @@ def _literal_entry(text: str) -> Any:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError) as error:
         raise RecordError(None, f"not a JSON object or Python literal: {error}") from None
+    except (RecursionError, MemoryError):
+        raise RecordError(None, TOO_DEEP) from None
 
 
 def fetch_daily_papers(

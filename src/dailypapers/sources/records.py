@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+
+from dailypapers.domain.paper_checks import InvalidPaper, check_record
+from dailypapers.domain.papers import PaperRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,9 +35,28 @@ class RecordError(ValueError):
         self.reason = reason
 
 
+TOO_DEEP = "nested too deeply (a paper's record is a few levels deep)"
+
+# What reading a damaged gzip stream raises: a bad header, a truncated or corrupt body.
+GZIP_ERRORS = (gzip.BadGzipFile, EOFError, zlib.error)
+
+
 def decompress(data: bytes) -> bytes:
-    """Return the bytes, gunzipped if they are gzip."""
-    return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+    """Return the bytes, gunzipped if they are gzip; raise RecordError if that gzip is damaged."""
+    if data[:2] != b"\x1f\x8b":
+        return data
+    try:
+        return gzip.decompress(data)
+    except GZIP_ERRORS as error:
+        raise RecordError(None, f"not a readable gzip file: {error}") from None
+
+
+def checked(record: PaperRecord) -> PaperRecord:
+    """Return the record if it is within the domain's bounds; raise RecordError naming the field."""
+    try:
+        return check_record(record)
+    except InvalidPaper as error:
+        raise RecordError(error.field, error.reason) from None
 
 
 def require(mapping: dict[str, Any], key: str, kind: type, *, path: str = "") -> Any:
@@ -58,9 +81,11 @@ def parse_timestamp(value: str, field: str) -> datetime:
     """Parse an ISO 8601 timestamp (a trailing Z allowed) as UTC."""
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     except ValueError:
         raise RecordError(field, f"not an ISO 8601 timestamp: {value!r}") from None
-    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except OverflowError:  # 9999-12-31T23:00-05:00 is past the last instant in UTC
+        raise RecordError(field, f"out of the calendar's range: {value!r}") from None
 
 
 def parse_date(value: str, field: str) -> date:

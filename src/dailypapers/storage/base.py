@@ -1,4 +1,4 @@
-"""The storage interface every backend implements, and how one is chosen."""
+"""The storage interface every backend implements."""
 
 from __future__ import annotations
 
@@ -15,6 +15,8 @@ from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
 from dailypapers.storage.job_runs_protocol import JobRunStore
+from dailypapers.storage.mail_queue_protocol import MailQueueStore
+from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 
 
@@ -22,7 +24,15 @@ class StorageError(Exception):
     """The database could not be opened or used as asked."""
 
 
-class Storage(AccountStore, CommunityStore, DigestStore, JobRunStore, Protocol):
+class Storage(
+    AccountStore,
+    CommunityStore,
+    DigestStore,
+    OperationsStore,
+    MailQueueStore,
+    JobRunStore,
+    Protocol,
+):
     """Everything the services read and write, whatever the database.
 
     The accounts and community methods (issue 5) are declared in AccountStore and
@@ -178,23 +188,3 @@ class Storage(AccountStore, CommunityStore, DigestStore, JobRunStore, Protocol):
     def refresh_word_index(self) -> int:
         """Bring any word index kept outside the database up to date; return papers taken."""
         ...
-
-
-def open_storage(url: str, *, migrate: bool = True) -> Storage:
-    """Open the database the URL names, applying migrations unless told not to."""
-    storage: Storage
-    if url.startswith("sqlite:"):
-        from dailypapers.storage.sqlite import SqliteStorage
-
-        storage = SqliteStorage(url)
-    elif url.startswith(("postgresql:", "postgres:")):
-        from dailypapers.storage.postgresql import PostgresStorage
-
-        storage = PostgresStorage(url)
-    else:
-        raise StorageError(
-            f"unsupported database URL {url!r}: use sqlite:///path.db or postgresql://..."
-        )
-    if migrate:
-        storage.migrate()
-    return storage

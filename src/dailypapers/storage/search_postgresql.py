@@ -24,6 +24,9 @@ from dailypapers.storage.search_sql import SqlSearch, filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 from dailypapers.storage.sql_values import Row
 
+# Papers are embedded in the order readers meet them: the latest featured day first, then
+# papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
+EMBEDDING_ORDER = "COALESCE(d.day - DATE '1900-01-01', 0)::bigint * 4294967296 + p.search_key"
 EF_SEARCH = 200  # HNSW candidates per search: above the 100 that hybrid search asks for
 
 
@@ -113,12 +116,13 @@ class PostgresSearch(SqlSearch):
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
     ) -> list[PaperText]:
-        """Return papers that have no vector of this model, newest first, keyed below `below`."""
+        """Return papers that have no vector of this model, latest featured first, below `below`."""
         rows = self._execute(
-            "SELECT p.search_key, p.id, p.title, p.abstract FROM papers p"
-            " WHERE p.search_key < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
+            f"SELECT {EMBEDDING_ORDER} AS position, p.id, p.title, p.abstract FROM papers p"
+            " LEFT JOIN daily_entries d ON d.paper_id = p.id"
+            f" WHERE {EMBEDDING_ORDER} < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
             " WHERE e.model = ? AND e.paper_id = p.id)"
-            " ORDER BY p.search_key DESC LIMIT ?",
+            " ORDER BY position DESC LIMIT ?",
             (below if below is not None else 2**62, model, limit),
         )
         return [PaperText(*row) for row in rows]

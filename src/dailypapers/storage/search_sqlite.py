@@ -38,6 +38,9 @@ WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
 # those that pass; when too few pass, FTS5 answers with the filters inside its query.
 FILTERED_OVERFETCH = 10
 WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
+# Papers are embedded in the order readers meet them: the latest featured day first, then
+# papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
+EMBEDDING_ORDER = "COALESCE(CAST(julianday(d.day) AS INTEGER), 0) * 4294967296 + k.key"
 
 
 def fts_match_expression(query: SearchQuery) -> str | None:
@@ -131,13 +134,14 @@ class SqliteSearch(SqlSearch):
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
     ) -> list[PaperText]:
-        """Return papers that have no vector of this model, newest first, keyed below `below`."""
+        """Return papers that have no vector of this model, latest featured first, below `below`."""
         rows = self._execute(
-            "SELECT k.key, p.id, p.title, p.abstract FROM paper_keys k"
-            " JOIN papers p ON p.id = k.paper_id"
-            " WHERE k.key < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
+            f"SELECT {EMBEDDING_ORDER} AS position, p.id, p.title, p.abstract"
+            " FROM paper_keys k JOIN papers p ON p.id = k.paper_id"
+            " LEFT JOIN daily_entries d ON d.paper_id = p.id"
+            f" WHERE {EMBEDDING_ORDER} < ? AND NOT EXISTS (SELECT 1 FROM paper_embeddings e"
             " WHERE e.model = ? AND e.paper_key = k.key)"
-            " ORDER BY k.key DESC LIMIT ?",
+            " ORDER BY position DESC LIMIT ?",
             (below if below is not None else 2**62, model, limit),
         )
         return [PaperText(*row) for row in rows]

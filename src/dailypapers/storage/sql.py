@@ -18,6 +18,8 @@ from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
 from dailypapers.storage.job_runs_sql import JobRunsSql
+from dailypapers.storage.mail_queue_sql import MailQueueSql
+from dailypapers.storage.operations_sql import OperationsSql  # health checks, metrics
 from dailypapers.storage.sql_values import (
     Row,
     batches,
@@ -40,7 +42,9 @@ _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite bef
 CHANGE_SHARDS = 64  # rows of site_changes (migration 0013): writers rarely pick the same one
 
 
-class SqlStorage(AccountsSql, CommunitySql, DigestsSql, JobRunsSql, ABC):
+class SqlStorage(
+    AccountsSql, CommunitySql, DigestsSql, OperationsSql, MailQueueSql, JobRunsSql, ABC
+):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
     dialect: str

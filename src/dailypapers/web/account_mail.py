@@ -1,20 +1,19 @@
 """The mail accounts send: sign-up links, notes to registered addresses, password resets.
 
-Sent after the response has gone (a background task), so that the answer to a
-sign-up or reset form takes as long whether an address is registered or not.
+Each goes into the outbox in the request's own transaction (the link and its message are
+kept together or not at all); `serve` or a worker sends it. A sign-up queues a message
+whether the address is registered or not, so the two answers take as long.
 """
 
 from __future__ import annotations
 
-import logging
-from email.message import EmailMessage
+from datetime import datetime
 
-from fastapi import BackgroundTasks, Request
+from fastapi import Request
 
-from dailypapers.mail.smtp import MailError, send_email
+from dailypapers.services.notices import delivery_lag, lag_note, queue_notice
 from dailypapers.settings import Settings
-
-log = logging.getLogger("dailypapers.accounts")
+from dailypapers.storage import Storage
 
 
 def site_url(request: Request, settings: Settings) -> str:
@@ -36,38 +35,22 @@ class MailLinksUnavailable(Exception):
     """The site cannot put links in mail: DAILYPAPERS_PUBLIC_URL is not set."""
 
 
-def _message(settings: Settings, *, to: str, subject: str, body: str) -> EmailMessage:
-    message = EmailMessage()
-    message["To"] = to
-    message["Subject"] = f"{settings.site_name}: {subject}"
-    message.set_content(body)
-    return message
-
-
-def _send(settings: Settings, message: EmailMessage) -> None:
-    try:
-        send_email(message, settings=settings)
-    except MailError as error:
-        # Logged, not shown: the page already answered, and must say the same either way.
-        log.warning("could not send %r to %s: %s", message["Subject"], message["To"], error)
-
-
 def queue_signup_link(
-    tasks: BackgroundTasks, settings: Settings, *, to: str, username: str, link: str
+    storage: Storage, settings: Settings, now: datetime, *, to: str, username: str, link: str
 ) -> None:
-    """Mail the link that finishes a sign-up."""
+    """Queue the link that finishes a sign-up."""
     body = (
         f"Someone (we hope you) asked to join {settings.site_name} as {username}"
         f" with this address.\n\nTo finish, open this link within two days:\n\n{link}\n\n"
         "If it was not you, ignore this message: no account is made without the link.\n"
     )
-    tasks.add_task(
-        _send, settings, _message(settings, to=to, subject="finish signing up", body=body)
+    queue_notice(
+        storage=storage, settings=settings, to=to, subject="finish signing up", body=body, now=now
     )
 
 
 def queue_already_registered(
-    tasks: BackgroundTasks, settings: Settings, *, to: str, username: str, reset_url: str
+    storage: Storage, settings: Settings, now: datetime, *, to: str, username: str, reset_url: str
 ) -> None:
     """Tell an address that tried to sign up again that it already has an account."""
     body = (
@@ -76,20 +59,24 @@ def queue_already_registered(
         f" your password, reset it here:\n\n{reset_url}\n\n"
         "If it was not you, ignore this message.\n"
     )
-    tasks.add_task(
-        _send, settings, _message(settings, to=to, subject="you already have an account", body=body)
-    )
+    subject = "you already have an account"
+    queue_notice(storage=storage, settings=settings, to=to, subject=subject, body=body, now=now)
 
 
 def queue_reset_link(
-    tasks: BackgroundTasks, settings: Settings, *, to: str, username: str, link: str
+    storage: Storage, settings: Settings, now: datetime, *, to: str, username: str, link: str
 ) -> None:
-    """Mail a password reset link."""
+    """Queue a password reset link."""
     body = (
         f"Someone (we hope you) asked to reset the password of {username} on"
         f" {settings.site_name}.\n\nTo choose a new password, open this link within an"
         f" hour:\n\n{link}\n\nIf it was not you, ignore this message: your password stays.\n"
     )
-    tasks.add_task(
-        _send, settings, _message(settings, to=to, subject="reset your password", body=body)
+    queue_notice(
+        storage=storage, settings=settings, to=to, subject="reset your password", body=body, now=now
     )
+
+
+def mail_note(storage: Storage, now: datetime) -> str | None:
+    """Return what a visitor waiting for our mail should know about late delivery, if anything."""
+    return lag_note(delivery_lag(storage=storage, now=now))

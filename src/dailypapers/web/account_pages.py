@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.domain.rate_limits import Action
@@ -12,6 +12,7 @@ from dailypapers.services import accounts
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed
 from dailypapers.web.account_mail import (
     MailLinksUnavailable,
+    mail_note,
     queue_already_registered,
     queue_reset_link,
     queue_signup_link,
@@ -51,7 +52,8 @@ def signin(
 ) -> Response:
     """Check the username (or email) and password; open a session."""
     target = local_path(next)
-    enforce_rate_limit(request, Action.SIGNIN, account=login.strip().lower())
+    subject = accounts.sign_in_subject(storage=storage, login=login)
+    enforce_rate_limit(request, Action.SIGNIN, account=subject)
     try:
         user = accounts.authenticate(
             storage=storage, hasher=config.hasher, login=login, password=password
@@ -93,7 +95,6 @@ def signup_form(renderer: RendererDep) -> Response:
 @router.post("/signup", response_class=HTMLResponse)
 def signup(
     request: Request,
-    tasks: BackgroundTasks,
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
@@ -104,7 +105,7 @@ def signup(
     password: FormText,
     fullname: OptionalText = "",
 ) -> Response:
-    """Keep a sign-up and mail its link; say the same whether the address is registered."""
+    """Keep a sign-up and queue its link; say the same whether the address is registered."""
     enforce_rate_limit(request, Action.SIGNUP, account=email.strip().lower())
     form = {"username": username, "email": email, "fullname": fullname}
     try:
@@ -119,32 +120,36 @@ def signup(
                 fullname=fullname,
                 now=now,
             )
+            if outcome.existing is not None:
+                queue_already_registered(
+                    storage,
+                    settings,
+                    now,
+                    to=outcome.email,
+                    username=outcome.existing.username,
+                    reset_url=f"{base}/reset",
+                )
+            else:
+                assert outcome.link_token is not None
+                queue_signup_link(
+                    storage,
+                    settings,
+                    now,
+                    to=outcome.email,
+                    username=username.strip(),
+                    link=f"{base}/signup/confirm/{outcome.link_token}",
+                )
     except MailLinksUnavailable:
         return renderer.page("signup.html", status=503, form=form, error=NO_MAIL_LINKS)
     except (InvalidInput, Conflict) as error:
         status = 409 if isinstance(error, Conflict) else 400
         return renderer.page("signup.html", status=status, form=form, error=str(error))
-    if outcome.existing is not None:
-        queue_already_registered(
-            tasks,
-            settings,
-            to=outcome.email,
-            username=outcome.existing.username,
-            reset_url=f"{base}/reset",
-        )
-    else:
-        assert outcome.link_token is not None
-        queue_signup_link(
-            tasks,
-            settings,
-            to=outcome.email,
-            username=username.strip(),
-            link=f"{base}/signup/confirm/{outcome.link_token}",
-        )
     return renderer.page(
         "message.html",
         title="Check your mail",
-        message=f"We sent a message to {outcome.email}. Open the link in it to finish signing up.",
+        message=f"A message to {outcome.email} is queued for sending. Open the link in it to"
+        " finish signing up.",
+        note=mail_note(storage, now),
     )
 
 
@@ -181,14 +186,13 @@ def reset_request_form(renderer: RendererDep) -> Response:
 @router.post("/reset", response_class=HTMLResponse)
 def reset_request(
     request: Request,
-    tasks: BackgroundTasks,
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
     now: NowDep,
     email: FormText,
 ) -> Response:
-    """Mail a reset link if the address has a member; answer the same either way."""
+    """Queue a reset link if the address has a member; answer the same either way."""
     enforce_rate_limit(request, Action.RESET, account=email.strip().lower())
     try:
         base = site_url(request, settings)
@@ -196,16 +200,18 @@ def reset_request(
         return renderer.page("reset_request.html", status=503, error=NO_MAIL_LINKS)
     with storage.transaction():
         found = accounts.request_password_reset(storage=storage, email=email, now=now)
-    if found is not None:
-        user, token = found
-        queue_reset_link(
-            tasks, settings, to=user.email, username=user.username, link=f"{base}/reset/{token}"
-        )
+        if found is not None:
+            user, token = found
+            link = f"{base}/reset/{token}"
+            queue_reset_link(
+                storage, settings, now, to=user.email, username=user.username, link=link
+            )
     return renderer.page(
         "message.html",
         title="Check your mail",
-        message="If an account uses that address, we sent it a link to choose a new password."
-        " The link works once, for an hour.",
+        message="If an account uses that address, a message with a link to choose a new"
+        " password is queued for it. The link works once, for an hour.",
+        note=mail_note(storage, now),
     )
 
 

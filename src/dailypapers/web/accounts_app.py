@@ -17,6 +17,7 @@ from dailypapers.settings import Settings, load_secret_key
 from dailypapers.sources.http import PoliteFetcher, user_agent
 from dailypapers.web import (
     account_pages,
+    admin_mail,
     api_write,
     member_pages,
     organization_pages,
@@ -39,6 +40,7 @@ def include_account_routes(app: FastAPI) -> None:
         submit_pages,
         organization_pages,  # before pages: /organizations/new is not an organization
         member_pages,
+        admin_mail,
         paper_actions,
     ):
         app.include_router(module.router)

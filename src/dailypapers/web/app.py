@@ -18,6 +18,8 @@ from dailypapers.storage import Storage, open_storage
 from dailypapers.web import api, errors, feeds, pages, search, subscriptions
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.metrics import SiteMetrics
+from dailypapers.web.operations import Operations
 from dailypapers.web.rendering import Renderer
 
 
@@ -62,4 +64,7 @@ def create_app(
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)
+    # operations: outermost, so health checks skip the cache and ids cover everything
+    metrics = SiteMetrics(app.state.storage) if settings.metrics == "on" else None
+    app.add_middleware(Operations, storage=app.state.storage, metrics=metrics)
     return app

@@ -94,16 +94,18 @@ def client_address(request: Request) -> str:
 
 
 def enforce_rate_limit(request: Request, action: Action, *, account: str | int | None) -> None:
-    """Count the action for this account and address; 429 with Retry-After when over."""
+    """Count the action for this account, this address and the two together; 429 when over."""
     config: AccountsConfig = request.app.state.accounts
     storage: Storage = request.app.state.storage
+    address = client_address(request)
     check_rate_limits(
         storage=storage,
         limits=config.limits,
         action=action,
         subjects={
             Scope.ACCOUNT: None if account is None else str(account),
-            Scope.IP: client_address(request),
+            Scope.IP: address,
+            Scope.ACCOUNT_IP: None if account is None else f"{account} from {address}",
         },
         now_s=request.app.state.clock().timestamp(),
     )

@@ -7,6 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from dailypapers.domain.periods import PeriodOutOfRange
 from dailypapers.web.rendering import Renderer
 
 
@@ -37,6 +38,22 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         return error_response(request, 422, describe_validation(error))
+
+    @app.exception_handler(PeriodOutOfRange)
+    async def period_out_of_range(request: Request, error: PeriodOutOfRange) -> Response:
+        # A period named in the URL, or one a page derives from it (its week and month tabs),
+        # may run past the calendar's last day: that is the request's fault, wherever it shows.
+        return error_response(request, 400, str(error))
+
+    @app.exception_handler(UnicodeEncodeError)
+    async def not_unicode(request: Request, error: UnicodeEncodeError) -> Response:
+        # JSON may spell half a surrogate pair (\ud800); no database stores it. The write
+        # failed inside the request's transaction, so nothing of it was kept.
+        return error_response(
+            request,
+            400,
+            "text must be valid Unicode: it holds a lone surrogate (\\ud800 to \\udfff)",
+        )
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:

@@ -27,6 +27,7 @@ from dailypapers.services.subscriptions import (
 )
 from dailypapers.storage import Storage
 from dailypapers.web import digest_preview
+from dailypapers.web.account_mail import mail_note
 from dailypapers.web.auth import MemberDep
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.rendering import Renderer
@@ -92,10 +93,11 @@ def subscribe(
         "message.html",
         title="Check your inbox",
         message=(
-            f"If {email.strip()} can get our mail, a message is on its way to it. To start"
-            f" the digest, open the link in it within {round(settings.subscription_expire_hours)}"
-            " hours. Nothing is sent until then."
+            f"If {email.strip()} can get our mail, a message for it is queued for sending. To"
+            " start the digest, open the link in it within"
+            f" {round(settings.subscription_expire_hours)} hours. Nothing else is sent until then."
         ),
+        note=mail_note(storage, now),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -21,6 +22,8 @@ from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
 from dailypapers.worker.runner import Job, cron, every
 
+log = logging.getLogger("dailypapers.mail")
+
 DELIVERY_RUN_S = 60.0  # one outbox run sends for at most this long, so other jobs get a turn
 UPKEEP_INTERVAL_S = 3600.0
 
@@ -32,7 +35,6 @@ def digest_jobs(
     links = links_for(settings, load_secret_key(settings))
     owner = worker_name()
     zone = ZoneInfo(settings.schedule_timezone)
-    backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
 
     def compose(frequency: Frequency) -> Callable[[], str]:
         """Return the job that composes the digest of this frequency due now."""
@@ -53,23 +55,6 @@ def digest_jobs(
 
         return run
 
-    def send() -> str:
-        """Send what is due in the outbox, unless the server is being left alone."""
-        if backoff.waiting(clock()):
-            return ""  # the last run logged the failure; the pause is quiet
-        with SmtpSender(settings) as sender:
-            report = deliver_outbox(
-                storage=storage,
-                sender=sender,
-                settings=settings,
-                owner=owner,
-                clock=clock,
-                time_limit_s=DELIVERY_RUN_S,
-            )
-        backoff.record(report, clock())
-        idle = not (report.sent or report.deferred or report.failed or report.server_error)
-        return "" if idle else report.summary()
-
     def upkeep() -> str:
         """Forget the subscriptions never confirmed in time, and old finished mail."""
         forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
@@ -86,7 +71,38 @@ def digest_jobs(
             cron(settings.digest_weekly_schedule, timezone),
             compose(Frequency.WEEKLY),
         ),
-        # Not exclusive: the outbox leases each message, so workers send side by side.
-        Job("outbox", every(settings.mail_poll_s), send, polls=True, exclusive=False),
+        outbox_job(settings=settings, storage=storage, clock=clock, owner=owner),
         Job("mail upkeep", every(UPKEEP_INTERVAL_S), upkeep),
     ]
+
+
+def outbox_job(
+    *, settings: Settings, storage: Storage, clock: Callable[[], datetime], owner: str
+) -> Job:
+    """Return the job that sends what is due in the outbox (the worker's, and serve's)."""
+    backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
+
+    def send() -> str:
+        """Send what is due in the outbox, unless the server is being left alone."""
+        if backoff.waiting(clock()):
+            return ""  # the last run logged the failure; the pause is quiet
+        with SmtpSender(settings) as sender:
+            report = deliver_outbox(
+                storage=storage,
+                sender=sender,
+                settings=settings,
+                owner=owner,
+                clock=clock,
+                time_limit_s=DELIVERY_RUN_S,
+            )
+        backoff.record(report, clock())
+        if report.server_error:
+            # A warning, so that `serve` (which shows no routine lines) tells the operator too.
+            log.warning(
+                "mail is not going out: %s (kept in the outbox, retried)", report.server_error
+            )
+        idle = not (report.sent or report.deferred or report.failed or report.server_error)
+        return "" if idle else report.summary()
+
+    # Not exclusive: the outbox leases each message, so workers send side by side.
+    return Job("outbox", every(settings.mail_poll_s), send, polls=True, exclusive=False)

@@ -73,6 +73,7 @@ def semantic_index_job(
     if settings.search_index_interval_s <= 0:
         return None
     loaded: list[DocumentEmbedder] = []
+    backlog = [False]  # the last run embedded papers, so more may be waiting
 
     def index() -> str:
         words = storage.refresh_word_index()
@@ -81,6 +82,7 @@ def semantic_index_job(
         done = embed_missing(
             storage=storage, embedder=loaded[0], max_seconds=settings.search_index_seconds
         )
+        backlog[0] = done > 0
         if not (words or done):
             return ""  # nothing new: counting a large site's papers is not free
         progress = indexing_progress(storage=storage, model=loaded[0].model_name)
@@ -89,7 +91,15 @@ def semantic_index_job(
             f" {progress.embedded} of {progress.total} papers have vectors"
         )
 
-    return Job("search index", every(settings.search_index_interval_s), index, polls=True)
+    interval = every(settings.search_index_interval_s)
+
+    def next_run(after: datetime) -> datetime:
+        # A run yields after search_index_seconds so other jobs get their turn; with papers
+        # still waiting it falls due again at once, so a new site is searchable by meaning
+        # in the time embedding takes rather than several times that.
+        return after if backlog[0] else interval(after)
+
+    return Job("search index", next_run, index, polls=True)
 
 
 def index_in_background(
