@@ -40,3 +40,9 @@ CREATE TABLE job_runs (
     lease_until TEXT,                         -- NULL once finished
     finished_at TEXT
 );
+
+-- `has:code` searches: the words of papers that link code, in an index of their own, so a
+-- common word with the filter reads only those papers' postings (the condition is written
+-- as storage/search_sql.py's filter writes it, so the planner matches it).
+CREATE INDEX papers_search_text_with_code ON papers USING gin (search_text)
+    WHERE COALESCE(github_repo, '') <> '';
