@@ -26,3 +26,19 @@ def test_empty_lists_and_duplicates():
 
 def test_pinned_ids_come_first_once():
     assert pin_first(["c"], ["a", "c", "b"]) == ["c", "a", "b"]
+
+
+def test_the_kind_of_query_follows_phrases_and_function_words():
+    from dailypapers.domain.fusion import QueryKind, query_kind
+    from dailypapers.domain.search_query import parse_query
+
+    def kind(text):
+        return query_kind(parse_query(text))
+
+    assert kind("test-time learning in-context learning chain-of-thought") is QueryKind.KEYWORDS
+    assert kind('"flow matching" image generation') is QueryKind.PHRASE
+    claim = "Vitamin D supplementation reduces the risk of fractures in the elderly."
+    assert kind(claim) is QueryKind.CLAIM
+    # A quoted phrase inside a sentence still asks for those exact words.
+    assert kind(f'"vitamin d" {claim}') is QueryKind.PHRASE
+    assert kind("") is QueryKind.KEYWORDS

@@ -250,3 +250,27 @@ def test_old_counts_are_counted_again_aside_while_searches_use_them(storage, emb
     assert searcher._counting is not None
     searcher._counting.result(timeout=10)
     assert searcher.counts(storage) == (len(TOPICS), len(TOPICS))
+
+
+def test_similar_papers_are_kept_until_the_data_changes(storage, embedder, searcher):
+    embed_missing(storage=storage, embedder=embedder)
+    first = searcher.similar(storage, "2501.00000", limit=2)
+    vector_file = storage._vector_files[embedder.model_name]
+    answers: list[list[str]] = []
+    with vector_file.lock.writing():  # nobody can walk the graph now
+        asked = threading.Thread(
+            target=lambda: answers.append(
+                [item.paper_id for item in searcher.similar(storage, "2501.00000", limit=2)]
+            )
+        )
+        asked.start()
+        asked.join(10)
+    assert answers == [[item.paper_id for item in first]], "the kept answer was not used"
+    twin = Paper(
+        id="2501.00009", title=TOPICS[0][0], abstract=TOPICS[0][1], authors=("Grace Hopper",)
+    )
+    with storage.transaction():
+        storage.save_papers([twin])
+    embed_missing(storage=storage, embedder=embedder)
+    after = searcher.similar(storage, "2501.00000", limit=2)
+    assert after[0].paper_id == "2501.00009"  # the new, identical paper: the data changed

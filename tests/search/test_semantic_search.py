@@ -65,6 +65,7 @@ def test_similar_papers_and_pasted_abstracts(indexed, searcher):
     paper = indexed.get_papers(["2510.14545"])["2510.14545"]
     like = papers_like_text(storage=indexed, searcher=searcher, text=paper.abstract, limit=5)
     assert like.outcome.mode is SearchMode.SIMILAR
+    assert like.outcome.took_ms > 0  # the page shows the time taken, not "0 ms"
     assert like.papers[0].paper.id == "2510.14545"
     similar = similar_papers(storage=indexed, searcher=searcher, paper_id="2510.14545")
     assert similar and all(item.paper.id != "2510.14545" for item in similar)

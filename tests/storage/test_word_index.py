@@ -204,3 +204,64 @@ def test_a_search_does_not_wait_for_a_writer_in_another_thread(many):
         release.set()
         holder.join(timeout=30)
     assert words(many, "fresh") == ["2405.00300"]
+
+
+# -- fields: title, abstract, keywords, authors --------------------------------------------
+
+
+@pytest.fixture
+def fielded(tmp_path: Path) -> SqliteStorage:
+    """Return a database where one paper says a word only in its keywords, another only in
+    its authors, and others say it in their title or abstract."""
+    storage = open_sqlite(tmp_path / "site.db")
+    keyworded = replace(
+        paper(1, "Stable training", "We study optimizers."),
+        ai_keywords=("gradient clipping", "warmup schedule", "loss spikes", "mixed precision"),
+    )
+    authored = paper(2, "Graph search", "Trees and graphs.", authors=("Barbara Liskov",))
+    in_title = paper(3, "Liskov substitution in type systems", "Subtyping rules.")
+    in_abstract = paper(4, "Type systems", "We revisit the Liskov substitution principle.")
+    with storage.transaction():
+        storage.save_papers([keyworded, authored, in_title, in_abstract])
+    return storage
+
+
+def test_keywords_are_found_though_neither_title_nor_abstract_says_them(fielded):
+    assert words(fielded, "warmup schedule") == ["2405.00001"]
+    assert words(fielded, '"loss spikes"') == ["2405.00001"]
+    assert fielded.search_fts(parse_query("warmup schedule"), limit=10) == []  # FTS5 has none
+
+
+def test_authors_have_a_field_of_their_own(fielded):
+    assert words(fielded, "Barbara") == ["2405.00002"]
+    assert words(fielded, '"Barbara Liskov"') == ["2405.00002"]
+    # A phrase never runs from one author's name into the next.
+    assert words(fielded, '"Lovelace Ada"') == []
+    assert set(words(fielded, "Liskov")) == {"2405.00002", "2405.00003", "2405.00004"}
+
+
+def test_a_word_in_the_title_outranks_the_same_word_in_the_abstract(fielded):
+    found = words(fielded, "substitution")
+    assert found == ["2405.00003", "2405.00004"]
+
+
+def test_new_keywords_reach_the_index(fielded):
+    assert words(fielded, "tokenizer") == []
+    stored = fielded.get_papers(["2405.00002"])["2405.00002"]
+    with fielded.transaction():
+        fielded.save_papers([replace(stored, ai_keywords=("tokenizer", "byte pairs"))])
+    assert words(fielded, "tokenizer") == ["2405.00002"]
+
+
+def test_an_index_of_the_former_format_is_rebuilt(tmp_path):
+    storage = open_sqlite(tmp_path / "site.db")
+    with storage.transaction():
+        storage.save_papers([paper(1, "Sparse attention", "Long context.")])
+    assert words(storage, "sparse") == ["2405.00001"]
+    storage.close()
+    meta = word_index_path(str(tmp_path / "site.db")) / "dailypapers.json"
+    description = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**description, "format": description["format"] - 1}))
+    reopened = open_sqlite(tmp_path / "site.db")
+    assert words(reopened, "sparse") == ["2405.00001"]
+    assert json.loads(meta.read_text())["format"] == description["format"]

@@ -22,7 +22,7 @@ def page(browser: Browser, live_url: str) -> Iterator[Page]:
     context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
     # Fail in seconds, not Playwright's default half minute: every page here is local.
     context.set_default_timeout(5_000)
-    # Organization avatars live on Hugging Face's CDN: keep the test off the network.
+    # Nothing may leave the machine: a page that reaches out fails here as it would offline.
     context.route(lambda url: not url.startswith(live_url), lambda route: route.abort())
     tab = context.new_page()
     yield tab

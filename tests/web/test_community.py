@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -54,11 +55,38 @@ def test_comments_render_markdown_and_drop_anything_unsafe(site: TestClient) -> 
     assert 'href="javascript:' not in page and "<img src=x" not in page
 
 
+def comment_count(html: str) -> str:
+    """Return the count in a paper page's comments heading."""
+    found = re.search(r'<span class="comment-count">(\d+)</span>', html)
+    assert found, "the comments heading has no count"
+    return found.group(1)
+
+
 def test_comments_count_live_on_cards_pages_and_the_api(site: TestClient) -> None:
     before = site.get(f"/api/papers/{PAPER}").json()["numComments"]
     post_form(site, f"/papers/{PAPER}/comments", {"body": "First"})
     assert site.get(f"/api/papers/{PAPER}").json()["numComments"] == before + 1
-    assert f"{before + 1} comments" in site.get("/papers/date/2025-10-17").text
+    card = site.get("/papers/date/2025-10-17").text
+    assert "1 comment</a>" in card and "2 on Hugging Face" in card
+
+
+def test_counts_match_the_comments_a_reader_can_open(site: TestClient) -> None:
+    # Hugging Face counted 2 comments on the paper; none came with the import.
+    page = site.get(f"/papers/{PAPER}").text
+    assert comment_count(page) == "0" and "No comments yet." in page
+    assert "2 comments on Hugging Face, not shown here" in page
+    markdown = site.get(f"/papers/{PAPER}.md").text
+    assert "- **Comments:** 0 here, 2 on Hugging Face" in markdown
+
+    # Posted with JavaScript: the section that replaces the old one counts the new comment.
+    swapped = post_form(
+        site, f"/papers/{PAPER}/comments", {"body": "Mine"}, headers={"HX-Request": "true"}
+    )
+    assert comment_count(swapped.text) == "1" and swapped.text.count('class="comment"') == 1
+    post_form(site, f"/papers/{PAPER}/comments", {"body": "Another"})
+    comment = site.app.state.storage.paper_comments(PAPER)[0]  # type: ignore[attr-defined]
+    post_form(site, f"/comments/{comment.id}/delete")
+    assert comment_count(site.get(f"/papers/{PAPER}").text) == "1"
 
 
 def test_replies_are_one_level_deep(site: TestClient, loaded_storage: Storage) -> None:

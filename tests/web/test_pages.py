@@ -29,7 +29,8 @@ def test_a_card_shows_what_hugging_face_shows(client):
     assert "Recently, Agentic Reinforcement Learning" in card  # the excerpt
     assert "Renmin University of China" in card  # the organization instead of authors
     assert '<span class="count">61</span>' in card
-    assert "2 comments" in card
+    # Hugging Face counted 2 comments, none of them imported: the card counts what opens.
+    assert "0 comments" in card and "2 on Hugging Face" in card
     assert 'href="https://github.com/RUC-NLPIR/ARPO/blob/main/"' in card
     assert "Oct 16, 2025" in card  # published on arXiv
 

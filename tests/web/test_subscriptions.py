@@ -272,13 +272,23 @@ def test_the_manage_page_changes_the_choices(site: TestClient, loaded_storage: S
 def test_the_preview_shows_a_digest_as_mail_clients_would(site: TestClient) -> None:
     html = site.get("/digest/preview")
     text = site.get("/digest/preview", params={"format": "text", "date": "2025-10-17", "top": 2})
-    week = site.get("/digest/preview", params={"week": "2025-W42", "organization": "Adobe"})
+    week = site.get("/digest/preview/message", params={"week": "2025-W42", "organization": "Adobe"})
     bad = site.get("/digest/preview", params={"date": "2025-13-01"})
     far = site.get("/digest/preview", params={"date": "9999-12-31"})
     far_week = site.get("/digest/preview", params={"week": "9999-W52"})
 
-    assert html.status_code == 200 and html.text.startswith("<!doctype html>")
-    assert "Papers of Aug 21, 2026" in html.text
+    assert html.status_code == 200 and "Daily Papers · Aug 21, 2026: " in html.text  # subject
+    # The message sits in a frame without scripts, served under a policy of its own that
+    # lets its inline styles apply (under the site's policy it rendered unstyled).
+    frame = re.search(r'<iframe class="mail-frame" src="([^"]+)" sandbox="([^"]*)"', html.text)
+    assert frame is not None and "allow-scripts" not in frame.group(2)
+    message = site.get(frame.group(1).replace("&amp;", "&"))
+    policy = message.headers["content-security-policy"]
+    assert "style-src 'unsafe-inline'" in policy and "default-src 'none'" in policy
+    assert "script-src" not in policy and "frame-ancestors 'self'" in policy
+    assert "x-frame-options" not in message.headers
+    assert message.text.startswith("<!doctype html>") and "Papers of Aug 21, 2026" in message.text
+    assert "x-frame-options" in html.headers  # the site's own pages are still never framed
     assert "Agentic Entropy-Balanced Policy Optimization" in text.text
     assert text.text.count(f"\n  {SITE}/papers/") == 2
     assert "Papers of the week (Week 42, 2025)" in week.text and "From Adobe" in week.text

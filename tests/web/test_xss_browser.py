@@ -187,9 +187,12 @@ def test_votes_change_the_count_in_place_and_back(page: Page) -> None:
     page.locator(".paper-actions form.votes button").click()
     expect(page.locator(".paper-actions form.votes button .count")).to_have_text("0")
     assert page.evaluate("window.__stayed") is True
+    expect(page.locator(".comment-count")).to_have_text(str(len(PAYLOADS)))
     page.get_by_label("Add a comment (Markdown)").fill("**Bold** move")
     page.get_by_role("button", name="Comment", exact=True).click()
     expect(page.locator(".comment-body strong", has_text="Bold")).to_be_visible()
+    # The count in the heading came back with the section: no reload needed to see it.
+    expect(page.locator(".comment-count")).to_have_text(str(len(PAYLOADS) + 1))
     assert page.evaluate("window.__stayed") is True
 
 

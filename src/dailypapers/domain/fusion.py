@@ -9,6 +9,12 @@ which keeps one list's top hit from outweighing agreement between lists.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from dailypapers.domain.search_query import STOPWORDS, SearchQuery
+
+_PUNCTUATION = "\"'.,;:!?()[]{}"
 
 RRF_K = 60
 
@@ -34,3 +40,40 @@ def fuse_rankings(
 def pin_first(pinned: Sequence[str], ranked: Sequence[str]) -> list[str]:
     """Put the pinned ids first, in their order, then the rest without repeats."""
     return list(dict.fromkeys([*pinned, *ranked]))
+
+
+@dataclass(frozen=True, slots=True)
+class Fusion:
+    """How two rankings are fused: reciprocal rank fusion with a weight per ranking."""
+
+    lexical_weight: float
+    vector_weight: float
+    k: int
+
+
+class QueryKind(StrEnum):
+    """What a query looks like, which decides how much each ranking counts."""
+
+    PHRASE = "phrase"  # a quoted phrase: the reader asked for those exact words
+    KEYWORDS = "keywords"  # a few key terms, as a reader remembers a paper
+    CLAIM = "claim"  # a sentence or a pasted passage, read for its meaning
+
+
+# A query with this many little words ("the", "of", "is": the stopwords ranking leaves
+# out) reads as a sentence; key terms have almost none. Chosen on the development sets.
+CLAIM_FUNCTION_WORDS = 2
+
+
+def query_kind(
+    query: SearchQuery, *, claim_function_words: int = CLAIM_FUNCTION_WORDS
+) -> QueryKind:
+    """Classify a query by its quoted phrases and how many function words it has."""
+    if query.phrases:
+        return QueryKind.PHRASE
+    little = function_words(query.text)
+    return QueryKind.CLAIM if little >= claim_function_words else QueryKind.KEYWORDS
+
+
+def function_words(text: str) -> int:
+    """Count the words of a text that are stopwords on their own (not inside "in-context")."""
+    return sum(word.strip(_PUNCTUATION).lower() in STOPWORDS for word in text.split())

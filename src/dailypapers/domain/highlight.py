@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 _SPACES = re.compile(r"\s+")
@@ -26,13 +27,37 @@ def light_stem(word: str) -> str:
     return word
 
 
+def matched_words(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
+    """Return where the words of text whose light stem is among stems start and end."""
+    stems = frozenset(stem for stem in stems if _TOKEN.fullmatch(stem))  # others match no word
+    if not stems:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower into two: positions would shift
+        return [
+            (m.start(), m.end()) for m in _TOKEN.finditer(text) if light_stem(m[0].lower()) in stems
+        ]
+    # Stemming every word of every abstract was most of a results page's highlighting: the
+    # pattern finds, in one pass, only the words that begin like a stem, and those are checked.
+    return [
+        (m.start(), m.end())
+        for m in _candidates(stems).finditer(lowered)
+        if light_stem(m[0]) in stems
+    ]
+
+
+@lru_cache(maxsize=256)
+def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
+    """Return a pattern for whole words that start as one of the stems (or a -y stem less y)."""
+    prefixes = {stem[:-1] if stem.endswith("y") else stem for stem in stems}
+    alternatives = "|".join(re.escape(prefix) for prefix in sorted(prefixes, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})\w*", re.UNICODE)
+
+
 def highlight_excerpt(text: str, terms: Iterable[str], limit: int = 280) -> list[Segment]:
     """Return an excerpt of about `limit` characters around the first match, as segments."""
     flat = _SPACES.sub(" ", text).strip()
-    stems = {light_stem(term.lower()) for term in terms if term}
-    matches = [
-        (m.start(), m.end()) for m in _TOKEN.finditer(flat) if light_stem(m[0].lower()) in stems
-    ]
+    matches = matched_words(flat, frozenset(light_stem(term.lower()) for term in terms if term))
     start = 0
     if matches and len(flat) > limit:
         # Start a little before the first match, so it reads in context, on a word boundary.

@@ -12,7 +12,8 @@ class Organization:
 
     name: str
     fullname: str
-    avatar_url: str | None = None
+    avatar_url: str | None = None  # where the source keeps it: pages never load it from there
+    has_avatar: bool = False  # a copy is stored here, served at /organizations/{name}/avatar
 
 
 @dataclass(frozen=True, slots=True)

@@ -181,8 +181,10 @@ class DigestWriter:
             item = self.papers[paper_id]
             paper = item.paper
             counts = f"{paper.upvotes} upvote{'' if paper.upvotes == 1 else 's'}"
-            if paper.num_comments:
-                counts += f", {paper.num_comments} comment{'' if paper.num_comments == 1 else 's'}"
+            # The comments a reader can open on the site, as the site's pages count them.
+            if paper.local_comments:
+                comments = paper.local_comments
+                counts += f", {comments} comment{'' if comments == 1 else 's'}"
             lines = _wrap(paper.title, first="* ")
             lines += _wrap(f"{byline(item)} · {counts}")
             lines += _wrap(excerpt(paper.abstract, EXCERPT_CHARACTERS))

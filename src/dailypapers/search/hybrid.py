@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -22,7 +23,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from dailypapers.domain.fusion import fuse_rankings, pin_first
+from dailypapers.domain.fusion import Fusion, QueryKind, fuse_rankings, pin_first, query_kind
 from dailypapers.domain.search_query import SearchQuery, normalize_title
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import SimilarPaper
@@ -32,25 +33,39 @@ log = logging.getLogger("dailypapers.search")
 CANDIDATES = 100  # papers each side ranks before fusion
 
 
-@dataclass(frozen=True, slots=True)
-class Fusion:
-    """How two rankings are fused: reciprocal rank fusion with a weight per ranking."""
-
-    lexical_weight: float
-    vector_weight: float
-    k: int
-
-
-# Tuned on the development set for each database's lexical ranking (bench/search_quality.py
-# --tune [--postgres], docs/performance.md). On SQLite bm25 (0.709 nDCG@10) is the stronger
-# ranking, against the vectors' 0.656: they count half as much, and a small k keeps the top
-# ranks of each list apart (k = 60: 0.724, k = 2: 0.736). PostgreSQL ranks words by BM25 in
-# SQL (0.69 to 0.70): its best fusion is close to SQLite's (1 : 0.8, k = 2: 0.729).
-FUSION = {
-    "sqlite": Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
-    "postgresql": Fusion(lexical_weight=1.0, vector_weight=0.8, k=2),
+# How much each ranking counts, by what the query looks like (domain/fusion.py's
+# query_kind), chosen by cross-validation on the two development sets: SciFact's claims
+# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). A few
+# key terms lean on the words; a sentence is read for its meaning as much as its words. A
+# quoted phrase has no development set of its own: it is fused as key terms are (the
+# meaning side keeps only papers with the phrase, see `_honour_words`).
+# PostgreSQL's lexical ranking is tuned on its own (the same script with --postgres): BM25
+# in SQL (0.699 on SciFact), fused best at 1 : 0.8, k = 2 (0.729; SciFact only, so one
+# fusion for every kind of query until the keyword set is measured there too).
+FUSION: dict[str, dict[QueryKind, Fusion]] = {
+    "sqlite": {
+        QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+        QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+        QueryKind.CLAIM: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+    },
+    "postgresql": {kind: Fusion(lexical_weight=1.0, vector_weight=0.8, k=2) for kind in QueryKind},
 }
+
+
+def fusion_for(dialect: str, query: SearchQuery) -> Fusion:
+    """Return how the two rankings of this query are fused on this database."""
+    return FUSION[dialect][query_kind(query)]
+
+
+# A paper whose cosine similarity to the query is below this is not close in meaning: the
+# vectors do not rank it (MiniLM places any two texts somewhat alike, so without a floor
+# a string of nonsense "finds" hundreds of papers). Chosen on data: the best similarity
+# of the development sets' real queries against that of nonsense queries
+# (bench/search_quality.py, docs/performance.md).
+MEANING_FLOOR = 0.30
+CLOSEST_SHOWN = 5  # papers offered as "closest in meaning" when nothing matches
 COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
+SIMILAR_KEPT = 4096  # papers whose neighbours are kept until the data next changes
 
 
 class QueryEmbedder(Protocol):
@@ -72,6 +87,18 @@ class SearchMode(StrEnum):
     EXACT = "exact"  # an arXiv id or URL named the paper
     FILTERS = "filters"  # only filters were given: the newest papers that meet them
     SIMILAR = "similar"  # vectors only: the papers nearest to a pasted text
+    CLOSEST = "closest"  # nothing matched: the few papers nearest in meaning, as such
+
+
+# The engines that answered, as the API's X-Search-Engines header names them.
+ENGINES = {
+    SearchMode.HYBRID: ("words", "meaning"),
+    SearchMode.LEXICAL: ("words",),
+    SearchMode.EXACT: ("exact", "meaning"),
+    SearchMode.FILTERS: ("filters",),
+    SearchMode.SIMILAR: ("meaning",),
+    SearchMode.CLOSEST: ("meaning",),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +112,25 @@ class SearchOutcome:
     note: str | None = None  # why the answer is words only, when it is
     took_ms: float = 0.0
 
+    @property
+    def engines(self) -> tuple[str, ...]:
+        """Return the names of the engines that answered."""
+        return ENGINES[self.mode]
+
+    @property
+    def degraded(self) -> bool:
+        """Tell whether meaning should have answered and could not (the note says why)."""
+        return self.note is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Rankings:
     """The two rankings a hybrid search fuses, kept apart for measuring each."""
 
     lexical: list[str]
-    vector: list[str]
+    vector: list[str]  # only papers at or above the meaning floor
     note: str | None = None
+    closest: list[str] = field(default_factory=list)  # the nearest few, floor or not
 
 
 class HybridSearcher:
@@ -104,6 +142,7 @@ class HybridSearcher:
         load_embedder: Callable[[], QueryEmbedder] | None,
         model_name: str | None = None,
         timeout_s: float = 0.3,
+        meaning_floor: float = MEANING_FLOOR,
     ) -> None:
         """Keep the settings; the model loads on a worker thread when first needed.
 
@@ -112,6 +151,7 @@ class HybridSearcher:
         """
         self.model_name = model_name
         self.timeout_s = timeout_s
+        self.meaning_floor = meaning_floor
         self._load_embedder = load_embedder
         self._embedder: QueryEmbedder | None = None
         self._loading: Future[QueryEmbedder] | None = None
@@ -121,6 +161,11 @@ class HybridSearcher:
         self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
         self._counting: Future[tuple[int, int]] | None = None
+        # A paper's neighbours change only when data does: (paper, limit) -> generation, found.
+        self._similar: OrderedDict[tuple[str, str, int], tuple[int, list[SimilarPaper]]] = (
+            OrderedDict()
+        )
+        self._similar_lock = threading.Lock()
 
     # -- the model ------------------------------------------------------------------
 
@@ -217,7 +262,7 @@ class HybridSearcher:
             outcome = SearchOutcome(query, ids, mode=SearchMode.FILTERS)
         else:
             rankings = self.rankings(storage, query, candidates=max(limit, CANDIDATES))
-            fusion = FUSION[storage.dialect]
+            fusion = fusion_for(storage.dialect, query)
             fused = [
                 paper_id
                 for paper_id, _ in fuse_rankings(
@@ -230,13 +275,18 @@ class HybridSearcher:
             titles = dict.fromkeys(normalize_title(text) for text in (query.raw, query.text))
             titled = next((found for title in titles if (found := storage.find_titled(title))), [])
             pinned = storage.filter_papers(titled, query.filters)
-            outcome = SearchOutcome(
-                query,
-                pin_first(pinned, fused)[:limit],
-                pinned=pinned,
-                mode=SearchMode.HYBRID if rankings.vector else SearchMode.LEXICAL,
-                note=rankings.note,
-            )
+            if not fused and not pinned and rankings.closest:
+                outcome = SearchOutcome(
+                    query, rankings.closest[:CLOSEST_SHOWN], mode=SearchMode.CLOSEST
+                )
+            else:
+                outcome = SearchOutcome(
+                    query,
+                    pin_first(pinned, fused)[:limit],
+                    pinned=pinned,
+                    mode=SearchMode.LEXICAL if rankings.note else SearchMode.HYBRID,
+                    note=rankings.note,
+                )
         return replace(outcome, took_ms=(time.perf_counter() - started) * 1000)
 
     def rankings(self, storage: Storage, query: SearchQuery, *, candidates: int) -> Rankings:
@@ -255,17 +305,41 @@ class HybridSearcher:
         )
         if not found and not query.filters:  # vectors are stored, but none came back
             return Rankings(lexical, [], "the semantic index is loading: matching words only")
-        return Rankings(lexical, _honour_words(storage, query, [item.paper_id for item in found]))
+        nearest = _honour_words(storage, query, [item.paper_id for item in found])
+        close = {item.paper_id for item in found if item.similarity >= self.meaning_floor}
+        return Rankings(
+            lexical,
+            [paper_id for paper_id in nearest if paper_id in close],
+            closest=nearest[:CLOSEST_SHOWN],
+        )
 
     def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
-        """Return the papers nearest to one paper by its stored vector (none if it has none)."""
-        if self.model_name is None:
+        """Return the papers nearest to one paper by its stored vector (none if it has none).
+
+        The answer is kept until any data changes (a new vector, an edit, a vote): a walk
+        of the graph costs milliseconds, reading the data's generation a few microseconds.
+        """
+        model = self.model_name
+        if model is None:
             return []
-        vector = storage.get_embedding(model=self.model_name, paper_id=paper_id)
+        key, generation = (model, paper_id, limit), storage.generation()
+        with self._similar_lock:
+            kept = self._similar.get(key)
+            if kept is not None and kept[0] == generation:
+                self._similar.move_to_end(key)
+                return list(kept[1])
+        vector = storage.get_embedding(model=model, paper_id=paper_id)
         if vector is None:
             return []
-        found = storage.nearest_papers(model=self.model_name, vector=vector, limit=limit + 1)
-        return [item for item in found if item.paper_id != paper_id][:limit]
+        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1)
+        similar = [item for item in found if item.paper_id != paper_id][:limit]
+        if similar:  # none yet may mean the index is still loading: ask again next time
+            with self._similar_lock:
+                self._similar[key] = (generation, similar)
+                self._similar.move_to_end(key)
+                while len(self._similar) > SIMILAR_KEPT:
+                    self._similar.popitem(last=False)
+        return list(similar)
 
     def _named_paper(self, storage: Storage, query: SearchQuery, limit: int) -> SearchOutcome:
         assert query.arxiv_id is not None

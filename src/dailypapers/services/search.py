@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import SearchFilters, parse_query, words_of
@@ -65,6 +66,7 @@ def papers_like_text(
     filters: SearchFilters | None = None,
 ) -> SearchPage:
     """Rank papers by closeness in meaning to a pasted text (by words while vectors are missing)."""
+    started = time.perf_counter()
     query = parse_query(" ".join(words_of(text)))  # pasted text is prose: no operators in it
     if filters:
         query = query.with_filters(filters)
@@ -78,6 +80,8 @@ def papers_like_text(
             model=searcher.model_name, vector=vector, limit=limit, filters=query.filters
         )
         outcome = SearchOutcome(query, [item.paper_id for item in found], mode=SearchMode.SIMILAR)
+    # The time shown covers embedding the pasted text too, its slowest part.
+    outcome = replace(outcome, took_ms=(time.perf_counter() - started) * 1000)
     return SearchPage(outcome, storage.featured_papers(outcome.paper_ids[:limit]), 0, limit)
 
 

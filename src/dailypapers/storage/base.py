@@ -12,6 +12,7 @@ from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, P
 from dailypapers.domain.ranking import Rankable
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.accounts_protocol import AccountStore
+from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
 from dailypapers.storage.job_runs_protocol import JobRunStore
@@ -30,6 +31,7 @@ class Storage(
     DigestStore,
     OperationsStore,
     MailQueueStore,
+    AvatarStore,
     JobRunStore,
     Protocol,
 ):

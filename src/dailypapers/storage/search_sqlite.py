@@ -58,12 +58,13 @@ def fts_match_expression(query: SearchQuery) -> str | None:
 
 def _paper_words(row: Row) -> PaperWords:
     """Read a paper's words and filtered fields from a catch-up row (seq first)."""
-    _, key, title, abstract, authors, categories, published_at, github_repo = row
+    _, key, title, abstract, authors, keywords, categories, published_at, github_repo = row
     return PaperWords(
         key=key,
         title=title,
         abstract=abstract,
-        authors=authors,
+        authors=tuple(json.loads(authors or "[]")),
+        keywords=tuple(json.loads(keywords or "[]")),
         categories=tuple(json.loads(categories or "[]")),
         published=to_datetime(published_at) if published_at else None,
         has_code=bool(github_repo),
@@ -219,7 +220,8 @@ class SqliteSearch(SqlSearch):
         if dimension is None:
             return 0
         vector_file = self._vector_file(model, dimension)
-        added = self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
+        with vector_file.catching_up:
+            added = self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
         if save and added:
             vector_file.save()
         return added
@@ -271,7 +273,8 @@ class SqliteSearch(SqlSearch):
         taken = 0
         with words.writing(wait=wait) as writer:
             while rows := self._execute(
-                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.categories,"
+                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.ai_keywords,"
+                " p.categories,"
                 " p.published_at, p.github_repo"
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
                 " LEFT JOIN papers p ON p.id = k.paper_id"
@@ -341,22 +344,40 @@ class SqliteSearch(SqlSearch):
             return vector_file
 
     def _catch_up_or_defer(self, vector_file: VectorFile) -> bool:
-        """Bring the index up to date now if that is quick; else start doing it aside."""
+        """Bring the index up to date now if that is quick; else start doing it aside.
+
+        Searches run this before each use of the index, side by side: only loading and
+        adding take the index alone, and the count of vectors it lacks is read outside
+        any lock (one read along the seq key, nothing when none are missing).
+        """
         loader = vector_file.loader
         if loader is not None and loader.is_alive():
             return len(vector_file) > 0
-        with vector_file.lock:
-            path = vector_file.path
-            if vector_file.index is None and path is not None and path.exists():
+        if vector_file.index is None:
+            with vector_file.catching_up:
+                path = vector_file.path
                 # Reading a big saved index (a gigabyte at a million papers) takes seconds.
-                if path.stat().st_size > INLINE_LOAD_BYTES:
+                if (
+                    vector_file.index is None
+                    and path is not None
+                    and path.exists()
+                    and path.stat().st_size > INLINE_LOAD_BYTES
+                ):
                     return self._catch_up_aside_from_now(vector_file)
                 vector_file.load()
-            # An in-memory database has no other connection to read it from a thread.
-            if self.path == ":memory:" or self._backlog(vector_file) <= INLINE_CATCH_UP:
-                self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
-                return True
+        # An in-memory database has no other connection to read it from a thread.
+        backlog = self._backlog(vector_file)
+        if backlog == 0:
+            return True
+        if self.path != ":memory:" and backlog > INLINE_CATCH_UP:
             return self._catch_up_aside_from_now(vector_file)
+        # Another search adding the same few vectors: answer with the index as it stands.
+        if vector_file.catching_up.acquire(blocking=self.path == ":memory:"):
+            try:
+                self._catch_up_vectors(vector_file, CATCH_UP_CHUNK)
+            finally:
+                vector_file.catching_up.release()
+        return True
 
     def _catch_up_aside_from_now(self, vector_file: VectorFile) -> bool:
         """Start loading and catching up the index on a thread; tell if it can answer now."""
@@ -378,7 +399,8 @@ class SqliteSearch(SqlSearch):
 
     def _catch_up_aside(self, vector_file: VectorFile) -> None:
         try:
-            self._catch_up_vectors(vector_file, ASIDE_CHUNK)
+            with vector_file.catching_up:
+                self._catch_up_vectors(vector_file, ASIDE_CHUNK)
         except Exception:
             log.exception("building the vector index of %s failed", vector_file.model)
         finally:

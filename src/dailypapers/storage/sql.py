@@ -15,6 +15,7 @@ from dailypapers.domain.harvests import HarvestState
 from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Organization, Paper
 from dailypapers.domain.ranking import Rankable
 from dailypapers.storage.accounts_sql import AccountsSql
+from dailypapers.storage.avatars_sql import AvatarsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
 from dailypapers.storage.job_runs_sql import JobRunsSql
@@ -37,13 +38,31 @@ _PAPER_COLUMNS = (
 _ENTRY_COLUMNS = "paper_id, day, featured_at, submitted_by, organization"
 # accounts: read-only columns, written by votes, comments and moderation, never by saves
 _PAPER_LOCAL_COUNTS = ", local_upvotes, local_comments"
+_ORGANIZATION_COLUMNS = (
+    "o.name, o.fullname, o.avatar_url,"
+    " EXISTS (SELECT 1 FROM organization_avatars a WHERE a.name = o.name)"
+)
+
+
+def _organization_from_row(row: Row) -> Organization:
+    """Return an organization from a row of _ORGANIZATION_COLUMNS."""
+    return Organization(row[0], row[1], row[2], bool(row[3]))
+
+
 _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
 CHANGE_SHARDS = 64  # rows of site_changes (migration 0013): writers rarely pick the same one
 
 
 class SqlStorage(
-    AccountsSql, CommunitySql, DigestsSql, OperationsSql, MailQueueSql, JobRunsSql, ABC
+    AccountsSql,
+    CommunitySql,
+    DigestsSql,
+    OperationsSql,
+    MailQueueSql,
+    AvatarsSql,
+    JobRunsSql,
+    ABC,
 ):
     """Storage over a DB-API connection; subclasses supply connections and dialect."""
 
@@ -183,9 +202,9 @@ class SqlStorage(
     def get_organization(self, name: str) -> Organization | None:
         """Return the organization with this name, if any."""
         rows = self._execute(
-            "SELECT name, fullname, avatar_url FROM organizations WHERE name = ?", (name,)
+            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations o WHERE name = ?", (name,)
         )
-        return Organization(*rows[0]) if rows else None
+        return _organization_from_row(rows[0]) if rows else None
 
     # -- the feed -------------------------------------------------------------------
 
@@ -237,10 +256,10 @@ class SqlStorage(
         for batch in batches(names):
             marks = ", ".join("?" * len(batch))
             for row in self._execute(
-                f"SELECT name, fullname, avatar_url FROM organizations WHERE name IN ({marks})",
+                f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations o WHERE name IN ({marks})",
                 batch,
             ):
-                organizations[row[0]] = Organization(*row)
+                organizations[row[0]] = _organization_from_row(row)
         featured = []
         for paper_id in paper_ids:
             if paper_id not in papers:

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from usearch.index import Index
 
 from dailypapers.storage.index_description import read_description, write_description
+from dailypapers.storage.read_write_lock import ReadWriteLock
 from dailypapers.storage.search_types import Vectors
 
 log = logging.getLogger("dailypapers.search")
@@ -61,7 +62,14 @@ class VectorFile:
         self.dimension = dimension
         self.seq = 0  # the highest embedding seq the index holds
         self.index: Index | None = None
-        self.lock = threading.RLock()  # searches and additions take turns
+        # Searches share the index; loading, additions (which may grow it, and growing is
+        # not safe beside a search) and saving have it alone. usearch's Python search holds
+        # the GIL for its whole walk (four threads searching took as long as one, with the
+        # same answers), so walks never overlap; what no longer queues behind a search is
+        # everything else a search does around it, and other searches waiting for that.
+        self.lock = ReadWriteLock()
+        # One thread adds the vectors written since; searches meanwhile use what is there.
+        self.catching_up = threading.Lock()
         self.loader: threading.Thread | None = None
 
     @property
@@ -71,7 +79,7 @@ class VectorFile:
 
     def load(self) -> None:
         """Read the saved index if it fits this model, else start an empty one."""
-        with self.lock:
+        with self.lock.writing():
             if self.index is not None:
                 return
             meta = read_description(self.meta_path)
@@ -102,7 +110,7 @@ class VectorFile:
         seqs, keys, vectors = batch
         if len(keys) == 0:
             return
-        with self.lock:
+        with self.lock.writing():
             assert self.index is not None
             present = keys[np.asarray(self.index.contains(keys), dtype=bool)]
             if len(present):
@@ -115,7 +123,7 @@ class VectorFile:
 
     def search(self, vector: Vectors, count: int) -> list[tuple[int, float]]:
         """Return (key, cosine similarity) of the nearest vectors, nearest first."""
-        with self.lock:
+        with self.lock.reading():
             if self.index is None or len(self.index) == 0:
                 return []
             matches = self.index.search(vector.astype(np.float32), min(count, len(self.index)))
@@ -132,7 +140,7 @@ class VectorFile:
         """Write the index and its description atomically beside the database."""
         if self.path is None or self.meta_path is None:
             return
-        with self.lock:
+        with self.lock.writing():
             if self.index is None:
                 return
             temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
@@ -152,7 +160,7 @@ class VectorFile:
 
     def delete_files(self) -> None:
         """Remove the saved index, and forget the one in memory."""
-        with self.lock:
+        with self.lock.writing():
             self.index = None
             self.seq = 0
             for path in (self.path, self.meta_path):

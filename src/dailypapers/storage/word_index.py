@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -28,14 +28,18 @@ from dailypapers.storage.index_description import read_description, write_descri
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 2  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 3  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
-# A word in the title counts three times one in the abstract, the weight FTS5's bm25 gets
-# (tuned on the development set, bench/search_quality.py). One field holding the title
-# three times, then the abstract and the authors, scores as FTS5 does: one term frequency
-# weighted by column and one length per paper. (A field each, boosted and summed, scored
-# 0.60 nDCG@10 on SciFact where FTS5 scores 0.71: short titles saturate on their own.)
+# The title counts twice in `words` (title and abstract as one text, as FTS5 weighs its
+# columns: one term frequency and one length per paper). Keywords (Hugging Face's
+# `ai_keywords`) and authors have fields of their own, scored beside it with a boost each
+# (BM25F-like: tantivy's k1 = 1.2 and b = 0.75 are fixed, its Python binding exposes
+# neither). Boosts and repeats were chosen by cross-validation on the keyword and the
+# SciFact development sets (bench/search_quality.py --tune, docs/performance.md).
 TITLE_REPEATS = 3
+FIELD_BOOSTS: dict[str, float] = {"words": 1.0, "title": 0.5, "keywords": 0.5, "authors": 1.0}
+# The fields a phrase or an excluded word is looked for in (the title is inside `words`).
+PHRASE_FIELDS = ("words", "keywords", "authors")
 WRITER_HEAP = 64_000_000  # bytes tantivy may buffer before it writes a segment
 
 
@@ -55,6 +59,9 @@ def _schema() -> tantivy.Schema:
     builder = tantivy.SchemaBuilder()
     builder.add_unsigned_field("key", indexed=True, fast=True)
     builder.add_text_field("words", tokenizer_name=ANALYZER)
+    builder.add_text_field("title", tokenizer_name=ANALYZER)
+    builder.add_text_field("keywords", tokenizer_name=ANALYZER)
+    builder.add_text_field("authors", tokenizer_name=ANALYZER)
     # What the filters the word index answers itself read (see `split_filters`).
     builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)  # seconds since 1970
@@ -69,7 +76,8 @@ class PaperWords:
     key: int
     title: str
     abstract: str
-    authors: str
+    authors: tuple[str, ...]
+    keywords: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     published: datetime | None = None
     has_code: bool = False
@@ -194,11 +202,19 @@ class WordIndex:
     # -- searching ------------------------------------------------------------------
 
     def search(
-        self, query: SearchQuery, *, limit: int, within: Sequence[int] | None = None
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[int] | None = None,
+        boosts: Mapping[str, float] | None = None,
     ) -> list[int]:
-        """Return the keys of the papers that best match the query's words, best first."""
+        """Return the keys of the papers that best match the query's words, best first.
+
+        `boosts` replaces FIELD_BOOSTS (a benchmark tunes them); a field boosted 0 is skipped.
+        """
         assert self.index is not None
-        compiled = self._compile(query, within)
+        compiled = self._compile(query, within, FIELD_BOOSTS if boosts is None else boosts)
         if compiled is None or limit <= 0:
             return []
         searcher = self.index.searcher()
@@ -206,12 +222,18 @@ class WordIndex:
         keys = searcher.fast_field_values("key", [address for _, address in hits])
         return [int(key) for key in keys if key is not None]
 
-    def _compile(self, query: SearchQuery, within: Sequence[int] | None) -> Query | None:
+    def _compile(
+        self, query: SearchQuery, within: Sequence[int] | None, boosts: Mapping[str, float]
+    ) -> Query | None:
         """Build the query FTS5 would run (see fts_match_expression): same words, same rules."""
+        tokens = [token for term in query.terms for token in self.analyzer.analyze(term)]
+        # One flat disjunction of boosted term queries: tantivy passes a boost down into
+        # each term's scorer, so block-max WAND still skips what cannot reach the top.
         ranked = [
-            Query.term_query(self.schema, "words", token)
-            for term in query.terms
-            for token in self.analyzer.analyze(term)
+            Query.boost_query(Query.term_query(self.schema, name, token), boost)
+            for token in tokens
+            for name, boost in boosts.items()
+            if boost > 0
         ]
         clauses: list[tuple[Occur, Query]] = []
         if ranked:
@@ -258,9 +280,13 @@ class WordIndex:
         tokens: list[str | tuple[int, str]] = list(self.analyzer.analyze(text))
         if not tokens:
             return None
-        if len(tokens) == 1:
-            return Query.term_query(self.schema, "words", tokens[0])
-        return Query.phrase_query(self.schema, "words", tokens)
+        per_field = [
+            Query.term_query(self.schema, name, tokens[0])
+            if len(tokens) == 1
+            else Query.phrase_query(self.schema, name, tokens)
+            for name in PHRASE_FIELDS
+        ]
+        return Query.boolean_query([(Occur.Should, matched) for matched in per_field])
 
 
 def _seconds(day: date) -> int:
@@ -283,7 +309,10 @@ class _Writer:
         for paper in papers:
             # Values of one field are kept apart: a phrase never runs from one to the next.
             document = tantivy.Document(
-                words=[paper.title] * TITLE_REPEATS + [paper.abstract, paper.authors]
+                words=[paper.title] * TITLE_REPEATS + [paper.abstract],
+                title=[paper.title],
+                keywords=list(paper.keywords),
+                authors=list(paper.authors),
             )
             document.add_unsigned("key", paper.key)  # a plain int would be read as signed
             for category in {name.lower() for name in paper.categories}:

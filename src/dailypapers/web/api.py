@@ -6,8 +6,9 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
+from starlette.convertors import Convertor, register_url_convertor
 
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.ranking import SortMode
@@ -17,6 +18,34 @@ from dailypapers.web.hf_json import daily_entry_json, paper_json
 from dailypapers.web.papers import find_featured_paper
 
 router = APIRouter(prefix="/api", tags=["papers"])
+
+# A paper's arXiv id, with its version or not. Old-style ids hold a slash (hep-th/9901001),
+# so the routes take the id with this convertor: it matches ids only, so that
+# /api/papers/{id}/upvote is never read as the paper "{id}/upvote".
+ARXIV_ID_PATTERN = r"(?:\d{4}\.\d{4,5}|[a-zA-Z][a-zA-Z.\-]*/\d{7})(?:v\d+)?"
+
+
+class ArxivIdSegment(Convertor[str]):
+    """Match the path segments of an arXiv id."""
+
+    regex = ARXIV_ID_PATTERN
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("arxiv_id", ArxivIdSegment())
+PaperId = Annotated[
+    str,
+    Path(
+        description="an arXiv id, e.g. 2510.14545",
+        pattern=f"^{ARXIV_ID_PATTERN}$",
+        examples=["2510.14545", "2608.19880"],
+    ),
+]
 
 
 def json_response(data: Any) -> Response:
@@ -71,11 +100,12 @@ def daily_papers(
         now=now,
         period=period,
         submitter=submitter,
+        counted=False,
     )
     return json_response([daily_entry_json(item) for item in feed.papers])
 
 
-@router.get("/papers/{paper_id:path}")
-def paper(paper_id: str, storage: StorageDep) -> Response:
+@router.get("/papers/{paper_id:arxiv_id}")
+def paper(paper_id: PaperId, storage: StorageDep) -> Response:
     """Return one paper's metadata; 404 when it is not on this site."""
     return json_response(paper_json(find_featured_paper(storage, paper_id)))

@@ -22,7 +22,7 @@ from dailypapers.services.submissions import (
     fetch_from_arxiv,
     typed_paper,
 )
-from dailypapers.web.api import json_response
+from dailypapers.web.api import PaperId, json_response
 from dailypapers.web.auth import AccountsDep, ApiUserDep, enforce_rate_limit
 from dailypapers.web.community_rendering import comment_html
 from dailypapers.web.dependencies import NowDep, SettingsDep, StorageDep
@@ -74,17 +74,17 @@ def _vote(
     )
 
 
-@router.post("/papers/{paper_id:path}/upvote")
+@router.post("/papers/{paper_id:arxiv_id}/upvote")
 def upvote(
-    paper_id: str, request: Request, user: ApiUserDep, storage: StorageDep, now: NowDep
+    paper_id: PaperId, request: Request, user: ApiUserDep, storage: StorageDep, now: NowDep
 ) -> Response:
     """Upvote the paper (again: no change); return its live count."""
     return _vote(request, user, storage, paper_id, True, now)
 
 
-@router.delete("/papers/{paper_id:path}/upvote")
+@router.delete("/papers/{paper_id:arxiv_id}/upvote")
 def take_back_upvote(
-    paper_id: str, request: Request, user: ApiUserDep, storage: StorageDep, now: NowDep
+    paper_id: PaperId, request: Request, user: ApiUserDep, storage: StorageDep, now: NowDep
 ) -> Response:
     """Take the upvote back (if there was none: no change); return the live count."""
     return _vote(request, user, storage, paper_id, False, now)
@@ -149,8 +149,8 @@ class CommentIn(BaseModel):
     parentId: str | None = None
 
 
-@router.get("/papers/{paper_id:path}/comments")
-def list_comments(paper_id: str, storage: StorageDep) -> Response:
+@router.get("/papers/{paper_id:arxiv_id}/comments")
+def list_comments(paper_id: PaperId, storage: StorageDep) -> Response:
     """Return the paper's comments as threads, oldest first."""
     threads = comments.comment_threads(storage=storage, paper_id=paper_id)
     return json_response(
@@ -161,9 +161,9 @@ def list_comments(paper_id: str, storage: StorageDep) -> Response:
     )
 
 
-@router.post("/papers/{paper_id:path}/comments", status_code=201)
+@router.post("/papers/{paper_id:arxiv_id}/comments", status_code=201)
 def post_comment(
-    paper_id: str,
+    paper_id: PaperId,
     body: CommentIn,
     request: Request,
     user: ApiUserDep,

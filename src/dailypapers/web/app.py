@@ -15,10 +15,12 @@ from dailypapers.search.hybrid import HybridSearcher, default_searcher
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage, open_storage
-from dailypapers.web import api, errors, feeds, pages, search, subscriptions
+from dailypapers.web import api, avatars, errors, feeds, pages, search, subscriptions
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
+from dailypapers.web.api_docs import install_api_docs
 from dailypapers.web.cache import ResponseCache
 from dailypapers.web.metrics import SiteMetrics
+from dailypapers.web.openapi_description import install_openapi_description
 from dailypapers.web.operations import Operations
 from dailypapers.web.rendering import Renderer
 
@@ -41,7 +43,7 @@ def create_app(
     app = FastAPI(
         title=settings.site_name,
         version=__version__,
-        docs_url="/api/docs",
+        docs_url=None,  # web/api_docs.py serves Swagger UI from this site
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -52,7 +54,9 @@ def create_app(
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or default_searcher(timeout_s=settings.search_timeout_ms / 1000)
     static = resources.files("dailypapers.web") / "static"
+    install_api_docs(app, str(static))  # offline pages: before /static, whose path it shares
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.include_router(avatars.router)  # offline pages: avatars kept here
     include_account_routes(app)  # accounts and community (issue 5): before the catch-alls
     app.include_router(search.router)  # before api: /api/papers/search, not a paper id
     app.include_router(subscriptions.router)  # digests (issue 6)
@@ -61,6 +65,7 @@ def create_app(
     app.include_router(feeds.router)
     app.include_router(pages.router)
     errors.install(app)
+    install_openapi_description(app)  # the API's errors, described for every /api route
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)
     if settings.cache_seconds > 0:
         app.add_middleware(ResponseCache, storage=app.state.storage, ttl_s=settings.cache_seconds)

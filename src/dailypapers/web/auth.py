@@ -7,8 +7,9 @@ from typing import Annotated
 from urllib.parse import quote
 
 from argon2 import PasswordHasher
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Security
 from fastapi.responses import RedirectResponse, Response
+from fastapi.security import HTTPBearer
 
 from dailypapers.domain.accounts import SubmitPolicy, User
 from dailypapers.domain.rate_limits import Action, RateLimit, Scope
@@ -64,7 +65,14 @@ async def get_member(request: Request) -> User:
     return viewer
 
 
-def get_api_user(request: Request) -> User:
+# Declares the scheme in the OpenAPI description (and so "Authorize" in the API docs);
+# the header is read below, so that a bad one gets this API's own 401.
+bearer_token = HTTPBearer(auto_error=False, description="a personal access token from Settings")
+
+
+def get_api_user(
+    request: Request, _declared: Annotated[object, Security(bearer_token)] = None
+) -> User:
     """Return the member whose personal access token authorizes this API call; 401 otherwise."""
     scheme, _, secret = request.headers.get("authorization", "").partition(" ")
     user = None

@@ -53,7 +53,13 @@ def csrf_token() -> str:
 
 def csrf_input() -> Markup:
     """Return the hidden form field holding the CSRF token."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, csrf_token())
+    return _hidden_csrf_field(csrf_token())
+
+
+@lru_cache(maxsize=1024)
+def _hidden_csrf_field(token: str) -> Markup:
+    """Return the field for a token (a listing asks for it once per card)."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
 
 
 def install_template_helpers(renderer: Renderer, storage: Storage) -> None:

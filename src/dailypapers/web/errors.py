@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from dailypapers.domain.periods import PeriodOutOfRange
 from dailypapers.web.rendering import Renderer
@@ -61,4 +62,23 @@ def install(app: FastAPI) -> None:
         response = error_response(request, error.status_code, message)
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
+        if error.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Return every method some route answers at this path.
+
+    Starlette's 405 names only the methods of the first route whose path matched; a
+    path that several routes share (POST and DELETE of one resource) has them all.
+    """
+    allowed = []
+    for method in _METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] is Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

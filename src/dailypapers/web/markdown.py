@@ -12,6 +12,11 @@ def _escape(text: str) -> str:
     return text
 
 
+def _comment_counts(local: int, imported: int) -> str:
+    """Say how many comments the page shows, and how many only Hugging Face holds."""
+    return f"{local} here, {imported} on Hugging Face" if imported else str(local)
+
+
 def paper_markdown(item: FeaturedPaper) -> str:
     """Return the paper's title, facts, links and abstract as Markdown."""
     paper = item.paper
@@ -23,7 +28,7 @@ def paper_markdown(item: FeaturedPaper) -> str:
         ("Featured", item.entry.day.isoformat() if item.entry else None),
         ("Organization", _escape(item.organization.fullname) if item.organization else None),
         ("Upvotes", str(paper.upvotes)),
-        ("Comments", str(paper.num_comments)),
+        ("Comments", _comment_counts(paper.local_comments, paper.imported_comments)),
         ("Categories", ", ".join(paper.categories) or None),
         ("Code", f"<{paper.github_repo}>" if paper.github_repo else None),
         ("Project page", f"<{paper.project_page}>" if paper.project_page else None),

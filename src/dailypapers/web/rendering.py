@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
+from dailypapers.domain.avatars import initial
 from dailypapers.domain.highlight import highlight_excerpt
 from dailypapers.domain.text import excerpt
 from dailypapers.settings import Settings
@@ -53,11 +54,15 @@ class Renderer:
             autoescape=select_autoescape(default=True),
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship inside the package and change only with it: checking each
+            # file's mtime at every render (and every include) was an eighth of a page.
+            auto_reload=False,
         )
         self.environment.filters["excerpt"] = excerpt
         self.environment.filters["short_date"] = short_date
         self.environment.filters["safe_url"] = safe_url  # links from sources and members
         self.environment.filters["highlighted_excerpt"] = highlighted_excerpt  # search results
+        self.environment.filters["avatar_initial"] = initial  # organizations without avatar
         self.environment.globals["site_name"] = settings.site_name
         self.environment.globals["with_query"] = with_query
 

@@ -14,7 +14,7 @@ from dailypapers.domain.search_query import (
     SearchFilters,
     parse_date_bound,
 )
-from dailypapers.search.hybrid import HybridSearcher
+from dailypapers.search.hybrid import HybridSearcher, SearchMode
 from dailypapers.services.search import SearchPage, papers_like_text, search_papers
 from dailypapers.services.semantic_index import IndexingProgress
 from dailypapers.storage import Storage
@@ -81,7 +81,24 @@ def search_api(
         )
     except QueryError as error:
         raise HTTPException(400, str(error)) from None
-    return json_response([daily_entry_json(item) for item in page.papers])
+    outcome = page.outcome
+    engines = ",".join(outcome.engines)
+    closest = outcome.mode is SearchMode.CLOSEST
+    response = json_response(
+        [
+            {**daily_entry_json(item), "searchEngines": engines, "closestInMeaning": closest}
+            for item in page.papers
+        ]
+    )
+    response.headers["X-Search-Engines"] = engines
+    return _unless_degraded(response, page)
+
+
+def _unless_degraded(response: Response, page: SearchPage) -> Response:
+    """Keep an answer without its meaning half (the model or index not ready) out of caches."""
+    if page.outcome.degraded:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get("/search", response_class=HTMLResponse, include_in_schema=False)
@@ -112,7 +129,9 @@ def search_page(
         return renderer.page(
             "search.html", status=400, form=form, results=None, error=str(error), progress=progress
         )
-    return renderer.page("search.html", form=form, results=results, progress=progress)
+    page = renderer.page("search.html", form=form, results=results, progress=progress)
+    page.headers["X-Search-Engines"] = ",".join(results.outcome.engines)
+    return _unless_degraded(page, results)
 
 
 @router.get("/search/like", response_class=HTMLResponse, include_in_schema=False)
@@ -136,7 +155,8 @@ def like_page(
             limit=settings.page_size,
             filters=filters,
         )
-    return renderer.page("search.html", form=form, results=results, progress=progress, like=True)
+    page = renderer.page("search.html", form=form, results=results, progress=progress, like=True)
+    return page if results is None else _unless_degraded(page, results)
 
 
 @router.get("/search/help", response_class=HTMLResponse, include_in_schema=False)

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The pages load one script and one stylesheet of their own. Avatars come from other
-# sites (Hugging Face's CDN), so images may come from any https address.
+# The pages load scripts, stylesheets and images of their own only: avatars are kept here
+# and Swagger UI's files are served from the installed package.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data:;"
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:;"
     " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's interactive API docs load Swagger UI with an inline script.
-_WITHOUT_POLICY = ("/api/docs", "/api/redoc")
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),  # reset links in URLs never leak to other sites
     (b"x-frame-options", b"DENY"),
 ]
+_FRAMING = [(b"x-frame-options", b"DENY")]
 
 
 class SecurityHeaders:
@@ -29,12 +28,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        with_policy = not scope["path"].startswith(_WITHOUT_POLICY)
 
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *_ALWAYS]
-                if with_policy:
+                headers = [*message.get("headers", [])]
+                # A response with a policy of its own (a framed mail preview) keeps it: its
+                # frame-ancestors says who may frame it, in place of X-Frame-Options.
+                own_policy = any(name.lower() == b"content-security-policy" for name, _ in headers)
+                headers += [header for header in _ALWAYS if not (own_policy and header in _FRAMING)]
+                if not own_policy:
                     headers.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
                 message = {**message, "headers": headers}
             await send(message)

@@ -50,6 +50,8 @@ class RequestAuth:
     secret: bytes
     secure: bool  # served over https: cookies get the Secure flag
     new_cookies: list[str] = field(default_factory=list)  # Set-Cookie values to send
+    # A page asks for its token once per form (a vote button on every card): one HMAC.
+    _csrf_memo: tuple[str, str] | None = field(default=None, repr=False)
 
     def set_cookie(self, name: str, value: str, *, max_age: int | None = None) -> None:
         """Send a cookie with this site's flags; a max_age of 0 deletes it."""
@@ -76,7 +78,10 @@ class RequestAuth:
             binding = f"anonymous:{self.csrf_cookie}"
         else:
             return None
-        return hmac.new(self.secret, binding.encode(), hashlib.sha256).hexdigest()
+        if self._csrf_memo is None or self._csrf_memo[0] != binding:
+            digest = hmac.new(self.secret, binding.encode(), hashlib.sha256).hexdigest()
+            self._csrf_memo = (binding, digest)
+        return self._csrf_memo[1]
 
     def csrf_matches(self, token: str | None) -> bool:
         """Tell whether a submitted token is the one this request's forms carry."""

@@ -345,7 +345,12 @@ def unsubscribe_in_one_click(
     return JSONResponse({"unsubscribed": True}, headers=PRIVATE)
 
 
-@api_router.get("/unsubscribe/{token}", include_in_schema=False)
+@api_router.get(
+    "/unsubscribe/{token}",
+    status_code=303,
+    response_class=RedirectResponse,
+    responses={303: {"description": "to the page with the unsubscribe button"}},
+)
 def one_click_link_opened(token: str) -> Response:
     """Send a person who opened the one-click address to the page with the button."""
     return RedirectResponse(f"/digest/unsubscribe/{token}", status_code=303, headers=PRIVATE)

@@ -1,0 +1,71 @@
+"""The searcher fuses each query by its kind, and nonsense finds nothing but the closest few."""
+
+from __future__ import annotations
+
+import pytest
+
+from dailypapers.domain.fusion import QueryKind
+from dailypapers.domain.search_query import parse_query
+from dailypapers.search import hybrid
+from dailypapers.search.hybrid import FUSION, HybridSearcher, SearchMode, fusion_for
+from dailypapers.services.semantic_index import embed_missing
+from dailypapers.storage import Storage
+
+from support.embedders import HashingEmbedder
+
+
+def test_a_quoted_phrase_and_a_long_claim_are_fused_by_their_own_weights(monkeypatch):
+    phrase, keywords, claim = (
+        hybrid.Fusion(1.0, 0.1, 1),
+        hybrid.Fusion(1.0, 0.4, 2),
+        hybrid.Fusion(1.0, 1.5, 30),
+    )
+    table = {QueryKind.PHRASE: phrase, QueryKind.KEYWORDS: keywords, QueryKind.CLAIM: claim}
+    monkeypatch.setitem(FUSION, "sqlite", table)
+    assert fusion_for("sqlite", parse_query('"sparse attention"')) is phrase
+    assert fusion_for("sqlite", parse_query("sparse attention long context")) is keywords
+    long_claim = "Sparse attention is as accurate as dense attention on the longest inputs."
+    assert fusion_for("sqlite", parse_query(long_claim)) is claim
+
+
+def test_every_database_has_a_fusion_for_every_kind():
+    for table in FUSION.values():
+        assert set(table) == set(QueryKind)
+
+
+@pytest.fixture
+def searcher(loaded_storage: Storage) -> HybridSearcher:
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    # The hashing embedder's cosines are lower than a language model's: its own floor.
+    return HybridSearcher(
+        load_embedder=lambda: embedder,
+        model_name=embedder.model_name,
+        timeout_s=5,
+        meaning_floor=0.5,
+    )
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl qwertyuiop", "大型语言模型", "zzqx vvbnk"])
+def test_nonsense_matches_nothing_and_offers_the_closest_few(loaded_storage, searcher, text):
+    outcome = searcher.search(loaded_storage, parse_query(text))
+    assert outcome.mode is SearchMode.CLOSEST
+    assert 0 < len(outcome.paper_ids) <= hybrid.CLOSEST_SHOWN
+    assert outcome.engines == ("meaning",)
+
+
+def test_a_real_query_is_answered_by_both_engines(loaded_storage, searcher):
+    outcome = searcher.search(loaded_storage, parse_query("entropy policy optimization"))
+    assert outcome.mode is SearchMode.HYBRID and outcome.engines == ("words", "meaning")
+    assert "2510.14545" in outcome.paper_ids[:3]
+    assert len(outcome.paper_ids) > hybrid.CLOSEST_SHOWN
+
+
+def test_below_the_floor_the_vectors_rank_nothing(loaded_storage, searcher):
+    query = parse_query("entropy policy optimization")
+    searcher.meaning_floor = 0.0
+    unfloored = searcher.rankings(loaded_storage, query, candidates=100)
+    searcher.meaning_floor = 1.01
+    floored = searcher.rankings(loaded_storage, query, candidates=100)
+    assert unfloored.vector and floored.vector == []
+    assert floored.closest == unfloored.vector[: hybrid.CLOSEST_SHOWN]

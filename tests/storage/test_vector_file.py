@@ -1,0 +1,88 @@
+"""The HNSW file beside SQLite under concurrent searches: they share it and never queue."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dailypapers.domain.papers import Paper
+from dailypapers.storage.sqlite import SqliteStorage
+from dailypapers.storage.vector_file import VectorFile
+
+MODEL = "test-model"
+WAIT_S = 10.0  # how long a search that must finish may take on a loaded machine
+SETTLE_S = 0.3  # how long a search that must wait is given to finish anyway
+PAPERS = [
+    Paper(id=f"2401.0000{n}", title=f"Paper {n}", abstract="Words.", authors=()) for n in range(4)
+]
+
+
+def unit(*values: float) -> np.ndarray:
+    vector = np.array(values, dtype=np.float32)
+    return vector / np.linalg.norm(vector)
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Iterator[SqliteStorage]:
+    """Return a SQLite storage with three of the four papers' vectors in its index."""
+    store = SqliteStorage(f"sqlite:///{tmp_path / 'vectors.db'}")
+    store.migrate()
+    vectors = np.stack([unit(1, 0, 0), unit(0.9, 0.1, 0), unit(0, 1, 0)])
+    with store.transaction():
+        store.save_papers(PAPERS)
+        store.save_embeddings(model=MODEL, paper_ids=[p.id for p in PAPERS[:3]], vectors=vectors)
+    store.refresh_vector_index(model=MODEL)
+    yield store
+    store.close()
+
+
+def nearest_in_thread(storage: SqliteStorage) -> tuple[threading.Event, list[list[str]]]:
+    """Search from another thread (as another request would); return done and its answer."""
+    done, answers = threading.Event(), []
+
+    def search() -> None:
+        found = storage.nearest_papers(model=MODEL, vector=unit(1, 0, 0), limit=4)
+        answers.append([item.paper_id for item in found])
+        storage.close()
+        done.set()
+
+    threading.Thread(target=search, daemon=True).start()
+    return done, answers
+
+
+def vector_file(storage: SqliteStorage) -> VectorFile:
+    return storage._vector_files[MODEL]
+
+
+def test_a_search_goes_on_while_another_is_inside_the_index(storage: SqliteStorage) -> None:
+    with vector_file(storage).lock.reading():  # a search walking the graph
+        done, answers = nearest_in_thread(storage)
+        assert done.wait(WAIT_S), "the second search queued behind the first"
+    assert answers == [["2401.00000", "2401.00001", "2401.00002"]]
+
+
+def test_a_search_waits_only_while_vectors_are_being_added(storage: SqliteStorage) -> None:
+    with vector_file(storage).lock.writing():  # an addition, which may grow the index
+        done, answers = nearest_in_thread(storage)
+        assert not done.wait(SETTLE_S), "a search walked the graph while it was changing"
+    assert done.wait(WAIT_S)
+    assert answers[0][0] == "2401.00000"
+
+
+def test_while_another_thread_catches_up_a_search_answers_with_the_index_as_it_is(
+    storage: SqliteStorage,
+) -> None:
+    with storage.transaction():
+        storage.save_embeddings(
+            model=MODEL, paper_ids=[PAPERS[3].id], vectors=unit(1, 0, 0.01)[None]
+        )
+    with vector_file(storage).catching_up:  # another request is adding the new vector
+        done, answers = nearest_in_thread(storage)
+        assert done.wait(WAIT_S), "the search waited for the catch-up"
+    assert answers == [["2401.00000", "2401.00001", "2401.00002"]]
+    found = storage.nearest_papers(model=MODEL, vector=unit(1, 0, 0), limit=4)
+    assert [item.paper_id for item in found][:2] == ["2401.00000", "2401.00003"]

@@ -1,0 +1,97 @@
+"""The search API says which engines answered, and a words-only answer is never cached."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from fastapi.testclient import TestClient
+
+from dailypapers.search.hybrid import HybridSearcher
+from dailypapers.services.semantic_index import embed_missing
+from dailypapers.settings import Settings
+from dailypapers.storage import Storage
+from dailypapers.web.app import create_app
+
+from support.embedders import HashingEmbedder
+from support.sites import NOW
+
+QUERY = {"q": "entropy policy optimization"}
+
+
+def site_with(storage: Storage, searcher: HybridSearcher, cache_seconds: float) -> TestClient:
+    app = create_app(
+        Settings(database_url=storage.url, cache_seconds=cache_seconds),
+        storage=storage,
+        clock=lambda: NOW,
+        searcher=searcher,
+    )
+    return TestClient(app)
+
+
+@pytest.fixture
+def embedder(loaded_storage: Storage) -> HashingEmbedder:
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    return embedder
+
+
+def test_a_hybrid_answer_names_both_engines_and_may_be_cached(loaded_storage, embedder):
+    searcher = HybridSearcher(
+        load_embedder=lambda: embedder,
+        model_name=embedder.model_name,
+        timeout_s=5,
+        meaning_floor=0.0,
+    )
+    site = site_with(loaded_storage, searcher, cache_seconds=60)
+    response = site.get("/api/papers/search", params=QUERY)
+    assert response.headers["X-Search-Engines"] == "words,meaning"
+    assert "no-store" not in response.headers.get("Cache-Control", "")
+    entries = response.json()
+    assert entries and all(entry["searchEngines"] == "words,meaning" for entry in entries)
+    assert not any(entry["closestInMeaning"] for entry in entries)
+    page = site.get("/search", params=QUERY)
+    assert page.headers["X-Search-Engines"] == "words,meaning"
+
+
+def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_storage, embedder):
+    ready = threading.Event()
+
+    def load() -> HashingEmbedder:
+        ready.wait(30)
+        return embedder
+
+    searcher = HybridSearcher(load_embedder=load, timeout_s=0.05, meaning_floor=0.0)
+    site = site_with(loaded_storage, searcher, cache_seconds=60)
+    early = site.get("/api/papers/search", params=QUERY)
+    assert early.status_code == 200 and early.json()
+    assert early.headers["X-Search-Engines"] == "words"
+    assert early.headers["Cache-Control"] == "no-store"
+    assert {entry["searchEngines"] for entry in early.json()} == {"words"}
+    page = site.get("/search", params=QUERY)
+    assert page.headers["Cache-Control"] == "no-store" and "matching words" in page.text
+    ready.set()
+    assert searcher.wait_until_ready(30)
+    # Had the words-only answer been kept, the cache would serve it again now.
+    later = site.get("/api/papers/search", params=QUERY)
+    assert later.headers["X-Search-Engines"] == "words,meaning"
+    assert "words and meaning" in site.get("/search", params=QUERY).text
+
+
+@pytest.mark.parametrize("text", ["asdfghjkl qwertyuiop", "大型语言模型"])
+def test_nonsense_says_no_papers_match_and_labels_the_closest(loaded_storage, embedder, text):
+    searcher = HybridSearcher(
+        load_embedder=lambda: embedder,
+        model_name=embedder.model_name,
+        timeout_s=5,
+        meaning_floor=0.5,  # the hashing embedder's cosines run lower than a model's
+    )
+    site = site_with(loaded_storage, searcher, cache_seconds=0)
+    html = site.get("/search", params={"q": text}).text
+    assert "No papers match" in html and "Closest in meaning" in html
+    assert " results" not in html
+    assert 0 < html.count('<article class="card">') <= 5
+    api = site.get("/api/papers/search", params={"q": text})
+    assert api.headers["X-Search-Engines"] == "meaning"
+    entries = api.json()
+    assert 0 < len(entries) <= 5 and all(entry["closestInMeaning"] for entry in entries)
