@@ -431,9 +431,10 @@ def report_floor(real: list[float], nonsense: list[float]) -> None:
     for q in (0.0, 0.01, 0.05, 0.5, 0.95, 1.0):
         r, n = real[int(q * (len(real) - 1))], nonsense[int(q * (len(nonsense) - 1))]
         print(f"| {q:.2f} | {r:.3f} | {n:.3f} |")
-    # The highest floor (in steps of 0.05) that at least 99% of real queries clear.
-    candidates = [step / 100 for step in range(5, 100, 5)]
-    chosen = max((f for f in candidates if share_below(real, f) <= 0.01), default=0.0)
+    # The floor (in steps of 0.01) that best tells them apart: most real queries kept plus
+    # most nonsense stopped (Youden's J).
+    candidates = [step / 100 for step in range(10, 60)]
+    chosen = max(candidates, key=lambda f: share_below(nonsense, f) - share_below(real, f))
     print(
         f"floor {chosen:.2f} keeps {1 - share_below(real, chosen):.1%} of real queries"
         f" and stops {share_below(nonsense, chosen):.1%} of nonsense;"

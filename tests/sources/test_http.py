@@ -60,13 +60,27 @@ def test_a_refused_connection_is_retried_then_reported():
 
 
 def test_requests_are_spaced_by_the_delay():
-    with serving(lambda request: Reply(200, b"ok")) as (url, log), httpx.Client() as client:
-        polite = PoliteFetcher(client, delay_s=0.2)
+    # A virtual clock: sleeping advances it, and so does each request, by 50 ms of "network".
+    now = [0.0]
+    slept: list[float] = []
+    received: list[float] = []
+
+    def answer(request: object) -> Reply:
+        received.append(now[0])
+        now[0] += 0.05
+        return Reply(200, b"ok")
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    with serving(answer) as (url, _), httpx.Client() as client:
+        polite = PoliteFetcher(client, delay_s=0.2, clock=lambda: now[0], sleep=sleep)
         for _ in range(4):
             polite.get(url)
-    gaps = [later.received - earlier.received for earlier, later in pairwise(log)]
-    assert len(gaps) == 3
-    assert min(gaps) >= 0.19  # measured where it counts: on the server
+    gaps = [later - earlier for earlier, later in pairwise(received)]
+    assert gaps == pytest.approx([0.2, 0.2, 0.2])
+    assert slept == pytest.approx([0.15, 0.15, 0.15])  # counted from the previous start
 
 
 def test_user_agent_names_the_contact():

@@ -94,6 +94,9 @@ def test_a_site_goes_to_postgresql_and_back_unchanged(
     assert not postgres._execute(  # type: ignore[attr-defined]
         "SELECT 1 FROM information_schema.tables WHERE table_name = ?", (PROGRESS_TABLE,)
     )
+    postgres.close()
+    # Forced over a PostgreSQL site that moved on (the comment above): the source again.
+    assert checks(copy("--from", original_url, "--to", postgres_url, "--force")) == there
 
 
 def test_a_target_that_holds_data_is_refused_unless_forced(

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
+
+from dailypapers.storage import Storage
+from dailypapers.worker.serve_mail import send_mail_in_background
+
+from support.accounts import PAPER, PASSWORD, make_site
+from support.live_server import serving
+from support.smtp_server import SmtpServer, smtp_server
 
 pytestmark = pytest.mark.browser
 
@@ -145,3 +153,55 @@ def test_search_from_the_header_then_narrow_with_a_filter(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"cat=cs.CL"))
     narrowed = page.get_by_role("article").count()
     assert narrowed < found
+
+
+def test_sign_up_then_follow_an_author_from_a_paper_page(
+    browser: Browser, loaded_storage: Storage
+) -> None:
+    """Sign up by the mailed link, open a paper, follow its first author, see Following."""
+    stop = threading.Event()
+    with smtp_server() as mail:
+        app = make_site(loaded_storage, smtp_host=mail.host, smtp_port=mail.port, mail_poll_s=0.05)
+        sender = send_mail_in_background(app.state.settings, loaded_storage, stop=stop)
+        try:
+            with serving(app) as url:
+                sign_up_and_follow(browser, url, mail)
+        finally:
+            stop.set()
+            if sender is not None:
+                sender.join(timeout=10)
+
+
+def sign_up_and_follow(browser: Browser, url: str, mail: SmtpServer) -> None:
+    """Drive the sign-up and the follow in a fresh tab of the served site."""
+    context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(5_000)
+    context.route(lambda address: not address.startswith(url), lambda route: route.abort())
+    page = context.new_page()
+    page.goto("/signup")
+    page.get_by_label("Username").fill("reader")
+    page.get_by_label("Email").fill("reader@example.org")
+    page.get_by_label("Password (10 characters or more)").fill(PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_text("Check your mail")).to_be_visible()
+    body = mail.wait_for(1)[0].message.get_content()
+    link = re.search(re.escape(url) + r"(/signup/confirm/\S+)", body)
+    assert link, body
+    page.goto(link.group(1))
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+    page.goto(f"/papers/{PAPER}")
+    author = page.locator(".author-list a").first
+    name = author.inner_text().strip()
+    author.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(name)
+    page.evaluate("window.__stayed = true")  # lost if the page reloads
+    page.get_by_role("button", name="Follow", exact=True).click()
+    expect(page.get_by_role("button", name="Following ✓")).to_be_visible()
+    assert page.evaluate("window.__stayed") is True  # swapped in place
+    screenshot(page, "author")
+    page.get_by_role("navigation", name="account").get_by_role("link", name="Following").click()
+    expect(page.get_by_text(f"by an author you follow: {name}").first).to_be_visible()
+    screenshot(page, "following")
+    context.close()

@@ -126,7 +126,12 @@ def test_bad_addresses_get_a_page_with_a_message(client, path, status, message):
 def test_paper_page_shows_everything_known(client):
     html = client.get("/papers/2510.14545").text
     assert "<h1>Agentic Entropy-Balanced Policy Optimization</h1>" in html
-    assert "Guanting Dong, Licheng Bao" in html and "Zhicheng Dou" in html  # all authors
+    # all authors, each linking to their page
+    assert (
+        '<a href="/authors/Guanting%20Dong">Guanting Dong</a>, <a href="/authors/Licheng%20Bao">'
+        in html
+    )
+    assert ">Zhicheng Dou</a>" in html
     assert 'href="https://arxiv.org/abs/2510.14545"' in html
     assert 'href="https://arxiv.org/pdf/2510.14545"' in html
     assert 'href="https://github.com/RUC-NLPIR/ARPO/blob/main/"' in html

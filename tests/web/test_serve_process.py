@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -104,3 +108,38 @@ def test_json_logs_carry_the_request_id_sent_back(tmp_path: Path) -> None:
     assert access[0]["route"] == "/papers/{kind:period}/{key}"  # the template, not the path
     assert access[0]["status"] == response.status_code
     assert access[0]["logger"] == "dailypapers.access" and "time" in access[0]
+
+
+def test_serve_refuses_a_proxy_list_it_cannot_read(tmp_path: Path) -> None:
+    environment = {
+        **os.environ,
+        "DAILYPAPERS_DATABASE_URL": _sqlite_url(tmp_path),
+        "DAILYPAPERS_FORWARDED_ALLOW_IPS": "127.0.0.1,the-proxy",
+    }
+    refused = subprocess.run(
+        [sys.executable, "-m", "dailypapers", "serve"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 2
+    assert "DAILYPAPERS_FORWARDED_ALLOW_IPS: 'the-proxy' is not an address or network" in (
+        refused.stderr
+    )
+
+
+def test_connections_past_the_limit_are_answered_503(tmp_path: Path) -> None:
+    url = _sqlite_url(tmp_path)
+    limits = {"max_connections": "2", "header_timeout_s": "60"}
+    with serve_process(url, tmp_path / "serve.log", **limits) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with (
+            socket.create_connection(("127.0.0.1", port)),
+            socket.create_connection(("127.0.0.1", port)),
+        ):
+            time.sleep(0.5)  # both accepted before the third asks
+            crowded = httpx.get(f"{base}/healthz")
+        relieved = [httpx.get(f"{base}/healthz").status_code for _ in range(3)]
+    assert crowded.status_code == 503
+    assert 200 in relieved  # the closed connections gave their places back

@@ -11,7 +11,7 @@ from tqdm import tqdm
 
 from dailypapers.cli.context import load_settings, open_configured_storage
 from dailypapers.domain.search_query import QueryError
-from dailypapers.search.hybrid import default_searcher
+from dailypapers.search.hybrid import SearchMode, default_searcher
 from dailypapers.services.search import search_papers
 from dailypapers.services.semantic_index import (
     DocumentEmbedder,
@@ -53,6 +53,8 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
         return
     if page.outcome.note:
         click.echo(f"({page.outcome.note})", err=True)
+    if page.outcome.mode is SearchMode.CLOSEST:
+        click.echo("No papers match. Closest in meaning:", err=True)
     for rank, item in enumerate(page.papers, start=1):
         day = item.date.isoformat() if item.date else "          "
         click.echo(f"{rank:>3}. {item.paper.id:<14} {day}  {item.paper.title}")

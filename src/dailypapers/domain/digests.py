@@ -108,6 +108,7 @@ def plan_digest(
     already_sent: frozenset[str] | set[str],
     query_matches: Mapping[str, Sequence[str]],
     trending_heading: str,
+    followed: Sequence[str] = (),
 ) -> DigestPlan:
     """Choose a reader's papers: the top trending, then each followed topic's matches.
 
@@ -133,6 +134,8 @@ def plan_digest(
             room -= len(chosen)
 
     add(trending_heading, papers.ranked, preferences.top_count)
+    # follows: a member's Following section, when they asked for it on their settings page
+    add("From what you follow", followed, MAX_PER_TOPIC)
     topics = preferences.topics
     for category in topics.categories:
         add(f"In {category}", papers.by_category.get(fold(category), ()), MAX_PER_TOPIC)

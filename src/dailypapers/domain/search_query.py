@@ -5,7 +5,8 @@ The syntax (also explained on the site's `/search/help` page):
     diffusion transformer          papers about either word, both ranked higher
     "flow matching"                the exact phrase must appear
     -survey                        no paper that mentions the word
-    author:"Yann LeCun"            an author's name contains this
+    author:"Yann LeCun"            an author of this name; one word names a family (lecun);
+                                   accents and case aside (Łukasz = lukasz)
     cat:cs.CL                      arXiv category (repeat for any of several)
     org:meta                       featured for this organization
     after:2024-06  before:2025     published on or after / before a year, month or day

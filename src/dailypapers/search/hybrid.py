@@ -35,8 +35,8 @@ CANDIDATES = 100  # papers each side ranks before fusion
 
 # How much each ranking counts, by what the query looks like (domain/fusion.py's
 # query_kind), chosen by cross-validation on the two development sets: SciFact's claims
-# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). A few
-# key terms lean on the words; a sentence is read for its meaning as much as its words. A
+# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). For a few
+# key terms meaning counts a quarter as much as words; for a sentence, half. A
 # quoted phrase has no development set of its own: it is fused as key terms are (the
 # meaning side keeps only papers with the phrase, see `_honour_words`).
 # PostgreSQL's lexical ranking is tuned on its own (the same script with --postgres): BM25
@@ -44,8 +44,8 @@ CANDIDATES = 100  # papers each side ranks before fusion
 # fusion for every kind of query until the keyword set is measured there too).
 FUSION: dict[str, dict[QueryKind, Fusion]] = {
     "sqlite": {
-        QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
-        QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+        QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
+        QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
         QueryKind.CLAIM: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
     },
     "postgresql": {kind: Fusion(lexical_weight=1.0, vector_weight=0.8, k=2) for kind in QueryKind},
@@ -59,10 +59,11 @@ def fusion_for(dialect: str, query: SearchQuery) -> Fusion:
 
 # A paper whose cosine similarity to the query is below this is not close in meaning: the
 # vectors do not rank it (MiniLM places any two texts somewhat alike, so without a floor
-# a string of nonsense "finds" hundreds of papers). Chosen on data: the best similarity
-# of the development sets' real queries against that of nonsense queries
+# a string of nonsense "finds" hundreds of papers). Chosen on data: of the floors that
+# tell the development sets' real queries (their best similarity) from nonsense ones, the
+# one that keeps the most real and stops the most nonsense: 98.9% and 97.2%
 # (bench/search_quality.py, docs/performance.md).
-MEANING_FLOOR = 0.30
+MEANING_FLOOR = 0.35
 CLOSEST_SHOWN = 5  # papers offered as "closest in meaning" when nothing matches
 COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
 SIMILAR_KEPT = 4096  # papers whose neighbours are kept until the data next changes

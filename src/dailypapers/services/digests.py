@@ -22,7 +22,9 @@ from dailypapers.domain.digests import (
     index_period_papers,
     plan_digest,
 )
+from dailypapers.domain.follows import papers_followed
 from dailypapers.domain.outbox import MessageKind, OutgoingMessage
+from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.periods import Period, PeriodKind
 from dailypapers.domain.ranking import SortMode
 from dailypapers.domain.search_query import QueryError, parse_query
@@ -50,6 +52,7 @@ class PeriodDigest:
     query_matches: Callable[[str], Sequence[str]]
     sender: str  # the envelope sender, and the domain that names our messages
     domain: str
+    featured: tuple[FeaturedPaper, ...] = ()  # follows: the period's papers, trending first
 
 
 def prepare_period(
@@ -79,6 +82,7 @@ def prepare_period(
         _query_matcher(storage, list(papers)),
         envelope_sender(settings),
         mail_domain(settings),
+        tuple(ranked),
     )
 
 
@@ -103,8 +107,13 @@ def _query_matcher(storage: Storage, within: list[str]) -> Callable[[str], Seque
     return matches
 
 
-def plan_for(prepared: PeriodDigest, subscriber: Subscriber, already_sent: set[str]) -> DigestPlan:
-    """Choose a reader's papers of the period."""
+def plan_for(
+    prepared: PeriodDigest,
+    subscriber: Subscriber,
+    already_sent: set[str],
+    followed: Sequence[str] = (),
+) -> DigestPlan:
+    """Choose a reader's papers of the period (`followed`: from the member's follows)."""
     queries = subscriber.preferences.topics.queries
     return plan_digest(
         preferences=subscriber.preferences,
@@ -114,7 +123,24 @@ def plan_for(prepared: PeriodDigest, subscriber: Subscriber, already_sent: set[s
         trending_heading="Top of the day"
         if prepared.period.kind is PeriodKind.DAY
         else "Top of the week",
+        followed=followed,
     )
+
+
+def followed_by_readers(
+    storage: Storage, prepared: PeriodDigest, readers: Sequence[Subscriber]
+) -> dict[int, list[str]]:
+    """Return, per reader who is a member and asked for it, the period's papers they follow."""
+    members = storage.digest_following_members([reader.email for reader in readers])
+    followed: dict[int, list[str]] = {}
+    for reader in readers:
+        user_id = members.get(reader.email)
+        if user_id is not None and reader.id is not None:
+            follows = storage.user_follows(user_id)
+            followed[reader.id] = papers_followed(
+                follows, prepared.featured, prepared.query_matches
+            )
+    return followed
 
 
 def digest_message(
@@ -216,10 +242,13 @@ def compose_digests(
         sent = storage.papers_already_sent(
             [reader.id or 0 for reader in readers], start=period.start, end=period.end
         )
+        followed = followed_by_readers(storage, prepared, readers)
         digests, messages = [], []
         for reader in readers:
             assert reader.id is not None
-            plan = plan_for(prepared, reader, sent.get(reader.id, set()))
+            plan = plan_for(
+                prepared, reader, sent.get(reader.id, set()), followed.get(reader.id, ())
+            )
             message = None
             if plan:
                 message = digest_message(

@@ -15,6 +15,7 @@ from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.avatars_protocol import AvatarStore
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
+from dailypapers.storage.follows_protocol import FollowStore  # follows and author pages
 from dailypapers.storage.job_runs_protocol import JobRunStore
 from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
@@ -31,6 +32,7 @@ class Storage(
     DigestStore,
     OperationsStore,
     MailQueueStore,
+    FollowStore,
     AvatarStore,
     JobRunStore,
     Protocol,

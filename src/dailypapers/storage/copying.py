@@ -77,6 +77,10 @@ def prepare_copy(source: Storage, target: Storage, *, force: bool) -> CopyPlan:
             f"the target already holds data (in {', '.join(occupied)}); use --force to replace it"
         )
     with target._transaction():  # type: ignore[attr-defined]
+        if target.dialect == "postgresql" and tables:
+            # CASCADE: tables only the target has may point at these.
+            names = ", ".join(f'"{plan.name}"' for plan in tables)
+            _execute(target, f"TRUNCATE {names} RESTART IDENTITY CASCADE")
         for plan in reversed(tables):  # children first, for the foreign keys
             _execute(target, f'DELETE FROM "{plan.name}"')
         _execute(target, f"DROP TABLE IF EXISTS {PROGRESS_TABLE}")

@@ -70,6 +70,7 @@ class PostgresSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        within = self._author_scope(query, within)  # follows: the author-name index
         built = tsquery_expression(query)
         conditions, params = filter_conditions(query.filters)
         if within is not None:

@@ -88,6 +88,7 @@ class SqliteSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        within = self._author_scope(query, within)  # follows: the author-name index
         if within is not None and not within:
             return []
         words = self._current_word_index() if query.terms or query.phrases else None

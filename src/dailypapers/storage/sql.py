@@ -18,6 +18,7 @@ from dailypapers.storage.accounts_sql import AccountsSql
 from dailypapers.storage.avatars_sql import AvatarsSql
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
+from dailypapers.storage.follows_sql import FollowsSql  # follows and author pages
 from dailypapers.storage.job_runs_sql import JobRunsSql
 from dailypapers.storage.mail_queue_sql import MailQueueSql
 from dailypapers.storage.operations_sql import OperationsSql  # health checks, metrics
@@ -61,6 +62,7 @@ class SqlStorage(
     OperationsSql,
     MailQueueSql,
     AvatarsSql,
+    FollowsSql,
     JobRunsSql,
     ABC,
 ):
@@ -107,6 +109,7 @@ class SqlStorage(
                 if self._execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
                     continue
                 self._run_script((folder / name).read_text(encoding="utf-8"))
+                self._after_migration(name)  # follows: fill the author-name index
                 self._execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
@@ -163,6 +166,7 @@ class SqlStorage(
                 f" ON CONFLICT (id) DO UPDATE SET {assignments}",
                 [value for row in chunk for value in row],
             )
+        self._index_paper_names(papers)  # follows: the author-name and category indexes
 
     def get_entries(self, paper_ids: Sequence[str]) -> dict[str, DailyEntry]:
         """Return the daily entries of these papers, where they have one."""

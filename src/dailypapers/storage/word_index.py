@@ -28,16 +28,17 @@ from dailypapers.storage.index_description import read_description, write_descri
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 3  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 4  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
-# The title counts twice in `words` (title and abstract as one text, as FTS5 weighs its
-# columns: one term frequency and one length per paper). Keywords (Hugging Face's
+# The title counts three times in `words` (title and abstract as one text, so one term
+# frequency and one length per paper, as FTS5 weighs its columns). Keywords (Hugging Face's
 # `ai_keywords`) and authors have fields of their own, scored beside it with a boost each
-# (BM25F-like: tantivy's k1 = 1.2 and b = 0.75 are fixed, its Python binding exposes
-# neither). Boosts and repeats were chosen by cross-validation on the keyword and the
-# SciFact development sets (bench/search_quality.py --tune, docs/performance.md).
+# (BM25F-like: tantivy's k1 = 1.2 and b = 0.75 are fixed, and its Python binding exposes
+# neither). The repeats and the boosts were chosen by five-fold cross-validation on the
+# SciFact and keyword development sets (bench/search_quality.py --tune, docs/performance.md):
+# a title field of its own added nothing over the repeated title (boost 0: not searched).
 TITLE_REPEATS = 3
-FIELD_BOOSTS: dict[str, float] = {"words": 1.0, "title": 0.5, "keywords": 0.5, "authors": 1.0}
+FIELD_BOOSTS: dict[str, float] = {"words": 1.0, "title": 0.0, "keywords": 2.0, "authors": 0.25}
 # The fields a phrase or an excluded word is looked for in (the title is inside `words`).
 PHRASE_FIELDS = ("words", "keywords", "authors")
 WRITER_HEAP = 64_000_000  # bytes tantivy may buffer before it writes a segment

@@ -12,6 +12,7 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.ranking import SortMode
+from dailypapers.services.authors import claimed_names  # follows: verified authors
 from dailypapers.services.feed import list_featured
 from dailypapers.web.dependencies import NowDep, StorageDep
 from dailypapers.web.hf_json import daily_entry_json, paper_json
@@ -102,10 +103,15 @@ def daily_papers(
         submitter=submitter,
         counted=False,
     )
-    return json_response([daily_entry_json(item) for item in feed.papers])
+    claims = claimed_names(storage, [item.paper.id for item in feed.papers])
+    return json_response(
+        [daily_entry_json(item, claims.get(item.paper.id)) for item in feed.papers]
+    )
 
 
 @router.get("/papers/{paper_id:arxiv_id}")
 def paper(paper_id: PaperId, storage: StorageDep) -> Response:
     """Return one paper's metadata; 404 when it is not on this site."""
-    return json_response(paper_json(find_featured_paper(storage, paper_id)))
+    item = find_featured_paper(storage, paper_id)
+    claims = claimed_names(storage, [item.paper.id]).get(item.paper.id)
+    return json_response(paper_json(item, claims))

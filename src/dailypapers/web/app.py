@@ -19,6 +19,7 @@ from dailypapers.web import api, avatars, errors, feeds, pages, search, subscrip
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
 from dailypapers.web.api_docs import install_api_docs
 from dailypapers.web.cache import ResponseCache
+from dailypapers.web.follows_app import include_follow_routes, include_topic_feeds
 from dailypapers.web.metrics import SiteMetrics
 from dailypapers.web.openapi_description import install_openapi_description
 from dailypapers.web.operations import Operations
@@ -61,8 +62,10 @@ def create_app(
     app.include_router(search.router)  # before api: /api/papers/search, not a paper id
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
+    include_follow_routes(app, settings)  # follows, author pages and topic feeds
     app.include_router(api.router)
     app.include_router(feeds.router)
+    include_topic_feeds(app)
     app.include_router(pages.router)
     errors.install(app)
     install_openapi_description(app)  # the API's errors, described for every /api route

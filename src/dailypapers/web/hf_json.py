@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from dailypapers.domain.authors import ClaimedAuthor, normalize_author_name
 from dailypapers.domain.papers import FeaturedPaper, Organization
 
 
@@ -35,12 +37,34 @@ def _user(username: str | None, key: str) -> dict[str, Any] | None:
     return {key: username, "user": username, "fullname": username, "type": "user"}
 
 
-def paper_json(item: FeaturedPaper) -> dict[str, Any]:
-    """Return the paper object of `/api/papers/{id}` and of each daily entry."""
+def _author(name: str, claims: Mapping[str, ClaimedAuthor]) -> dict[str, Any]:
+    """Return an author; one a member claimed (and an admin approved) names that member."""
+    claim = claims.get(normalize_author_name(name)) if claims else None
+    if claim is None:
+        return {"name": name, "hidden": False}
+    return {
+        "name": name,
+        "hidden": False,
+        "status": "claimed_verified",
+        "user": {
+            "user": claim.username,
+            "fullname": claim.fullname or claim.username,
+            "type": "user",
+        },
+    }
+
+
+def paper_json(
+    item: FeaturedPaper, claims: Mapping[str, ClaimedAuthor] | None = None
+) -> dict[str, Any]:
+    """Return the paper object of `/api/papers/{id}` and of each daily entry.
+
+    `claims` maps folded author names to the members verified as those authors.
+    """
     paper, entry = item.paper, item.entry
     data: dict[str, Any] = {
         "id": paper.id,
-        "authors": [{"name": name, "hidden": False} for name in paper.authors],
+        "authors": [_author(name, claims or {}) for name in paper.authors],
         "publishedAt": timestamp(paper.published_at),
         "title": paper.title,
         "summary": paper.abstract,
@@ -60,14 +84,16 @@ def paper_json(item: FeaturedPaper) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-def daily_entry_json(item: FeaturedPaper) -> dict[str, Any]:
+def daily_entry_json(
+    item: FeaturedPaper, claims: Mapping[str, ClaimedAuthor] | None = None
+) -> dict[str, Any]:
     """Return one entry of `/api/daily_papers`.
 
     The paper's links and AI fields are repeated at the top level, where
     huggingface_hub's PaperInfo looks for them.
     """
     paper, entry = item.paper, item.entry
-    nested = paper_json(item)
+    nested = paper_json(item, claims)
     data: dict[str, Any] = {
         "paper": nested,
         "publishedAt": timestamp(entry.featured_at if entry else paper.published_at),

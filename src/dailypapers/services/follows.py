@@ -1,0 +1,219 @@
+"""Follow authors, organizations, categories and searches; list what is new from them."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from dailypapers.domain.accounts import User
+from dailypapers.domain.follows import (
+    MAX_FOLLOWS,
+    Follow,
+    FollowKind,
+    FollowSettings,
+    follow_target,
+    parse_follow_kind,
+)
+from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.domain.search_query import parse_query
+from dailypapers.services.errors import InvalidInput, NotFound
+from dailypapers.storage.base import Storage
+
+PER_FOLLOW = 20  # newest papers asked of each follow: a page of 50 rarely needs more
+FEED_TOKEN_PURPOSE = b"dailypapers private feed"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowedPaper:
+    """A paper on a member's Following page, and the follows that brought it there."""
+
+    item: FeaturedPaper
+    reasons: tuple[Follow, ...]
+
+
+def parse_follow(kind: str, target: str) -> Follow:
+    """Return the follow a form or API call names; InvalidInput saying what is wrong."""
+    try:
+        return follow_target(parse_follow_kind(kind), target)
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+
+
+def follow(*, storage: Storage, user: User, kind: str, target: str, now: datetime) -> Follow:
+    """Follow the target; the caller owns the transaction."""
+    wanted = parse_follow(kind, target)
+    if wanted.kind is FollowKind.ORGANIZATION:
+        organization = storage.get_organization(wanted.key)
+        if organization is None:
+            raise NotFound(f"no organization named {wanted.key!r}")
+        wanted = replace(wanted, label=organization.fullname)
+    if len(storage.user_follows(user.id)) >= MAX_FOLLOWS:
+        raise InvalidInput(f"you follow {MAX_FOLLOWS} things already: unfollow some first")
+    storage.add_follow(user_id=user.id, follow=wanted, now=now)
+    return wanted
+
+
+def unfollow(*, storage: Storage, user: User, kind: str, target: str) -> bool:
+    """Stop following the target; return False if the member did not follow it."""
+    wanted = parse_follow(kind, target)
+    if storage.remove_follow(user_id=user.id, kind=wanted.kind, key=wanted.key):
+        return True
+    # Named as it is shown rather than by its key: an organization's full name.
+    for followed in storage.user_follows(user.id):
+        if followed.kind is wanted.kind and followed.label == wanted.label:
+            return storage.remove_follow(user_id=user.id, kind=followed.kind, key=followed.key)
+    return False
+
+
+def is_following(follows: Sequence[Follow], wanted: Follow) -> bool:
+    """Tell whether the follows include this one."""
+    return any(f.kind is wanted.kind and f.key == wanted.key for f in follows)
+
+
+def visible_follows(*, storage: Storage, owner: User, viewer: User | None) -> list[Follow] | None:
+    """Return what the owner follows if the viewer may see it (themselves, or made public)."""
+    if viewer is not None and viewer.id == owner.id:
+        return storage.user_follows(owner.id)
+    if storage.get_follow_settings(owner.id).public:
+        return storage.user_follows(owner.id)
+    return None
+
+
+def follow_paper_ids(storage: Storage, follow: Follow, *, limit: int) -> list[str]:
+    """Return the newest papers of one follow (a search's best matches)."""
+    if follow.kind is FollowKind.AUTHOR:
+        return storage.author_paper_ids(follow.key, limit=limit)
+    if follow.kind is FollowKind.CATEGORY:
+        return storage.category_paper_ids(follow.key, limit=limit)
+    if follow.kind is FollowKind.ORGANIZATION:
+        return [r.paper_id for r in storage.rankables(organization=follow.key, newest=limit)]
+    return storage.search_lexical(parse_query(follow.key), limit=limit)
+
+
+Dated = list[tuple[str, datetime | None]]
+
+
+class FollowResultCache:
+    """Keep each follow's newest papers until any data changes (the storage's generation).
+
+    Members who follow the same author or search share one answer, and a member back on
+    their Following page before anything changed runs no search again.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], Dated] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[object, ...]) -> Dated | None:
+        """Return the kept answer, if any."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[object, ...], value: Dated) -> None:
+        """Keep an answer, forgetting the least recently used beyond the limit."""
+        with self._lock:
+            self._entries[key] = value
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+def _newest_of_follows(
+    storage: Storage, follows: Sequence[Follow], per_follow: int, cache: FollowResultCache | None
+) -> dict[Follow, Dated]:
+    """Return each follow's newest papers with their dates, from the cache where it can."""
+    generation = storage.generation() if cache is not None else 0
+    found: dict[Follow, Dated] = {}
+    undated: dict[Follow, list[str]] = {}
+    for followed in follows:
+        key = (storage.url, followed.kind, followed.key, per_follow, generation)
+        kept = cache.get(key) if cache is not None else None
+        if kept is not None:
+            found[followed] = kept
+        elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
+            found[followed] = storage.newest_by_name(
+                author=followed.key if followed.kind is FollowKind.AUTHOR else None,
+                category=followed.key if followed.kind is FollowKind.CATEGORY else None,
+                limit=per_follow,
+            )
+        else:
+            undated[followed] = follow_paper_ids(storage, followed, limit=per_follow)
+    if undated:  # one lookup of the dates for all of them
+        dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
+        for followed, ids in undated.items():
+            found[followed] = [(paper_id, dates.get(paper_id)) for paper_id in ids]
+    if cache is not None:
+        for followed, dated in found.items():
+            cache.put((storage.url, followed.kind, followed.key, per_follow, generation), dated)
+    return found
+
+
+def following_papers(
+    *,
+    storage: Storage,
+    follows: Sequence[Follow],
+    limit: int,
+    per_follow: int = PER_FOLLOW,
+    cache: FollowResultCache | None = None,
+) -> list[FollowedPaper]:
+    """Return the newest papers from everything followed, each with why it is there."""
+    reasons: dict[str, list[Follow]] = {}
+    dates: dict[str, datetime | None] = {}
+    for followed, dated in _newest_of_follows(storage, follows, per_follow, cache).items():
+        for paper_id, published in dated:
+            reasons.setdefault(paper_id, []).append(followed)
+            dates[paper_id] = published
+    if not reasons:
+        return []
+    oldest = datetime.min.replace(tzinfo=UTC)
+    newest = sorted(reasons, key=lambda paper_id: (dates.get(paper_id) or oldest, paper_id))
+    chosen = list(reversed(newest))[:limit]
+    return [
+        FollowedPaper(item, tuple(reasons[item.paper.id]))
+        for item in storage.featured_papers(chosen)
+    ]
+
+
+# -- the private feed's secret URL ------------------------------------------------------------
+
+
+def feed_token(*, secret: bytes, user_id: int, settings: FollowSettings) -> str:
+    """Return the secret part of the member's private feed URL.
+
+    Signed rather than stored: the settings page can show it again, and bumping
+    feed_version makes every earlier URL fail.
+    """
+    message = f"{user_id}:{settings.feed_version}".encode()
+    digest = hmac.new(secret, FEED_TOKEN_PURPOSE + b"\0" + message, hashlib.sha256).hexdigest()
+    return f"{user_id}-{digest[:40]}"
+
+
+def feed_token_user(*, storage: Storage, secret: bytes, token: str) -> User | None:
+    """Return the member whose current private feed token this is, if any."""
+    user_part, _, _ = token.partition("-")
+    if not user_part.isdigit() or len(user_part) > 18:
+        return None
+    user = storage.get_user(int(user_part))
+    if user is None or user.banned:
+        return None
+    expected = feed_token(
+        secret=secret, user_id=user.id, settings=storage.get_follow_settings(user.id)
+    )
+    return user if hmac.compare_digest(expected, token) else None
+
+
+def rotate_feed_token(*, storage: Storage, user: User) -> FollowSettings:
+    """Give the member a new private feed URL; the old one stops working."""
+    settings = storage.get_follow_settings(user.id)
+    rotated = replace(settings, feed_version=settings.feed_version + 1)
+    storage.save_follow_settings(user.id, rotated)
+    return rotated

@@ -1,0 +1,79 @@
+"""Author and category pages: a name's or an arXiv category's papers, with Follow and feeds."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import HTMLResponse, Response
+
+from dailypapers.domain.follows import FollowKind, follow_target
+from dailypapers.domain.ranking import SortMode
+from dailypapers.services.authors import author_page
+from dailypapers.services.feed import FeedPage
+from dailypapers.storage.follows_sql import RECENT_PAPERS
+from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+
+router = APIRouter(include_in_schema=False)
+
+SortQuery = Annotated[SortMode, Query(description="newest, trending or upvotes")]
+PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page, counted from 0")]
+
+
+@router.get("/authors/{name:path}", response_class=HTMLResponse)
+def author(
+    name: str,
+    storage: StorageDep,
+    settings: SettingsDep,
+    renderer: RendererDep,
+    now: NowDep,
+    sort: SortQuery = SortMode.NEWEST,
+    p: PageQuery = 0,
+) -> Response:
+    """Show an author's papers, co-authors, organizations and verified member."""
+    found = author_page(
+        storage=storage, name=name, sort=sort, page=p, page_size=settings.page_size, now=now
+    )
+    path = f"/authors/{quote(name, safe='')}"
+    feed = FeedPage(found.papers, found.total, p, settings.page_size, sort)
+    return renderer.page(
+        "author.html",
+        author=found,
+        feed=feed,
+        path=path,
+        sorts=list(SortMode),
+        follow=follow_target(FollowKind.AUTHOR, found.name),
+        feed_path=f"/feeds/authors/{quote(found.name, safe='')}",
+        recent_papers=RECENT_PAPERS,
+    )
+
+
+@router.get("/categories/{category}", response_class=HTMLResponse)
+def category(
+    category: str,
+    storage: StorageDep,
+    settings: SettingsDep,
+    renderer: RendererDep,
+    p: PageQuery = 0,
+) -> Response:
+    """Show an arXiv category's papers, newest first."""
+    try:
+        follow = follow_target(FollowKind.CATEGORY, category)
+    except ValueError as error:
+        raise HTTPException(404, str(error)) from None
+    total = storage.count_category_papers(category)
+    if total == 0:
+        raise HTTPException(404, f"no paper on this site is in {category}")
+    ids = storage.category_paper_ids(
+        category, limit=settings.page_size, offset=p * settings.page_size
+    )
+    feed = FeedPage(storage.featured_papers(ids), total, p, settings.page_size, SortMode.NEWEST)
+    return renderer.page(
+        "category.html",
+        category=category,
+        feed=feed,
+        path=f"/categories/{quote(category, safe='')}",
+        follow=follow,
+        feed_path=f"/feeds/categories/{quote(category, safe='')}",
+    )

@@ -1,0 +1,151 @@
+"""The follows part of the storage contract, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from dailypapers.domain.accounts import Role
+from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
+from dailypapers.domain.papers import DailyEntry, Organization, Paper
+from dailypapers.domain.search_query import parse_query
+from dailypapers.storage import Storage, open_storage
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+NOW = datetime(2026, 8, 22, tzinfo=UTC)
+
+
+def paper(number: int, authors: tuple[str, ...], categories: tuple[str, ...], day: int) -> Paper:
+    return Paper(
+        id=f"2401.{number:05d}",
+        title=f"Paper {number} on attention",
+        abstract="Attention over long sequences, and what it costs.",
+        authors=authors,
+        categories=categories,
+        published_at=datetime(2024, 1, day, tzinfo=UTC),
+    )
+
+
+PAPERS = [
+    paper(1, ("Łukasz Kaiser", "Ada Lovelace"), ("cs.CL", "cs.LG"), 1),
+    paper(2, ("Lukasz Kaiser", "Noam Shazeer"), ("cs.LG",), 5),
+    paper(3, ("LUKASZ KAISER",), ("cs.CL",), 3),
+    paper(4, ("Grace Hopper",), ("cs.CL",), 9),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def storage(url: str) -> Iterator[Storage]:
+    store = open_storage(url)
+    with store.transaction():
+        store.save_organizations([Organization("deepmind", "Google DeepMind")])
+        store.save_papers(PAPERS)
+        store.save_entries([DailyEntry("2401.00002", date(2024, 1, 6), NOW, None, "deepmind")])
+    yield store
+    store.close()
+
+
+def member(storage: Storage, name: str) -> int:
+    with storage.transaction():
+        user = storage.create_user(
+            username=name, email=f"{name}@example.org", password_hash="x", role=Role.MEMBER,
+            fullname="", now=NOW,
+        )  # fmt: skip
+    assert user is not None
+    return user.id
+
+
+def test_an_author_is_found_whatever_the_accents_and_case(storage: Storage) -> None:
+    assert storage.author_paper_ids("lukasz kaiser", limit=10) == [
+        "2401.00002",
+        "2401.00003",
+        "2401.00001",
+    ]  # newest first
+    assert storage.author_spellings("lukasz kaiser")[0][1] == 1
+    assert {name for name, _ in storage.author_spellings("lukasz kaiser")} == {
+        "Łukasz Kaiser",
+        "Lukasz Kaiser",
+        "LUKASZ KAISER",
+    }
+    assert dict(storage.coauthors("lukasz kaiser", limit=10)) == {
+        "Ada Lovelace": 1,
+        "Noam Shazeer": 1,
+    }
+    ((organization, count),) = storage.author_organizations("lukasz kaiser", limit=5)
+    assert (organization.name, count) == ("deepmind", 1)
+
+
+def test_author_search_uses_the_folded_index(storage: Storage) -> None:
+    def search(text: str) -> list[str]:
+        return storage.search_lexical(parse_query(text), limit=10)
+
+    assert set(search('author:"Łukasz Kaiser"')) == {"2401.00001", "2401.00002", "2401.00003"}
+    assert search('author:"lukasz kaiser"') == search('author:"ŁUKASZ KAISER"')
+    assert set(search("attention author:kaiser")) == {"2401.00001", "2401.00002", "2401.00003"}
+    assert search("author:hopper") == ["2401.00004"]
+    assert search('author:"Lukasz Hopper"') == []
+    assert search('author:kaiser author:"noam shazeer"') == ["2401.00002"]
+    ids = [p.id for p in PAPERS]
+    assert storage.filter_papers(ids, parse_query("author:lovelace").filters) == ["2401.00001"]
+
+
+def test_the_index_follows_every_save(storage: Storage) -> None:
+    with storage.transaction():
+        storage.save_papers([replace(PAPERS[3], authors=("Barbara Liskov",), categories=())])
+    assert storage.author_paper_ids("grace hopper", limit=5) == []
+    assert storage.author_paper_ids("barbara liskov", limit=5) == ["2401.00004"]
+    assert storage.category_paper_ids("cs.CL", limit=10) == ["2401.00003", "2401.00001"]
+    assert storage.count_category_papers("cs.LG") == 2
+
+
+def test_the_migration_fills_the_index_from_papers_stored_before_it(url: str) -> None:
+    old = open_storage(url)
+    with old.transaction():
+        old.save_papers(PAPERS)
+        # As a database from before the index: papers, and an empty index.
+        old._execute("DELETE FROM paper_authors")  # type: ignore[attr-defined]
+        old._execute("DELETE FROM paper_categories")  # type: ignore[attr-defined]
+        old._execute(  # type: ignore[attr-defined]
+            "DELETE FROM schema_migrations WHERE name = '0009_follows.sql'"
+        )
+        for table in ("follow_settings", "follows", "paper_categories", "paper_authors"):
+            old._execute(f"DROP TABLE {table}")  # type: ignore[attr-defined]
+    assert "0009_follows.sql" in old.migrate()
+    assert len(old.author_paper_ids("lukasz kaiser", limit=10)) == 3
+    assert old.category_paper_ids("cs.LG", limit=10) == ["2401.00002", "2401.00001"]
+    old.close()
+
+
+def test_follows_are_per_member_and_settings_default_private(storage: Storage) -> None:
+    ada, grace = member(storage, "ada"), member(storage, "grace")
+    author = follow_target(FollowKind.AUTHOR, "Łukasz Kaiser")
+    with storage.transaction():
+        assert storage.add_follow(user_id=ada, follow=author, now=NOW)
+        assert not storage.add_follow(user_id=ada, follow=author, now=NOW)
+        storage.add_follow(user_id=ada, follow=follow_target(FollowKind.CATEGORY, "cs.CL"), now=NOW)
+    assert {(f.kind, f.key) for f in storage.user_follows(ada)} == {
+        (FollowKind.AUTHOR, "lukasz kaiser"),
+        (FollowKind.CATEGORY, "cs.CL"),
+    }
+    assert storage.user_follows(grace) == []
+    assert storage.get_follow_settings(ada) == FollowSettings()
+    with storage.transaction():
+        storage.save_follow_settings(ada, FollowSettings(True, 3, True))
+        assert storage.remove_follow(user_id=ada, kind=FollowKind.AUTHOR, key="lukasz kaiser")
+        assert not storage.remove_follow(user_id=grace, kind=FollowKind.CATEGORY, key="cs.CL")
+    assert storage.get_follow_settings(ada) == FollowSettings(True, 3, True)
+    assert storage.digest_following_members(["ada@example.org", "grace@example.org"]) == {
+        "ada@example.org": ada
+    }
+    assert [f.key for f in storage.user_follows(ada)] == ["cs.CL"]
