@@ -187,6 +187,12 @@ class Settings:
         " COUNT 0: no limit), e.g."
         " signin.ip=100/300. The defaults are in docs/security.md.",
     )
+    # -- many processes: jobs shared by several workers --
+    job_lease_s: float = _setting(
+        120.0,
+        "How long a worker's lease on a scheduled job's run lasts (renewed while it runs);"
+        " the run of a worker that died is taken over by another after this.",
+    )
 
     # -- operations: the server, proxies, logs and metrics --
     forwarded_allow_ips: str = _setting(
@@ -244,7 +250,7 @@ class Settings:
         ):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
-        for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s"):
+        for name in ("cache_seconds", "http_timeout_s", "arxiv_delay_s", "job_lease_s"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{ENV_PREFIX}{name.upper()} cannot be negative")
         if not croniter.is_valid(self.ingest_schedule):

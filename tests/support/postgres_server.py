@@ -25,9 +25,10 @@ SHARED_ROOT = Path("/tmp")
 FALLBACK_USER = "dailypapers-pg"
 DB_USER = "dailypapers"
 DB_NAME = "dailypapers"
+# 200 connections: bench/load.py runs four web workers, each a connection per request thread.
 SERVER_OPTIONS = (
     "-c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off"
-    " -c full_page_writes=off -c max_connections=50"
+    " -c full_page_writes=off -c max_connections=200"
 )
 
 

@@ -15,11 +15,20 @@ from dailypapers.worker.jobs import index_in_background
 from dailypapers.worker.recommendation_jobs import refit_in_background
 from dailypapers.worker.serve_mail import send_mail_in_background
 
+WORKER_HEALTHCHECK_S = 60
+
 
 @click.command()
 @click.option("--host", help="Address to listen on (default: DAILYPAPERS_HOST).")
 @click.option("--port", type=int, help="Port to listen on (default: DAILYPAPERS_PORT).")
-def serve(host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Web processes sharing the port; each one stateless, all on the one database.",
+)
+def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
@@ -49,6 +58,24 @@ def serve(host: str | None, port: int | None) -> None:
             " (`dailypapers mail outbox` shows what waits)"
         )
     refit_in_background(settings, storage)  # For you: members' models, fitted off the request
+    if workers > 1:
+        # Each worker builds its own app from the environment; this process supervises them
+        # and keeps the search indexes up to date (and sends mail), once for all of them.
+        uvicorn.run(
+            "dailypapers.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            log_config=None,
+            access_log=False,
+            # uvicorn restarts a worker that does not answer its supervisor within this; its
+            # default (5 s) kills busy workers on a loaded machine, dropping their requests.
+            timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+            **uvicorn_options(settings),
+        )
+        return
     searcher = HybridSearcher(
         load_embedder=load_embedder, timeout_s=settings.search_timeout_ms / 1000
     )

@@ -11,7 +11,9 @@ import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
 from dailypapers.cli.logs import configure_logging
+from dailypapers.services.outbox import worker_name
 from dailypapers.worker.jobs import build_jobs
+from dailypapers.worker.leases import JobLeases
 from dailypapers.worker.metrics import serve_job_metrics
 from dailypapers.worker.runner import run_jobs
 
@@ -38,7 +40,14 @@ def worker(once: bool) -> None:
         logging.getLogger("dailypapers.worker").info(
             "worker started with %s", ", ".join(job.name for job in jobs)
         )
-        run_jobs(jobs, clock=lambda: datetime.now(UTC), stop=stop, once=once)
+        # Several workers may share the database: each run of a job happens in one of them.
+        leases = JobLeases(
+            storage=storage,
+            owner=worker_name(),
+            lease_s=settings.job_lease_s,
+            clock=lambda: datetime.now(UTC),
+        )
+        run_jobs(jobs, clock=lambda: datetime.now(UTC), stop=stop, once=once, leases=leases)
 
 
 COMMANDS = [worker]

@@ -17,6 +17,7 @@ from dailypapers.storage.collections_protocol import CollectionStore  # your fee
 from dailypapers.storage.community_protocol import CommunityStore
 from dailypapers.storage.digests_protocol import DigestStore  # digests (issue 6)
 from dailypapers.storage.follows_protocol import FollowStore  # follows and author pages
+from dailypapers.storage.job_runs_protocol import JobRunStore
 from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
@@ -39,6 +40,7 @@ class Storage(
     CollectionStore,
     RecommendationStore,
     MemberDataStore,
+    JobRunStore,
     Protocol,
 ):
     """Everything the services read and write, whatever the database.

@@ -8,7 +8,18 @@ from typing import Any
 # Tables the copy leaves alone. The target's migrations made its own schema_migrations and
 # site_state; SQLite's triggers fill paper_keys and paper_text_changes as papers arrive
 # (and from them the word index and HNSW files beside the database are rebuilt).
-DERIVED_TABLES = {"schema_migrations", "site_state", "paper_keys", "paper_text_changes"}
+# The change counter (site_changes) and job leases (job_runs) are the target's own too, and
+# PostgreSQL's BM25 statistics are folded in again from the papers by the indexing job.
+DERIVED_TABLES = {
+    "schema_migrations",
+    "site_state",
+    "paper_keys",
+    "paper_text_changes",
+    "site_changes",
+    "job_runs",
+    "search_term_stats",
+    "search_corpus_stats",
+}
 PROGRESS_TABLE = "dailypapers_copy_progress"
 # Stored as a pgvector `vector` on PostgreSQL and as float32 bytes keyed by paper_keys on
 # SQLite: copied through its logical columns.

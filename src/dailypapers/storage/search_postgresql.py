@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
+from dailypapers.storage.lexical_postgresql import (
+    SCORE_BUDGET,
+    Bm25Parameters,
+    all_of,
+    any_of,
+    plan_phases,
+    refresh_term_statistics,
+    score_sql,
+    still_needed,
+    weigh_lexemes,
+)
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.sql_values import Row
 
-# ts_rank weights of the D, C, B, A labels: authors are C, abstracts B, titles A.
-RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 # Papers are embedded in the order readers meet them: the latest featured day first, then
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
 EMBEDDING_ORDER = "COALESCE(d.day - DATE '1900-01-01', 0)::bigint * 4294967296 + p.search_key"
@@ -53,6 +64,7 @@ class PostgresSearch(SqlSearch):
     """The search half of PostgresStorage."""
 
     _vector_indexes: set[tuple[str, int]]
+    bm25 = Bm25Parameters()  # storage/lexical_postgresql.py
 
     def search_lexical(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
@@ -70,13 +82,37 @@ class PostgresSearch(SqlSearch):
             return self._filtered_newest(conditions, params, limit) if conditions else []
         tsquery, tsquery_params = built
         where = "".join(f" AND {condition}" for condition in conditions)
-        rows = self._execute(
-            f"SELECT p.id FROM papers p, (SELECT {tsquery} AS q) query"
-            f" WHERE p.search_text @@ query.q{where}"
-            f" ORDER BY ts_rank('{RANK_WEIGHTS}', p.search_text, query.q) DESC, p.id LIMIT ?",
-            [*tsquery_params, *params, limit],
+        lexemes, average_length = weigh_lexemes(
+            self._execute, " ".join([*query.terms, *query.phrases])
         )
-        return [row[0] for row in rows]
+        frequencies, score, score_params = score_sql(lexemes, average_length, self.bm25)
+
+        def scored(extra: str, extra_params: list[Any], candidates: int) -> list[Row]:
+            """Score up to `candidates` matching papers that also meet `extra`; keep the best."""
+            return self._execute(
+                f"SELECT p.id, {score} FROM (SELECT p.id, p.search_text"
+                f" FROM papers p, (SELECT {tsquery} AS q) query"
+                f" WHERE p.search_text @@ query.q{where}{extra} LIMIT ?) p{frequencies}"
+                " ORDER BY 2 DESC, p.id LIMIT ?",
+                [*tsquery_params, *params, *extra_params, candidates, *score_params, limit],
+            )
+
+        first, rest = plan_phases(lexemes)
+        # Exact when the statistics say the matches fit the budget; a word that alone
+        # matches more (or papers newer than the statistics) gets the budget's worth of them.
+        if not rest:
+            return [row[0] for row in scored("", [], SCORE_BUDGET)]
+        holding = " AND p.search_text @@ CAST(? AS tsquery)"
+        found = scored(holding, [any_of(first)], SCORE_BUDGET)
+        threshold = float(found[-1][1]) if len(found) >= limit else 0.0
+        if still_needed(rest, threshold, self.bm25.k1):
+            # Papers with none of the rare lexemes: those with all the common ones first.
+            without = " AND NOT p.search_text @@ CAST(? AS tsquery)"
+            half = SCORE_BUDGET // 2
+            found += scored(holding + without, [all_of(rest), any_of(first)], half)
+            found += scored(holding + without, [any_of(rest), any_of(first)], half)
+        best = sorted({row[0]: float(row[1]) for row in found}.items(), key=_by_score)
+        return [paper_id for paper_id, _ in best[:limit]]
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
@@ -169,8 +205,8 @@ class PostgresSearch(SqlSearch):
         return 0
 
     def refresh_word_index(self) -> int:
-        """Nothing to do: the tsvector index is written with every paper."""
-        return 0
+        """Fold new papers into the BM25 term statistics (the tsvector is kept by PostgreSQL)."""
+        return refresh_term_statistics(execute=self._execute, transaction=self._transaction)
 
     def _ensure_vector_index(self, model: str, dimension: int) -> None:
         """Create the model's HNSW index the first time its vectors are saved."""
@@ -183,6 +219,10 @@ class PostgresSearch(SqlSearch):
             f" WHERE model = {_sql_string(model)}"
         )
         self._vector_indexes.add((model, dimension))
+
+
+def _by_score(item: tuple[str, float]) -> tuple[float, str]:
+    return -item[1], item[0]
 
 
 def _index_prefix(model: str) -> str:

@@ -158,7 +158,11 @@ class WordIndex:
         """Return the seq the index holds, as the process that last wrote it saved it."""
         meta = read_description(self.meta_path)
         if self.path is not None and meta.get("format") == FORMAT:
-            self.seq = max(self.seq, int(str(meta.get("seq", 0))))
+            saved = int(str(meta.get("seq", 0)))
+            if saved > self.seq and self.index is not None:
+                # Another process (a web worker, the job worker) committed: read its segments.
+                self.index.reload()
+            self.seq = max(self.seq, saved)
         return self.seq
 
     # -- writing --------------------------------------------------------------------

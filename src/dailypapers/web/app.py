@@ -28,7 +28,7 @@ from dailypapers.web.rendering import Renderer
 
 
 def create_app(
-    settings: Settings,
+    settings: Settings | None = None,
     *,
     storage: Storage | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -36,7 +36,12 @@ def create_app(
     password_hasher: PasswordHasher | None = None,
     arxiv_fetcher: PoliteFetcher | None = None,
 ) -> FastAPI:
-    """Return the site for these settings (and this storage and searcher, when given)."""
+    """Return the site for these settings (and this storage and searcher, when given).
+
+    Without settings they are read from the environment, so that a process manager can
+    start workers from the import string: `uvicorn --factory dailypapers.web.app:create_app`.
+    """
+    settings = settings or Settings.from_env()
     app = FastAPI(
         title=settings.site_name,
         version=__version__,

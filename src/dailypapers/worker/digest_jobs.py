@@ -104,4 +104,5 @@ def outbox_job(
         idle = not (report.sent or report.deferred or report.failed or report.server_error)
         return "" if idle else report.summary()
 
-    return Job("outbox", every(settings.mail_poll_s), send, polls=True)
+    # Not exclusive: the outbox leases each message, so workers send side by side.
+    return Job("outbox", every(settings.mail_poll_s), send, polls=True, exclusive=False)

@@ -8,12 +8,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dailypapers.services.arxiv import pull_categories
+from dailypapers.services.outbox import worker_name
 from dailypapers.services.semantic_index import DocumentEmbedder, embed_missing, indexing_progress
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.sources.records import InvalidRecord
 from dailypapers.storage import Storage
 from dailypapers.worker.digest_jobs import digest_jobs
+from dailypapers.worker.leases import JobLeases
 from dailypapers.worker.recommendation_jobs import recommendation_job
 from dailypapers.worker.runner import Job, cron, every, run_jobs
 
@@ -120,10 +122,18 @@ def index_in_background(
         started.append(True)
         return after
 
+    # Leased like a worker's jobs: with a worker (or other servers) on the same database,
+    # each batch of papers is embedded by one of them.
+    leases = JobLeases(
+        storage=storage,
+        owner=worker_name(),
+        lease_s=settings.job_lease_s,
+        clock=lambda: datetime.now(UTC),
+    )
     thread = threading.Thread(
         target=run_jobs,
         args=([Job(job.name, at_once_then_on_schedule, job.run)],),
-        kwargs={"clock": lambda: datetime.now(UTC), "stop": threading.Event()},
+        kwargs={"clock": lambda: datetime.now(UTC), "stop": threading.Event(), "leases": leases},
         name="search-index",
         daemon=True,
     )

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
+
+if TYPE_CHECKING:
+    from dailypapers.worker.leases import JobLeases
 
 log = logging.getLogger("dailypapers.worker")
 
@@ -26,6 +31,9 @@ class Job:
     # A job that polls every few seconds logs its start and schedule at DEBUG, and its
     # summary at INFO only when it did something (a non-empty summary). (issue 6: outbox)
     polls: bool = False
+    # Whether two workers must not run it at once (see worker/leases.py). The outbox is not:
+    # it leases each message itself, so several workers send side by side.
+    exclusive: bool = True
 
 
 def cron(expression: str, time_zone: str) -> NextRun:
@@ -42,8 +50,17 @@ def cron(expression: str, time_zone: str) -> NextRun:
 
 
 def every(seconds: float) -> NextRun:
-    """Return a schedule that falls due every so many seconds."""
-    return lambda after: after + timedelta(seconds=seconds)
+    """Return a schedule that falls due every so many seconds, counted from 1970.
+
+    Counting from a fixed origin rather than from the worker's start gives every worker
+    the same slots, so that they can agree on who runs which.
+    """
+
+    def next_run(after: datetime) -> datetime:
+        count = int(after.timestamp() // seconds) + 1
+        return datetime.fromtimestamp(count * seconds, UTC)
+
+    return next_run
 
 
 def run_jobs(
@@ -52,22 +69,36 @@ def run_jobs(
     clock: Callable[[], datetime],
     stop: threading.Event,
     once: bool = False,
+    leases: JobLeases | None = None,
 ) -> None:
-    """Run each job at its times until `stop` is set; with `once`, run each once now."""
+    """Run each job at its times until `stop` is set; with `once`, run each once now.
+
+    With `leases`, an exclusive job's slot runs in one worker of all that share the database.
+    """
     if once:
         for job in jobs:
             _run_logged(job)
         return
     now = clock()
-    due = {job.name: job.next_run(now) for job in jobs}
+    slots = {job.name: job.next_run(now) for job in jobs}  # the run each job waits for
+    due = dict(slots)  # when to try it: its slot, or when another worker's lease lapses
     for job in jobs:
         log.info("%s: next run at %s", job.name, due[job.name].isoformat())
     while not stop.is_set():
         now = clock()
         for job in jobs:
             if due[job.name] <= now:
-                _run_logged(job)
-                due[job.name] = job.next_run(clock())
+                retry = None
+                if leases is None or not job.exclusive:
+                    _run_logged(job)
+                else:
+                    retry = leases.run(
+                        job.name, slots[job.name], functools.partial(_run_logged, job)
+                    )
+                if retry is not None:
+                    due[job.name] = retry
+                    continue
+                slots[job.name] = due[job.name] = job.next_run(max(clock(), slots[job.name]))
                 log.log(_routine(job), "%s: next run at %s", job.name, due[job.name].isoformat())
         wait = min((moment - clock()).total_seconds() for moment in due.values()) if due else 60
         stop.wait(timeout=min(max(wait, 0.05), 60))

@@ -1,0 +1,29 @@
+"""The storage interface of scheduled jobs shared by several worker processes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+
+class JobRunStore(Protocol):
+    """Leases on each job's runs, so that one worker runs each slot once."""
+
+    def claim_job_run(
+        self, *, job: str, slot: datetime, owner: str, now: datetime, lease_until: datetime
+    ) -> datetime | None:
+        """Lease the job's run for this slot; None if taken, else when to ask again.
+
+        Returns the claim's own `lease_until` when the run is now ours; a moment in the past
+        (the slot) when the slot was already run or a later one was claimed; the other
+        owner's lease expiry when another worker holds a live lease on this or an earlier slot.
+        """
+        ...
+
+    def renew_job_run(self, *, job: str, slot: datetime, owner: str, lease_until: datetime) -> bool:
+        """Extend our lease on the job's run; False if it was lost."""
+        ...
+
+    def finish_job_run(self, *, job: str, slot: datetime, owner: str, now: datetime) -> None:
+        """Record that our run of this slot is done, freeing the job for the next."""
+        ...

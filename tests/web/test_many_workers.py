@@ -1,0 +1,127 @@
+"""Several web processes on one database: what one writes, the others show and count."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from dailypapers.storage import Storage, open_storage
+
+from support.accounts import PAPER, SECRET_KEY, add_member, api_token
+from support.live_server import free_port
+from support.sites import load_files
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def site_url(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[str]:
+    """Return the URL of a database on each backend holding the recorded days."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'site.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    storage = open_storage(url)
+    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    storage.close()
+    yield url
+
+
+def environment(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """Return the environment of a server process: this database, a shared key, caching on."""
+    return {
+        **os.environ,
+        "DAILYPAPERS_DATABASE_URL": database_url,
+        "DAILYPAPERS_SECRET_KEY": SECRET_KEY,
+        "DAILYPAPERS_CACHE_SECONDS": "60",  # on: a write must still show at once everywhere
+        "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",
+        "DAILYPAPERS_RATE_LIMITS": "vote.account=3/600",
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+
+
+@contextmanager
+def server(env: dict[str, str], *extra: str) -> Iterator[str]:
+    """Run `dailypapers serve` in a process of its own until the block ends; yield its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), *extra],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                httpx.get(f"{base}/about/ranking", timeout=5)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    stderr = process.stderr.read().decode() if process.stderr else ""
+                    pytest.fail(f"the server did not start: {stderr[-2000:]}")
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def upvotes(base: str) -> int:
+    """Return the paper's upvotes as an anonymous reader of this server sees them."""
+    response = httpx.get(f"{base}/api/papers/{PAPER}", timeout=30)
+    assert response.status_code == 200
+    return int(response.json()["upvotes"])
+
+
+def test_a_vote_through_one_process_is_seen_and_rate_limited_through_another(
+    site_url: str, tmp_path: Path
+) -> None:
+    """Count a vote cast through one server at once on the other, and its rate limit too."""
+    storage: Storage = open_storage(site_url)
+    token = api_token(storage, add_member(storage, "ada"))
+    storage.close()
+    env = environment(site_url, tmp_path)
+    with ExitStack() as stack:
+        first = stack.enter_context(server(env))
+        second = stack.enter_context(server(env))
+        before = upvotes(second)
+        assert upvotes(second) == before  # now in the second server's page cache
+        auth = {"Authorization": f"Bearer {token}"}
+        vote = f"/api/papers/{PAPER}/upvote"
+        assert httpx.post(first + vote, headers=auth).status_code == 200
+        assert upvotes(second) == before + 1
+        assert httpx.delete(second + vote, headers=auth).status_code == 200
+        assert upvotes(first) == before
+        assert httpx.post(first + vote, headers=auth).status_code == 200
+        # The fourth vote within the window, counted across both processes, is refused.
+        refused = httpx.delete(second + vote, headers=auth)
+        assert refused.status_code == 429
+        assert "error" in refused.json()
+        assert upvotes(first) == upvotes(second) == before + 1
+
+
+def test_serve_with_workers_runs_several_processes_that_share_the_port(
+    site_url: str, tmp_path: Path
+) -> None:
+    """Answer through `serve --workers 2`: two processes, each seeing every vote."""
+    storage = open_storage(site_url)
+    token = api_token(storage, add_member(storage, "ada"))
+    storage.close()
+    with server(environment(site_url, tmp_path), "--workers", "2") as base:
+        before = upvotes(base)
+        response = httpx.post(
+            f"{base}/api/papers/{PAPER}/upvote", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200
+        # New connections land on either process; every one sees the vote.
+        assert {upvotes(base) for _ in range(8)} == {before + 1}

@@ -1,0 +1,91 @@
+"""Two worker processes share scheduled jobs: each slot runs once, a killed run is taken over."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from dailypapers.storage import open_storage
+
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+TESTS = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Return a migrated database on each backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    else:
+        url = str(request.getfixturevalue("postgres_url"))
+    open_storage(url).close()
+    yield url
+
+
+def read_log(log: Path) -> list[tuple[str, str, int]]:
+    """Return the (event, slot, pid) lines the workers wrote."""
+    if not log.exists():
+        return []
+    return [
+        (event, slot, int(pid))
+        for event, slot, pid in (line.split() for line in log.read_text().splitlines() if line)
+    ]
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+    """Wait until the condition holds, or fail saying what did not happen."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting: {what}")
+        time.sleep(0.05)
+
+
+def test_two_workers_run_each_slot_once_and_take_over_a_killed_run(
+    database_url: str, tmp_path: Path
+) -> None:
+    """SIGKILL the worker running a slot: the other runs that slot after the lease lapses."""
+    log = tmp_path / "runs.log"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(TESTS), os.environ.get("PYTHONPATH", "")]),
+    }
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "support.job_process", database_url, str(log)], env=env
+        )
+        for _ in range(2)
+    ]
+    try:
+        wait_for(lambda: any(e == "start" for e, _, _ in read_log(log)), "a first run")
+        _, killed_slot, victim = next(line for line in read_log(log) if line[0] == "start")
+        os.kill(victim, signal.SIGKILL)
+        survivor = next(worker for worker in workers if worker.pid != victim)
+        wait_for(
+            lambda: ("end", killed_slot, survivor.pid) in read_log(log),
+            "the survivor to run the killed worker's slot",
+        )
+        # Let the survivor run a few more slots on its own.
+        wait_for(lambda: sum(e == "end" for e, _, _ in read_log(log)) >= 3, "three finished runs")
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.terminate()
+            worker.wait(timeout=30)
+    lines = read_log(log)
+    ends: defaultdict[str, list[int]] = defaultdict(list)
+    starts: defaultdict[str, list[int]] = defaultdict(list)
+    for event, slot, pid in lines:
+        (ends if event == "end" else starts)[slot].append(pid)
+    assert all(len(pids) == 1 for pids in ends.values()), ends  # no slot finished twice
+    assert starts[killed_slot] == [victim, survivor.pid]  # started twice only when taken over
+    assert all(len(pids) == 1 for slot, pids in starts.items() if slot != killed_slot), starts
+    assert victim not in {pid for pids in ends.values() for pid in pids}
