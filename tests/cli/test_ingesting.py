@@ -9,6 +9,9 @@ from support.http_server import Reply, serving
 from support.sites import make_app
 
 
+CDN = b"https://cdn-uploads.huggingface.co"
+
+
 def test_ingest_hf_pulls_each_day_from_the_api(database_url, shared_data, monkeypatch):
     days = {
         "2025-10-17": (shared_data / "fixtures/hf_daily_papers/daily_papers_2025-10-17.json"),
@@ -19,7 +22,9 @@ def test_ingest_hf_pulls_each_day_from_the_api(database_url, shared_data, monkey
         if request.path != "/api/daily_papers":
             return Reply(404)
         source = days.get(request.query["date"])
-        return Reply(200, source.read_bytes() if source else b"[]")
+        # Avatars are fetched at ingest: point them here (404) rather than at the internet.
+        body = source.read_bytes().replace(CDN, url.encode()) if source else b"[]"
+        return Reply(200, body)
 
     with serving(answer) as (url, log):
         monkeypatch.setenv("DAILYPAPERS_HF_API_URL", url)
@@ -28,7 +33,8 @@ def test_ingest_hf_pulls_each_day_from_the_api(database_url, shared_data, monkey
     assert result.exit_code == 0, result.output
     assert "2 day(s)" in result.output and "35 added" in result.output
     assert "0 added" in again.output and "35 unchanged" in again.output
-    assert [request.query["date"] for request in log] == ["2025-10-17", "2025-10-18", "2025-10-17"]
+    asked = [r.query["date"] for r in log if r.path == "/api/daily_papers"]
+    assert asked == ["2025-10-17", "2025-10-18", "2025-10-17"]
     assert log[0].headers["User-Agent"].startswith("dailypapers/")
     assert count_papers(database_url) == 35
 
