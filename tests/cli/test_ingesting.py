@@ -8,7 +8,6 @@ from support.commands import count_papers, run
 from support.http_server import Reply, serving
 from support.sites import make_app
 
-
 CDN = b"https://cdn-uploads.huggingface.co"
 
 
