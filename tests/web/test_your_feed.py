@@ -269,3 +269,25 @@ def test_for_you_explains_each_paper_once_the_model_is_fitted(
         and f'Because you liked <a href="/papers/{PAPER}">' in page
     )
     assert title in page and PAPER not in CARD_LINK.findall(page)  # upvoted: seen
+
+
+def test_the_private_feed_carries_for_you_once_the_model_is_fitted(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    import feedparser
+
+    from dailypapers.services.semantic_index import embed_missing
+
+    from support.embedders import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    feed_path = re.search(r"/feeds/private/[0-9a-f-]+\.atom", site.get("/settings").text)
+    assert feed_path
+    assert feedparser.parse(site.get(feed_path.group(0)).text).entries == []  # nothing yet
+    post_form(site, f"/papers/{PAPER}/upvote", {"voted": "1"})
+    refit_stale_models(storage=loaded_storage, model_name=embedder.model_name, now=NOW)
+    entries = feedparser.parse(site.get(feed_path.group(0)).text).entries
+    title = loaded_storage.get_papers([PAPER])[PAPER].title
+    assert entries and all(f"because you liked: {title}" in e.summary for e in entries)
+    assert all(PAPER not in e.link for e in entries)  # upvoted: seen

@@ -1,8 +1,4 @@
-"""A member's private feed: sections of papers, each item saying why it is there.
-
-Following is the first section; another capability adds its own (recommendations, say)
-by appending a function to MEMBER_FEED_SECTIONS.
-"""
+"""A member's private feed: their For you, then what they follow, each item saying why."""
 
 from __future__ import annotations
 
@@ -13,9 +9,11 @@ from datetime import datetime
 from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services.follows import following_papers
+from dailypapers.services.recommendations import recommend_for_member, window_ending
 from dailypapers.storage.base import Storage
 
 FEED_SIZE = 50
+FOR_YOU_DAYS = 7  # the window For you shows by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +36,24 @@ def following_section(storage: Storage, user: User, now: datetime, limit: int) -
     ]
 
 
-MEMBER_FEED_SECTIONS: list[MemberFeedSection] = [following_section]
+def for_you_section(storage: Storage, user: User, now: datetime, limit: int) -> list[FeedItem]:
+    """Return the member's For you papers of the past week, once a model is fitted for them."""
+    start, end = window_ending(storage, days=FOR_YOU_DAYS, today=now.date())
+    found = recommend_for_member(
+        storage=storage, user_id=user.id, start=start, end=end, limit=limit, now=now
+    )
+    if not found.personal:  # trending stands in on the page; the feed keeps to what is theirs
+        return []
+    return [
+        FeedItem(
+            item.item,
+            f"because you liked: {item.because.paper.title}" if item.because else "for you",
+        )
+        for item in found.items
+    ]
+
+
+MEMBER_FEED_SECTIONS: list[MemberFeedSection] = [for_you_section, following_section]
 
 
 def member_feed(
