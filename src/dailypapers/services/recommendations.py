@@ -5,7 +5,7 @@ interested") train one linear scorer over the stored paper vectors (search/membe
 Fitting happens in the background whenever the signals change (`refit_stale_models`, run by
 the worker and by `dailypapers serve`), never while a page waits: a request reads the fitted
 weights and scores a window's papers with one matrix product. The same function serves the
-For you page, the API, the digest's personal section and any private feed.
+For you page, the API and the digest's personal section.
 """
 
 from __future__ import annotations

@@ -177,7 +177,7 @@ def private_feed(
         description="New papers from what you follow.",
         page_path="/following",
         feed_path=f"/feeds/private/{token}",
-        items=member_feed(storage=storage, user=user, now=now),
+        items=member_feed(storage=storage, user=user),
     )
     response = _answer(document, fmt, request, settings, now)
     response.headers["Cache-Control"] = "private, no-store"  # never kept by the page cache
