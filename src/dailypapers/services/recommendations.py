@@ -121,7 +121,6 @@ def recommend_for_member(
     limit: int,
     now: datetime,
     exclude: Collection[str] = (),
-    window_vectors: WindowVectors = WINDOW_VECTORS,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
@@ -133,7 +132,7 @@ def recommend_for_member(
     model = storage.get_member_model(user_id)
     if model is None:
         return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
-    ids, vectors = window_vectors.get(storage, model=model.model, start=start, end=end)
+    ids, vectors = WINDOW_VECTORS.get(storage, model=model.model, start=start, end=end)
     if not ids:
         return Recommendations([], start, end, personal=True)
     scores = score(vectors, model.weights, model.bias)
