@@ -20,9 +20,10 @@ class FeedItem:
     note: str | None = None
 
 
-def member_feed(*, storage: Storage, user: User, limit: int = FEED_SIZE) -> list[FeedItem]:
+def member_feed(*, storage: Storage, user: User) -> list[FeedItem]:
     """Return the member's private feed: the newest papers from what they follow."""
-    followed = following_papers(storage=storage, follows=storage.user_follows(user.id), limit=limit)
+    follows = storage.user_follows(user.id)
+    followed = following_papers(storage=storage, follows=follows, limit=FEED_SIZE)
     return [
         FeedItem(paper.item, "; ".join(reason.reason for reason in paper.reasons))
         for paper in followed
