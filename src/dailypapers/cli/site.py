@@ -9,7 +9,6 @@ from typing import Any
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage
-from dailypapers.cli.logs import configure_logging
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
@@ -33,6 +32,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
+    from dailypapers.cli.logs import configure_logging
     from dailypapers.search.availability import semantic_search_unavailable
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
