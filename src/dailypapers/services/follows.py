@@ -84,17 +84,6 @@ def visible_follows(*, storage: Storage, owner: User, viewer: User | None) -> li
     return None
 
 
-def follow_paper_ids(storage: Storage, follow: Follow, *, limit: int) -> list[str]:
-    """Return the newest papers of one follow (a search's best matches)."""
-    if follow.kind is FollowKind.AUTHOR:
-        return storage.author_paper_ids(follow.key, limit=limit)
-    if follow.kind is FollowKind.CATEGORY:
-        return storage.category_paper_ids(follow.key, limit=limit)
-    if follow.kind is FollowKind.ORGANIZATION:
-        return [r.paper_id for r in storage.rankables(organization=follow.key, newest=limit)]
-    return storage.search_lexical(parse_query(follow.key), limit=limit)
-
-
 Dated = list[tuple[str, datetime | None]]
 
 
@@ -145,8 +134,11 @@ def _newest_of_follows(
                 category=followed.key if followed.kind is FollowKind.CATEGORY else None,
                 limit=PER_FOLLOW,
             )
-        else:
-            undated[followed] = follow_paper_ids(storage, followed, limit=PER_FOLLOW)
+        elif followed.kind is FollowKind.ORGANIZATION:
+            newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
+            undated[followed] = [r.paper_id for r in newest]
+        else:  # a search: its best matches
+            undated[followed] = storage.search_lexical(parse_query(followed.key), limit=PER_FOLLOW)
     if undated:  # one lookup of the dates for all of them
         dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
         for followed, ids in undated.items():
