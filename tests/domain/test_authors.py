@@ -1,11 +1,14 @@
-"""Folding author names for matching."""
+"""Folding author names for matching, and what a member's follows match."""
 
 from __future__ import annotations
+
+from datetime import UTC, date, datetime
 
 import pytest
 
 from dailypapers.domain.authors import family_name, normalize_author_name, paper_authors
-from dailypapers.domain.follows import FollowKind, follow_target
+from dailypapers.domain.follows import Follow, FollowKind, follow_target, papers_followed
+from dailypapers.domain.papers import DailyEntry, FeaturedPaper, Paper
 
 
 @pytest.mark.parametrize(
@@ -54,3 +57,29 @@ def test_follow_targets_are_checked_and_keyed() -> None:
     ]:
         with pytest.raises(ValueError):
             follow_target(kind, bad)
+
+
+def test_papers_followed_match_each_kind_in_the_papers_order() -> None:
+    day, at = date(2025, 10, 17), datetime(2025, 10, 17, tzinfo=UTC)
+
+    def featured(paper_id: str, authors: tuple[str, ...], category: str, org: str | None):
+        paper = Paper(paper_id, "T", "A", authors, categories=(category,))
+        return FeaturedPaper(paper, DailyEntry(paper_id, day, at, organization=org))
+
+    papers = [
+        featured("1", ("Lukasz KAISER",), "cs.LG", None),
+        featured("2", ("Ada Lovelace",), "cs.CL", None),
+        featured("3", ("Grace Hopper",), "math.AG", "meta"),
+        featured("4", ("Alan Turing",), "cs.AI", None),
+        featured("5", ("Nobody",), "cs.CV", None),
+    ]
+    follows = [
+        follow_target(FollowKind.SEARCH, "turing"),
+        Follow(FollowKind.ORGANIZATION, "meta", "Meta"),
+        follow_target(FollowKind.CATEGORY, "cs.CL"),
+        follow_target(FollowKind.AUTHOR, "Łukasz Kaiser"),
+    ]
+    searched = {"turing": ["4"]}
+    assert papers_followed(follows, papers, searched.__getitem__) == ["1", "2", "3", "4"]
+    assert papers_followed(follows[:3], papers, searched.__getitem__) == ["2", "3", "4"]
+    assert papers_followed([], papers, searched.__getitem__) == []

@@ -167,6 +167,7 @@ def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
     assert storage.get_papers(["2104.12255"])["2104.12255"].authors == ("Quan Thoi Minh Nguyen",)
     saved = storage.default_collection(ada.id)
     assert saved is not None and saved.paper_count == 2
+    assert [user_id for user_id, _ in storage.stale_member_models(limit=5)] == [ada.id]  # refit
 
 
 def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:

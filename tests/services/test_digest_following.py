@@ -9,13 +9,14 @@ from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.domain.periods import parse_day
 from dailypapers.domain.subscriptions import Frequency, Preferences, Topics
+from dailypapers.services.digests import preview_digest
 from dailypapers.storage import Storage
 
 # The digest tests' own helpers: composing, and reading the outbox.
 from services.test_digests import compose, outbox_messages, titles_in
 
 from support.accounts import add_member
-from support.digests import DAY, NOW, SITE, add_reader
+from support.digests import DAY, NOW, SITE, add_reader, links, mail_settings
 
 FOLLOWED = Paper(
     id="2510.90011",
@@ -69,3 +70,30 @@ def test_the_following_section_never_sends_a_paper_twice(loaded_storage: Storage
     report = compose(loaded_storage, "2025-W42")
     # The week holds the same followed paper, sent already: nothing new to mail.
     assert report.composed == 0  # type: ignore[attr-defined]
+
+
+def test_the_preview_holds_the_following_section_the_digest_will(loaded_storage: Storage) -> None:
+    featured_on_day(loaded_storage, FOLLOWED)
+    ada = add_member(loaded_storage, "ada")
+    with loaded_storage.transaction():
+        follow = follow_target(FollowKind.AUTHOR, "Lukasz Kaiser")
+        loaded_storage.add_follow(user_id=ada.id, follow=follow, now=NOW)
+        loaded_storage.save_follow_settings(ada.id, FollowSettings(digest_following=True))
+    reader = add_reader(loaded_storage, "ada@example.org", top=0)
+    settings = mail_settings()
+    plan, _ = preview_digest(
+        storage=loaded_storage,
+        settings=settings,
+        links=links(settings),
+        subscriber=reader,
+        period=parse_day(DAY),
+        now=NOW,
+    )
+    compose(loaded_storage)
+    sent = loaded_storage.papers_already_sent(
+        [reader.id or 0], start=parse_day(DAY).start, end=parse_day(DAY).end
+    )
+    assert [(s.heading, s.paper_ids) for s in plan.sections] == [
+        ("From what you follow", (FOLLOWED.id,))
+    ]
+    assert set(plan.paper_ids) == sent[reader.id or 0]

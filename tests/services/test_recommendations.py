@@ -184,3 +184,23 @@ def test_pasted_lines_that_name_no_paper_are_reported(
         )
     assert report.paper_ids == ["2608.00002", "2608.00004", "2608.09999"]
     assert report.unknown == ["no such title"]
+
+
+def test_a_windows_vectors_are_read_once_until_they_are_stale(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
+    kept = recommendations.WindowVectors(ttl_s=3600)
+    fresh = recommendations.WindowVectors(ttl_s=0)
+    before, _ = kept.get(storage, model=MODEL, start=start, end=end)
+    assert fresh.get(storage, model=MODEL, start=start, end=end)[0] == before
+    with storage.transaction():
+        storage.save_papers([Paper("2608.00040", "New", "A", ("Bo",))])
+        storage.save_entries([DailyEntry("2608.00040", NOW.date(), NOW)])
+        storage.save_embeddings(
+            model=MODEL, paper_ids=["2608.00040"], vectors=np.ones((1, DIMENSION), np.float32)
+        )
+    assert kept.get(storage, model=MODEL, start=start, end=end)[0] == before  # kept a while
+    assert sorted(fresh.get(storage, model=MODEL, start=start, end=end)[0]) == sorted(
+        [*before, "2608.00040"]
+    )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage
-from dailypapers.cli.logs import configure_logging
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
 from dailypapers.worker.jobs import index_in_background
@@ -32,6 +32,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
+    from dailypapers.cli.logs import configure_logging
     from dailypapers.search.availability import semantic_search_unavailable
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
@@ -58,22 +59,26 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             " (`dailypapers mail outbox` shows what waits)"
         )
     refit_in_background(settings, storage)  # For you: members' models, fitted off the request
+    # operations: proxies, timeouts and limits from the settings; logs as configured above
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": "warning",
+        "log_config": None,
+        "access_log": False,
+        **uvicorn_options(settings),
+    }
     if workers > 1:
         # Each worker builds its own app from the environment; this process supervises them
         # and keeps the search indexes up to date (and sends mail), once for all of them.
         uvicorn.run(
             "dailypapers.web.app:create_app",
             factory=True,
-            host=host,
-            port=port,
             workers=workers,
-            log_level="warning",
-            log_config=None,
-            access_log=False,
             # uvicorn restarts a worker that does not answer its supervisor within this; its
             # default (5 s) kills busy workers on a loaded machine, dropping their requests.
             timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
-            **uvicorn_options(settings),
+            **options,
         )
         return
     searcher = HybridSearcher(
@@ -82,16 +87,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     app = create_app(settings, storage=storage, searcher=searcher)
     if semantic_off:
         announce_semantic_search_off(app, semantic_off)
-    # operations: proxies, timeouts and limits from the settings; logs as configured above
-    uvicorn.run(
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        log_config=None,
-        access_log=False,
-        **uvicorn_options(settings),
-    )
+    uvicorn.run(app, **options)
 
 
 @click.command()

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 import click
 
 from dailypapers.cli.context import load_settings, open_configured_storage, polite_fetcher
-from dailypapers.cli.logs import configure_logging
 from dailypapers.services.outbox import worker_name
 from dailypapers.worker.jobs import build_jobs
 from dailypapers.worker.leases import JobLeases
@@ -22,6 +21,8 @@ from dailypapers.worker.runner import run_jobs
 @click.option("--once", is_flag=True, help="Run every job once now, then exit.")
 def worker(once: bool) -> None:
     """Run the scheduled jobs (DAILYPAPERS_INGEST_SCHEDULE and others) until stopped."""
+    from dailypapers.cli.logs import configure_logging  # with the web's request ids: loads late
+
     settings = load_settings()
     configure_logging(settings, level=logging.INFO)
     storage = open_configured_storage(settings)

@@ -117,7 +117,9 @@ def papers_followed(
             paper.id in searched
             or organization in organizations
             or categories.intersection(paper.categories)
-            or authors.intersection(normalize_author_name(name) for name in paper.authors)
+            # Folding names is most of this loop, run for every reader of a digest: only
+            # for a reader who follows an author.
+            or (authors and authors.intersection(map(normalize_author_name, paper.authors)))
         ):
             chosen.append(paper.id)
     return chosen

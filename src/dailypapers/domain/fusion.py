@@ -64,14 +64,12 @@ class QueryKind(StrEnum):
 CLAIM_FUNCTION_WORDS = 2
 
 
-def query_kind(
-    query: SearchQuery, *, claim_function_words: int = CLAIM_FUNCTION_WORDS
-) -> QueryKind:
+def query_kind(query: SearchQuery) -> QueryKind:
     """Classify a query by its quoted phrases and how many function words it has."""
     if query.phrases:
         return QueryKind.PHRASE
     little = function_words(query.text)
-    return QueryKind.CLAIM if little >= claim_function_words else QueryKind.KEYWORDS
+    return QueryKind.CLAIM if little >= CLAIM_FUNCTION_WORDS else QueryKind.KEYWORDS
 
 
 def function_words(text: str) -> int:

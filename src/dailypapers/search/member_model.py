@@ -26,7 +26,11 @@ Method = Literal["ridge", "svm", "logistic"]
 
 @dataclass(frozen=True, slots=True)
 class FitChoices:
-    """The few choices of the fit, tuned by bench/recommend.py."""
+    """The few choices of the fit; the defaults are what the site uses.
+
+    Chosen by bench/recommend.py's cross-validation on development organizations
+    (docs/performance.md, "For you").
+    """
 
     method: Method = "ridge"
     regularisation: float = 3.0  # ridge: lambda; svm and logistic: 1 / C

@@ -24,7 +24,6 @@ from bibtexparser.middlewares import LatexDecodingMiddleware, LatexEncodingMiddl
 from dailypapers.domain.arxiv_ids import is_arxiv_id, normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
 
-ARXIV_DOI_PREFIX = "10.48550/arxiv."
 # Where an arXiv id hides in a citation: an arXiv URL, "arXiv:ID", or the arXiv DOI.
 _EMBEDDED_ID = re.compile(
     r"arxiv\.org/(?:abs|pdf|html)/(?P<url>[^\s}\"'<>]+?)(?:\.pdf)?(?=[\s}\"'<>]|$)"
@@ -64,6 +63,11 @@ def citation_key(paper_id: str) -> str:
     return "arXiv:" + paper_id.replace("/", "_")
 
 
+def _arxiv_doi(paper_id: str) -> str:
+    """Return the DOI arXiv registers for every paper (DataCite, prefix 10.48550)."""
+    return f"10.48550/arXiv.{paper_id}"
+
+
 def _year(item: FeaturedPaper) -> str:
     day = item.date
     return str(day.year) if day else ""
@@ -88,7 +92,7 @@ def to_bibtex(papers: Sequence[CitedPaper]) -> str:
             "archivePrefix": "arXiv",
             "primaryClass": paper.categories[0] if paper.categories else "",
             "url": paper.abs_url,
-            "doi": f"10.48550/arXiv.{paper.id}",
+            "doi": _arxiv_doi(paper.id),
             "note": cited.note,
         }
         library.add(
@@ -114,7 +118,7 @@ def to_ris(papers: Sequence[CitedPaper]) -> str:
             "year": _year(cited.item),
             "abstract": paper.abstract,
             "urls": [paper.abs_url],
-            "doi": f"10.48550/arXiv.{paper.id}",
+            "doi": _arxiv_doi(paper.id),
             "journal_name": f"arXiv preprint arXiv:{paper.id}",
             "publisher": "arXiv",
             "number": f"arXiv:{paper.id}",
@@ -138,7 +142,7 @@ def to_csl_json(papers: Sequence[CitedPaper]) -> str:
             "author": [_family_given(name) for name in paper.authors],
             "abstract": paper.abstract,
             "URL": paper.abs_url,
-            "DOI": f"10.48550/arXiv.{paper.id}",
+            "DOI": _arxiv_doi(paper.id),
             "publisher": "arXiv",
             "number": f"arXiv:{paper.id}",
             "archive": "arXiv",

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from dailypapers.domain.papers import Paper, PaperRecord
 from dailypapers.services.citation_formats import UnreadableFile, read_citations
-from dailypapers.services.collections import add_paper, owned_collection
+from dailypapers.services.collections import owned_collection, save_stored_papers
 from dailypapers.services.errors import InvalidInput
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.http import PoliteFetcher
@@ -98,18 +98,17 @@ def import_citations(
     if missing and fetcher is not None:
         fetched = fetch_unknown(fetcher=fetcher, api_url=api_url, paper_ids=missing)
     report.not_on_arxiv = [paper_id for paper_id in missing if paper_id not in fetched]
+    report.added = [paper_id for paper_id in wanted if paper_id in stored or paper_id in fetched]
     with storage.transaction():
         if fetched:
             storage.save_papers(list(fetched.values()))
-        for paper_id in wanted:
-            if paper_id in stored or paper_id in fetched:
-                add_paper(
-                    storage=storage,
-                    user_id=user_id,
-                    collection_id=collection_id,
-                    paper_id=paper_id,
-                    now=now,
-                )
-                report.added.append(paper_id)
+        if report.added:  # the collection is looked up, and the model marked, once
+            save_stored_papers(
+                storage=storage,
+                user_id=user_id,
+                collection_id=collection_id,
+                paper_ids=report.added,
+                now=now,
+            )
     report.fetched = [paper_id for paper_id in wanted if paper_id in fetched]
     return report

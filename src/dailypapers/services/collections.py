@@ -6,6 +6,7 @@ Saving or unsaving changes the member's likes, so it marks their model for a ref
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from dailypapers.domain.collections import (
@@ -129,16 +130,34 @@ def add_paper(
         raise NotFound(f"paper {paper_id} is not on this site")
     if note is not None and len(note) > MAX_NOTE_LENGTH:
         raise InvalidInput(f"a note has at most {MAX_NOTE_LENGTH} characters")
+    return save_stored_papers(
+        storage=storage,
+        user_id=user_id,
+        collection_id=collection_id,
+        paper_ids=[paper_id],
+        note=note.strip() if note is not None else None,
+        now=now,
+    )
+
+
+def save_stored_papers(
+    *,
+    storage: Storage,
+    user_id: int,
+    collection_id: int | None,
+    paper_ids: Sequence[str],
+    note: str | None = None,
+    now: datetime,
+) -> Collection:
+    """Save papers known to be stored in a collection of the member's (None: "Saved")."""
     if collection_id is None:
         collection = default_collection(storage=storage, user_id=user_id, now=now)
     else:
         collection = owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
-    storage.add_to_collection(
-        collection_id=collection.id,
-        paper_id=paper_id,
-        note=note.strip() if note is not None else None,
-        now=now,
-    )
+    for paper_id in paper_ids:
+        storage.add_to_collection(
+            collection_id=collection.id, paper_id=paper_id, note=note, now=now
+        )
     storage.mark_signals_changed(user_id)
     return collection
 

@@ -7,22 +7,15 @@ that the digest does not already hold, so no paper is ever sent twice.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from dailypapers.domain.digests import DigestPlan, DigestSection
 from dailypapers.domain.periods import Period
-from dailypapers.domain.subscriptions import Subscriber
 from dailypapers.services.recommendations import recommend_for_member
 from dailypapers.storage.base import Storage
 
 FOR_YOU_HEADING = "For you"
 FOR_YOU_PAPERS = 5
-
-
-def for_you_readers(storage: Storage, readers: Sequence[Subscriber]) -> Mapping[str, int]:
-    """Return the member ids of the readers who want a "For you" section, by address."""
-    return storage.digest_for_you_members([reader.email for reader in readers])
 
 
 def with_for_you_section(

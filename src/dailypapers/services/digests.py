@@ -9,7 +9,7 @@ A lease on the period lets one worker compose while the others leave it alone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from dailypapers.domain.search_query import QueryError, parse_query
 from dailypapers.domain.subscriptions import Subscriber
 from dailypapers.mail.digest_message import DigestWriter, Recipient
 from dailypapers.mail.smtp import envelope_sender, mail_domain
-from dailypapers.services.digest_for_you import for_you_readers, with_for_you_section
+from dailypapers.services.digest_for_you import with_for_you_section
 from dailypapers.services.feed import list_featured
 from dailypapers.services.subscriptions import SubscriptionLinks
 from dailypapers.settings import Settings
@@ -128,20 +128,42 @@ def plan_for(
     )
 
 
-def followed_by_readers(
-    storage: Storage, prepared: PeriodDigest, readers: Sequence[Subscriber]
-) -> dict[int, list[str]]:
-    """Return, per reader who is a member and asked for it, the period's papers they follow."""
-    members = storage.digest_following_members([reader.email for reader in readers])
-    followed: dict[int, list[str]] = {}
+def plan_readers(
+    storage: Storage, prepared: PeriodDigest, readers: Sequence[Subscriber], *, now: datetime
+) -> list[DigestPlan]:
+    """Choose each reader's papers of the period, with the sections a member asked for.
+
+    A reader whose address is a member's who opted in on the settings page gets a section
+    from what they follow (after the top papers) and one "For you" (last). No paper the
+    reader was sent before is chosen again.
+    """
+    emails = [reader.email for reader in readers]
+    following = storage.digest_following_members(emails)
+    for_you = storage.digest_for_you_members(emails)
+    sent = storage.papers_already_sent(
+        [reader.id for reader in readers if reader.id is not None],
+        start=prepared.period.start,
+        end=prepared.period.end,
+    )
+    plans = []
     for reader in readers:
-        user_id = members.get(reader.email)
-        if user_id is not None and reader.id is not None:
-            follows = storage.user_follows(user_id)
-            followed[reader.id] = papers_followed(
-                follows, prepared.featured, prepared.query_matches
-            )
-    return followed
+        already = sent.get(reader.id, set()) if reader.id is not None else set()
+        member = following.get(reader.email)
+        followed = (
+            papers_followed(storage.user_follows(member), prepared.featured, prepared.query_matches)
+            if member is not None
+            else []
+        )
+        plan = with_for_you_section(
+            plan_for(prepared, reader, already, followed),
+            storage=storage,
+            member_id=for_you.get(reader.email),
+            period=prepared.period,
+            already_sent=already,
+            now=now,
+        )
+        plans.append(plan)
+    return plans
 
 
 def digest_message(
@@ -240,25 +262,10 @@ def compose_digests(
         if not readers:
             break
         after_id = readers[-1].id or 0
-        sent = storage.papers_already_sent(
-            [reader.id or 0 for reader in readers], start=period.start, end=period.end
-        )
-        followed = followed_by_readers(storage, prepared, readers)
-        members = for_you_readers(storage, readers)  # your feed: the For you section
         digests, messages = [], []
-        for reader in readers:
+        plans = plan_readers(storage, prepared, readers, now=now)
+        for reader, plan in zip(readers, plans, strict=True):
             assert reader.id is not None
-            plan = plan_for(
-                prepared, reader, sent.get(reader.id, set()), followed.get(reader.id, ())
-            )
-            plan = with_for_you_section(  # your feed: the For you section
-                plan,
-                storage=storage,
-                member_id=members.get(reader.email),
-                period=period,
-                already_sent=sent.get(reader.id, set()),
-                now=now,
-            )
             message = None
             if plan:
                 message = digest_message(
@@ -315,18 +322,7 @@ def preview_digest(
     prepared = prepare_period(
         storage=storage, settings=settings, site_url=links.site_url, period=period, now=now
     )
-    already: Mapping[int, set[str]] = {}
-    if subscriber.id is not None:
-        already = storage.papers_already_sent([subscriber.id], start=period.start, end=period.end)
-    plan = plan_for(prepared, subscriber, already.get(subscriber.id or 0, set()))
-    plan = with_for_you_section(  # your feed: the For you section
-        plan,
-        storage=storage,
-        member_id=for_you_readers(storage, [subscriber]).get(subscriber.email),
-        period=period,
-        already_sent=already.get(subscriber.id or 0, set()),
-        now=now,
-    )
+    [plan] = plan_readers(storage, prepared, [subscriber], now=now)
     if not plan:
         return plan, None
     shown = subscriber if subscriber.id is not None else _sample_reader(subscriber)

@@ -84,17 +84,6 @@ def visible_follows(*, storage: Storage, owner: User, viewer: User | None) -> li
     return None
 
 
-def follow_paper_ids(storage: Storage, follow: Follow, *, limit: int) -> list[str]:
-    """Return the newest papers of one follow (a search's best matches)."""
-    if follow.kind is FollowKind.AUTHOR:
-        return storage.author_paper_ids(follow.key, limit=limit)
-    if follow.kind is FollowKind.CATEGORY:
-        return storage.category_paper_ids(follow.key, limit=limit)
-    if follow.kind is FollowKind.ORGANIZATION:
-        return [r.paper_id for r in storage.rankables(organization=follow.key, newest=limit)]
-    return storage.search_lexical(parse_query(follow.key), limit=limit)
-
-
 Dated = list[tuple[str, datetime | None]]
 
 
@@ -128,14 +117,14 @@ class FollowResultCache:
 
 
 def _newest_of_follows(
-    storage: Storage, follows: Sequence[Follow], per_follow: int, cache: FollowResultCache | None
+    storage: Storage, follows: Sequence[Follow], cache: FollowResultCache | None
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
     generation = storage.generation() if cache is not None else 0
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
-        key = (storage.url, followed.kind, followed.key, per_follow, generation)
+        key = (storage.url, followed.kind, followed.key, generation)
         kept = cache.get(key) if cache is not None else None
         if kept is not None:
             found[followed] = kept
@@ -143,17 +132,20 @@ def _newest_of_follows(
             found[followed] = storage.newest_by_name(
                 author=followed.key if followed.kind is FollowKind.AUTHOR else None,
                 category=followed.key if followed.kind is FollowKind.CATEGORY else None,
-                limit=per_follow,
+                limit=PER_FOLLOW,
             )
-        else:
-            undated[followed] = follow_paper_ids(storage, followed, limit=per_follow)
+        elif followed.kind is FollowKind.ORGANIZATION:
+            newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
+            undated[followed] = [r.paper_id for r in newest]
+        else:  # a search: its best matches
+            undated[followed] = storage.search_lexical(parse_query(followed.key), limit=PER_FOLLOW)
     if undated:  # one lookup of the dates for all of them
         dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
         for followed, ids in undated.items():
             found[followed] = [(paper_id, dates.get(paper_id)) for paper_id in ids]
     if cache is not None:
         for followed, dated in found.items():
-            cache.put((storage.url, followed.kind, followed.key, per_follow, generation), dated)
+            cache.put((storage.url, followed.kind, followed.key, generation), dated)
     return found
 
 
@@ -162,13 +154,12 @@ def following_papers(
     storage: Storage,
     follows: Sequence[Follow],
     limit: int,
-    per_follow: int = PER_FOLLOW,
     cache: FollowResultCache | None = None,
 ) -> list[FollowedPaper]:
     """Return the newest papers from everything followed, each with why it is there."""
     reasons: dict[str, list[Follow]] = {}
     dates: dict[str, datetime | None] = {}
-    for followed, dated in _newest_of_follows(storage, follows, per_follow, cache).items():
+    for followed, dated in _newest_of_follows(storage, follows, cache).items():
         for paper_id, published in dated:
             reasons.setdefault(paper_id, []).append(followed)
             dates[paper_id] = published

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,52 +23,28 @@ class FeedItem:
     note: str | None = None
 
 
-MemberFeedSection = Callable[[Storage, User, datetime, int], list[FeedItem]]
-
-
-def following_section(storage: Storage, user: User, now: datetime, limit: int) -> list[FeedItem]:
-    """Return the newest papers from what the member follows."""
-    followed = following_papers(storage=storage, follows=storage.user_follows(user.id), limit=limit)
-    return [
-        FeedItem(paper.item, "; ".join(reason.reason for reason in paper.reasons))
-        for paper in followed
-    ]
-
-
-def for_you_section(storage: Storage, user: User, now: datetime, limit: int) -> list[FeedItem]:
-    """Return the member's For you papers of the past week, once a model is fitted for them."""
+def member_feed(*, storage: Storage, user: User, now: datetime) -> list[FeedItem]:
+    """Return the member's private feed: For you first, then the newest followed papers."""
     start, end = window_ending(storage, days=FOR_YOU_DAYS, today=now.date())
     found = recommend_for_member(
-        storage=storage, user_id=user.id, start=start, end=end, limit=limit, now=now
+        storage=storage, user_id=user.id, start=start, end=end, limit=FEED_SIZE, now=now
     )
-    if not found.personal:  # trending stands in on the page; the feed keeps to what is theirs
-        return []
-    return [
+    # Trending stands in on the For you page until a model is fitted; the feed keeps to
+    # what is the member's own.
+    items = [
         FeedItem(
             item.item,
             f"because you liked: {item.because.paper.title}" if item.because else "for you",
         )
-        for item in found.items
+        for item in (found.items if found.personal else [])
     ]
-
-
-MEMBER_FEED_SECTIONS: list[MemberFeedSection] = [for_you_section, following_section]
-
-
-def member_feed(
-    *,
-    storage: Storage,
-    user: User,
-    now: datetime,
-    limit: int = FEED_SIZE,
-    sections: list[MemberFeedSection] | None = None,
-) -> list[FeedItem]:
-    """Return the member's private feed: each section's papers, a paper only once."""
-    seen: set[str] = set()
-    items: list[FeedItem] = []
-    for section in MEMBER_FEED_SECTIONS if sections is None else sections:
-        for entry in section(storage, user, now, limit):
-            if entry.item.paper.id not in seen:
-                seen.add(entry.item.paper.id)
-                items.append(entry)
-    return items[:limit]
+    followed = following_papers(
+        storage=storage, follows=storage.user_follows(user.id), limit=FEED_SIZE
+    )
+    seen = {entry.item.paper.id for entry in items}
+    items += [
+        FeedItem(paper.item, "; ".join(reason.reason for reason in paper.reasons))
+        for paper in followed
+        if paper.item.paper.id not in seen
+    ]
+    return items[:FEED_SIZE]

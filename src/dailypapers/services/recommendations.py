@@ -5,7 +5,7 @@ interested") train one linear scorer over the stored paper vectors (search/membe
 Fitting happens in the background whenever the signals change (`refit_stale_models`, run by
 the worker and by `dailypapers serve`), never while a page waits: a request reads the fitted
 weights and scores a window's papers with one matrix product. The same function serves the
-For you page, the API, the digest's personal section and any private feed.
+For you page, the API and the digest's personal section.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dailypapers.domain.ranking import SortMode, rank
 from dailypapers.domain.recommendations import MemberModel
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.member_model import (
-    FitChoices,
+    DEFAULT_CHOICES,
     fit_linear_scorer,
     nearest_rows,
     score,
@@ -34,9 +34,6 @@ from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
-# Chosen by bench/recommend.py's cross-validation on development organizations
-# (docs/performance.md, "For you").
-FIT_CHOICES = FitChoices(method="ridge", regularisation=3.0, background=10000)
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
@@ -124,7 +121,6 @@ def recommend_for_member(
     limit: int,
     now: datetime,
     exclude: Collection[str] = (),
-    window_vectors: WindowVectors = WINDOW_VECTORS,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
@@ -136,7 +132,7 @@ def recommend_for_member(
     model = storage.get_member_model(user_id)
     if model is None:
         return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
-    ids, vectors = window_vectors.get(storage, model=model.model, start=start, end=end)
+    ids, vectors = WINDOW_VECTORS.get(storage, model=model.model, start=start, end=end)
     if not ids:
         return Recommendations([], start, end, personal=True)
     scores = score(vectors, model.weights, model.bias)
@@ -265,7 +261,6 @@ def refit_member_model(
     user_id: int,
     model_name: str,
     now: datetime,
-    choices: FitChoices = FIT_CHOICES,
 ) -> MemberModel | None:
     """Fit the member's scorer on their current signals; None if they have no usable likes."""
     signals = storage.member_signals(user_id, limit=MAX_SIGNALS)
@@ -279,16 +274,16 @@ def refit_member_model(
         model=model_name,
         start=today - timedelta(days=BACKGROUND_DAYS),
         end=today + timedelta(days=1),
-        limit=choices.background + MAX_SIGNALS * 2,  # room for the member's own papers
+        limit=DEFAULT_CHOICES.background + MAX_SIGNALS * 2,  # room for the member's own papers
     )
     seen = signals.seen
     keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in seen]
-    background = background[keep[: choices.background]]
+    background = background[keep[: DEFAULT_CHOICES.background]]
     if len(disliked) == 0:
         disliked = np.zeros((0, liked.shape[1]), dtype=np.float32)
     if len(background) == 0 and len(disliked) == 0:
         return None
-    weights, bias = fit_linear_scorer(liked, disliked, background, choices)
+    weights, bias = fit_linear_scorer(liked, disliked, background)
     return MemberModel(
         user_id=user_id,
         model=model_name,

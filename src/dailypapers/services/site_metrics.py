@@ -15,6 +15,7 @@ from dailypapers.services.health import read_site
 from dailypapers.storage import Storage
 
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+OUTBOX_STATES = ("pending", "sent", "failed", "cancelled")
 
 
 class DatabaseCollector(Collector):
@@ -49,11 +50,10 @@ class DatabaseCollector(Collector):
         outbox = GaugeMetricFamily(
             "dailypapers_outbox_messages", "Messages in the outbox, per state.", labels=["state"]
         )
-        for state in ("pending", "sent", "failed", "cancelled"):
-            outbox.add_metric([state], readings.outbox.get(state, 0))
-        for state, count in sorted(readings.outbox.items()):
-            if state not in ("pending", "sent", "failed", "cancelled"):
-                outbox.add_metric([state], count)
+        # The usual states always, at 0 when empty, then any other the outbox holds.
+        counts = dict.fromkeys(OUTBOX_STATES, 0) | dict(sorted(readings.outbox.items()))
+        for state, count in counts.items():
+            outbox.add_metric([state], count)
         yield outbox
         yield GaugeMetricFamily(
             "dailypapers_pending_migrations",

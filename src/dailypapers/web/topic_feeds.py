@@ -174,7 +174,7 @@ def private_feed(
         raise HTTPException(404, "this private feed address is unknown or was replaced")
     document = FeedDocument(
         title=f"{settings.site_name}: {user.username}'s feed",
-        description="New papers from what you follow.",
+        description="Your For you papers, then new papers from what you follow.",
         page_path="/following",
         feed_path=f"/feeds/private/{token}",
         items=member_feed(storage=storage, user=user, now=now),
