@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, sync_playwright
 from dailypapers.storage import Storage, open_storage
 
 from support.live_server import serving
-from support.postgres_server import fresh_database, running_postgres
+from support.postgres_server import BACKENDS, fresh_database, running_postgres
 from support.sites import load_files, make_app, make_client
 
 SHARED_DATA = Path(
@@ -52,6 +52,22 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 def storage(tmp_path: Path) -> Iterator[Storage]:
     """Return an empty SQLite storage in a file of its own."""
     store = open_storage(f"sqlite:///{tmp_path / 'test.db'}")
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty, unmigrated database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def backend_storage(backend_url: str) -> Iterator[Storage]:
+    """Return an empty, migrated storage on each backend."""
+    store = open_storage(backend_url)
     yield store
     store.close()
 

@@ -4,7 +4,6 @@ arXiv fields right, and import that finds the same papers again (on both backend
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,26 +25,20 @@ from dailypapers.services.citation_formats import (
 from dailypapers.services.collection_import import import_citations
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.sources.http import PoliteFetcher
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
 from support.arxiv_server import recorded_api_body
 from support.http_server import Reply, serving
 from support.sites import NOW, load_files
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding the recorded Hugging Face days."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    load_files(store, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
-    yield store
-    store.close()
+    load_files(
+        backend_storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json"))
+    )
+    return backend_storage
 
 
 def member(storage: Storage, name: str = "ada") -> User:

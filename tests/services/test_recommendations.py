@@ -3,9 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,24 +11,17 @@ import pytest
 from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.services import collections, recommendations, votes
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 MODEL = "test-model"
 DIMENSION = 16
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(backend_storage: Storage) -> Storage:
     """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
+    return backend_storage
 
 
 def topic_vector(rng: np.random.Generator, topic: int) -> np.ndarray:

@@ -3,9 +3,7 @@ member), run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,23 +12,10 @@ from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.follows import Follow, FollowKind
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.domain.recommendations import MemberModel
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 MODEL = "test-model"
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
 
 
 def member(storage: Storage, name: str) -> User:

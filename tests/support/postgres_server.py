@@ -18,8 +18,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 from psycopg import sql
 
+# What a test of both backends runs on: SQLite always, PostgreSQL unless `-m "not postgres"`.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 URL_ENV = "DAILYPAPERS_TEST_POSTGRES_URL"
 SHARED_ROOT = Path("/tmp")
 FALLBACK_USER = "dailypapers-pg"

@@ -19,20 +19,14 @@ from support.accounts import PAPER, SECRET_KEY, add_member, api_token
 from support.live_server import free_port
 from support.sites import load_files
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
-
-@pytest.fixture(params=BACKENDS)
-def site_url(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[str]:
+@pytest.fixture
+def site_url(backend_url: str, shared_data: Path) -> str:
     """Return the URL of a database on each backend holding the recorded days."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'site.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    storage = open_storage(url)
+    storage = open_storage(backend_url)
     load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
     storage.close()
-    yield url
+    return backend_url
 
 
 def environment(database_url: str, tmp_path: Path) -> dict[str, str]:
