@@ -12,7 +12,6 @@ import httpx
 import pytest
 import rispy
 
-from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services import collections
 from dailypapers.services.citation_formats import (
@@ -27,6 +26,7 @@ from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage
 
+from support.accounts import add_member
 from support.arxiv_server import recorded_api_body
 from support.http_server import Reply, serving
 from support.sites import NOW, load_files
@@ -39,21 +39,6 @@ def storage(backend_storage: Storage, shared_data: Path) -> Storage:
         backend_storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json"))
     )
     return backend_storage
-
-
-def member(storage: Storage, name: str = "ada") -> User:
-    """Insert a member."""
-    with storage.transaction():
-        user = storage.create_user(
-            username=name,
-            fullname="",
-            email=f"{name}@example.org",
-            password_hash="$argon2id$fake",
-            role=Role.MEMBER,
-            now=NOW,
-        )
-    assert user is not None
-    return user
 
 
 def some_papers(storage: Storage, count: int = 5) -> list[FeaturedPaper]:
@@ -96,7 +81,7 @@ def test_ris_and_csl_json_read_back(storage: Storage) -> None:
 
 @pytest.mark.parametrize("writer", [to_bibtex, to_ris], ids=["bibtex", "ris"])
 def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> None:  # type: ignore[no-untyped-def]
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     items = some_papers(storage, 5)
     with storage.transaction():
         source = collections.create_collection(storage=storage, user_id=ada.id, name="A", now=NOW)
@@ -135,7 +120,7 @@ def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> N
 def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
     storage: Storage, shared_data: Path
 ) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     known = some_papers(storage, 1)[0].paper.id
     bib = f"""
 @article{{vaswani, title={{Attention Is All You Need}}, journal={{NeurIPS}}, year={{2017}}}}
@@ -163,7 +148,7 @@ def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
 
 
 def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     with pytest.raises(InvalidInput, match=r"refs\.bib"):
         import_citations(
             storage=storage,
@@ -185,7 +170,7 @@ def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> Non
 
 
 def test_a_private_collection_is_not_found_by_anyone_else(storage: Storage) -> None:
-    ada, bob = member(storage, "ada"), member(storage, "bob")
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     with storage.transaction():
         private = collections.create_collection(storage=storage, user_id=ada.id, name="P", now=NOW)
         shared = collections.create_collection(

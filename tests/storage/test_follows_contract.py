@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from dailypapers.domain.accounts import Role
 from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
+
+from support.accounts import add_member
 
 NOW = datetime(2026, 8, 22, tzinfo=UTC)
 
@@ -43,16 +44,6 @@ def storage(storage: Storage) -> Storage:
         storage.save_papers(PAPERS)
         storage.save_entries([DailyEntry("2401.00002", date(2024, 1, 6), NOW, None, "deepmind")])
     return storage
-
-
-def member(storage: Storage, name: str) -> int:
-    with storage.transaction():
-        user = storage.create_user(
-            username=name, email=f"{name}@example.org", password_hash="x", role=Role.MEMBER,
-            fullname="", now=NOW,
-        )  # fmt: skip
-    assert user is not None
-    return user.id
 
 
 def test_an_author_is_found_whatever_the_accents_and_case(storage: Storage) -> None:
@@ -117,7 +108,7 @@ def test_the_migration_fills_the_index_from_papers_stored_before_it(backend_url:
 
 
 def test_follows_are_per_member_and_settings_default_private(storage: Storage) -> None:
-    ada, grace = member(storage, "ada"), member(storage, "grace")
+    ada, grace = add_member(storage, "ada").id, add_member(storage, "grace").id
     author = follow_target(FollowKind.AUTHOR, "Łukasz Kaiser")
     with storage.transaction():
         assert storage.add_follow(user_id=ada, follow=author, now=NOW)
