@@ -14,7 +14,7 @@ from dailypapers.storage import Storage, open_storage
 
 from support.live_server import serving
 from support.postgres_server import BACKENDS, fresh_database, running_postgres
-from support.sites import load_files, make_app, make_client
+from support.sites import load_recorded_days, make_app, make_client
 
 SHARED_DATA = Path(
     os.environ.get(
@@ -75,7 +75,7 @@ def backend_storage(backend_url: str) -> Iterator[Storage]:
 @pytest.fixture
 def loaded_storage(storage: Storage, shared_data: Path) -> Storage:
     """Return a storage holding the recorded Hugging Face days (five files, four days)."""
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     return storage
 
 

@@ -29,15 +29,13 @@ from dailypapers.storage import Storage
 from support.accounts import add_member
 from support.arxiv_server import recorded_api_body
 from support.http_server import Reply, serving
-from support.sites import NOW, load_files
+from support.sites import NOW, load_recorded_days
 
 
 @pytest.fixture
 def storage(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding the recorded Hugging Face days."""
-    load_files(
-        backend_storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json"))
-    )
+    load_recorded_days(backend_storage, shared_data)
     return backend_storage
 
 

@@ -21,7 +21,7 @@ from dailypapers.services.digests import compose_digests
 from dailypapers.storage import Storage
 
 from support.digests import DAY, SECRET, add_reader, links, mail_settings
-from support.sites import load_files
+from support.sites import load_recorded_days
 from support.smtp_server import SmtpServer, smtp_server
 
 READERS = 60
@@ -74,7 +74,7 @@ def worker(
 def outbox(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding the recorded days and READERS composed digests."""
     storage = backend_storage
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     for address in ADDRESSES:
         add_reader(storage, address)
     settings = mail_settings()

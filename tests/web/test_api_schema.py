@@ -28,7 +28,7 @@ from dailypapers.web.app import create_app
 from support.accounts import add_member, api_token, make_site
 from support.arxiv_server import recorded_api_body
 from support.http_server import Reply, serving
-from support.sites import load_files
+from support.sites import load_recorded_days
 
 
 class SiteUnderTest:
@@ -72,7 +72,7 @@ def site(
     response, so no request leaves the machine.
     """
     storage = open_storage(f"sqlite:///{tmp_path_factory.mktemp('schema') / 'site.db'}")
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     token = api_token(storage, add_member(storage, "ada"))
     arxiv = recorded_api_body(shared_data, "q_testing_s0_m10")
     with (

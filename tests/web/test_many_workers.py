@@ -17,14 +17,14 @@ from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PAPER, SECRET_KEY, add_member, api_token
 from support.live_server import free_port
-from support.sites import load_files
+from support.sites import load_recorded_days
 
 
 @pytest.fixture
 def site_url(backend_url: str, shared_data: Path) -> str:
     """Return the URL of a database on each backend holding the recorded days."""
     storage = open_storage(backend_url)
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     storage.close()
     return backend_url
 
