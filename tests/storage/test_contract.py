@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -20,6 +19,7 @@ from dailypapers.services.importing import import_file, read_records
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.base import StorageError
 
+from support.live_server import free_port
 from support.postgres_server import BACKENDS
 
 TRICKY = '\'; DROP TABLE papers; -- 100% %s %(name)s ? $1 \\ "quoted"'
@@ -441,13 +441,6 @@ def test_workers_opening_a_new_database_at_once_all_succeed(backend_url: str) ->
 # -- opening ------------------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    """Return a loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_database_that_cannot_be_opened_raises_storage_error(
     tmp_path: Path, backend: str
@@ -456,7 +449,7 @@ def test_a_database_that_cannot_be_opened_raises_storage_error(
     if backend == "sqlite":
         url, names = f"sqlite:///{tmp_path}", [str(tmp_path)]  # a folder, not a database file
     else:
-        url = f"postgresql://dailypapers:s3cret-pw@127.0.0.1:{closed_port()}/nowhere"
+        url = f"postgresql://dailypapers:s3cret-pw@127.0.0.1:{free_port()}/nowhere"
         names = ["127.0.0.1", "nowhere"]
 
     with pytest.raises(StorageError) as caught:
