@@ -6,7 +6,7 @@ SHARED_DATA ?= ../shared/data
 HF_ARCHIVE := $(SHARED_DATA)/hf_daily_papers/hf_daily_papers_2024-05-27_to_2026-08-21.jsonl.gz
 ARXIV_ARCHIVE := $(SHARED_DATA)/arxiv_daily/arxiv_daily_cs_2025-03-18_to_2026-07-01.jsonl.gz
 
-.PHONY: demo serve test lint format bench-feed bench-pages bench-search bench-digest bench-ingest clean
+.PHONY: demo serve test lint format bench-pages bench-search bench-digest bench-ingest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,10 +68,6 @@ lint: $(VENV)/.installed-test
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
-
-## bench-feed: requests per second and latency of the main pages (see docs/performance.md)
-bench-feed: $(VENV)/.installed-test
-	$(BIN)/python bench/feed.py
 
 ## bench-pages: every page kind signed in (no cache) and out on the 80k corpus, against a bare FastAPI page
 bench-pages: $(VENV)/.installed-test

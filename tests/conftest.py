@@ -13,8 +13,8 @@ from playwright.sync_api import Browser, sync_playwright
 from dailypapers.storage import Storage, open_storage
 
 from support.live_server import serving
-from support.postgres_server import fresh_database, running_postgres
-from support.sites import load_files, make_app, make_client
+from support.postgres_server import BACKENDS, fresh_database, running_postgres
+from support.sites import load_recorded_days, make_app, make_client
 
 SHARED_DATA = Path(
     os.environ.get(
@@ -56,10 +56,26 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
     store.close()
 
 
+@pytest.fixture(params=BACKENDS)
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty, unmigrated database on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def backend_storage(backend_url: str) -> Iterator[Storage]:
+    """Return an empty, migrated storage on each backend."""
+    store = open_storage(backend_url)
+    yield store
+    store.close()
+
+
 @pytest.fixture
 def loaded_storage(storage: Storage, shared_data: Path) -> Storage:
     """Return a storage holding the recorded Hugging Face days (five files, four days)."""
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     return storage
 
 

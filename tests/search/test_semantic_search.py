@@ -13,7 +13,7 @@ from dailypapers.services.search import papers_like_text, search_papers, similar
 from dailypapers.services.semantic_index import embed_missing, indexing_progress
 from dailypapers.storage import Storage, open_storage
 
-from support.sites import load_files
+from support.sites import load_recorded_days
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def indexed(tmp_path_factory, shared_data: Path, embedder) -> Storage:
     """Return a storage of the recorded days, every paper embedded by the real model."""
     folder = tmp_path_factory.mktemp("semantic")
     storage = open_storage(f"sqlite:///{folder / 'site.db'}")
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     embed_missing(storage=storage, embedder=embedder)
     return storage
 

@@ -4,7 +4,6 @@ arXiv fields right, and import that finds the same papers again (on both backend
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,7 +12,6 @@ import httpx
 import pytest
 import rispy
 
-from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services import collections
 from dailypapers.services.citation_formats import (
@@ -26,41 +24,19 @@ from dailypapers.services.citation_formats import (
 from dailypapers.services.collection_import import import_citations
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.sources.http import PoliteFetcher
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
+from support.accounts import add_member
 from support.arxiv_server import recorded_api_body
 from support.http_server import Reply, serving
-from support.sites import NOW, load_files
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.sites import NOW, load_recorded_days
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding the recorded Hugging Face days."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    load_files(store, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
-    yield store
-    store.close()
-
-
-def member(storage: Storage, name: str = "ada") -> User:
-    """Insert a member."""
-    with storage.transaction():
-        user = storage.create_user(
-            username=name,
-            fullname="",
-            email=f"{name}@example.org",
-            password_hash="$argon2id$fake",
-            role=Role.MEMBER,
-            now=NOW,
-        )
-    assert user is not None
-    return user
+    load_recorded_days(backend_storage, shared_data)
+    return backend_storage
 
 
 def some_papers(storage: Storage, count: int = 5) -> list[FeaturedPaper]:
@@ -103,7 +79,7 @@ def test_ris_and_csl_json_read_back(storage: Storage) -> None:
 
 @pytest.mark.parametrize("writer", [to_bibtex, to_ris], ids=["bibtex", "ris"])
 def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> None:  # type: ignore[no-untyped-def]
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     items = some_papers(storage, 5)
     with storage.transaction():
         source = collections.create_collection(storage=storage, user_id=ada.id, name="A", now=NOW)
@@ -142,7 +118,7 @@ def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> N
 def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
     storage: Storage, shared_data: Path
 ) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     known = some_papers(storage, 1)[0].paper.id
     bib = f"""
 @article{{vaswani, title={{Attention Is All You Need}}, journal={{NeurIPS}}, year={{2017}}}}
@@ -171,7 +147,7 @@ def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
 
 
 def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     with pytest.raises(InvalidInput, match=r"refs\.bib"):
         import_citations(
             storage=storage,
@@ -193,7 +169,7 @@ def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> Non
 
 
 def test_a_private_collection_is_not_found_by_anyone_else(storage: Storage) -> None:
-    ada, bob = member(storage, "ada"), member(storage, "bob")
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     with storage.transaction():
         private = collections.create_collection(storage=storage, user_id=ada.id, name="P", now=NOW)
         shared = collections.create_collection(

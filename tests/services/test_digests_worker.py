@@ -18,15 +18,14 @@ import pytest
 
 from dailypapers.domain.periods import parse_day
 from dailypapers.services.digests import compose_digests
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
 from support.digests import DAY, SECRET, add_reader, links, mail_settings
-from support.sites import load_files
+from support.sites import load_recorded_days
 from support.smtp_server import SmtpServer, smtp_server
 
 READERS = 60
 ADDRESSES = [f"reader{n:03d}@example.org" for n in range(READERS)]
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NEVER = "0 0 1 1 *"  # the compose jobs stay out of the way: the test composes itself
 
 
@@ -71,15 +70,11 @@ def worker(
                 process.wait()
 
 
-@pytest.fixture(params=BACKENDS)
-def outbox(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[Storage]:
+@pytest.fixture
+def outbox(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding the recorded days and READERS composed digests."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'worker.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    storage = open_storage(url)
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    storage = backend_storage
+    load_recorded_days(storage, shared_data)
     for address in ADDRESSES:
         add_reader(storage, address)
     settings = mail_settings()
@@ -92,8 +87,7 @@ def outbox(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) ->
         owner="composer",
     )
     assert report.composed == READERS
-    yield storage
-    storage.close()
+    return storage
 
 
 def received_once_each(server: SmtpServer) -> None:

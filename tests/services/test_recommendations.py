@@ -3,34 +3,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dailypapers.domain.accounts import Role, User
+from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.services import collections, recommendations, votes
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.accounts import add_member
+
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 MODEL = "test-model"
 DIMENSION = 16
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(backend_storage: Storage) -> Storage:
     """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
+    return backend_storage
 
 
 def topic_vector(rng: np.random.Generator, topic: int) -> np.ndarray:
@@ -67,21 +60,6 @@ def site(storage: Storage) -> dict[str, int]:
     return topics
 
 
-def member(storage: Storage, name: str = "ada") -> User:
-    """Insert a member."""
-    with storage.transaction():
-        user = storage.create_user(
-            username=name,
-            fullname="",
-            email=f"{name}@example.org",
-            password_hash="$argon2id$fake",
-            role=Role.MEMBER,
-            now=NOW,
-        )
-    assert user is not None
-    return user
-
-
 def recommend(storage: Storage, user: User, days: int = 20) -> recommendations.Recommendations:
     """Return the member's recommendations over the past `days` days."""
     start, end = recommendations.window_ending(storage, days=days, today=NOW.date())
@@ -96,7 +74,7 @@ def refit(storage: Storage) -> int:
 
 
 def test_without_signals_a_member_sees_trending(storage: Storage, site: dict[str, int]) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     found = recommend(storage, ada)
     assert not found.personal and not found.waiting_for_model
     trending = storage.rankables(start=found.start, end=found.end)
@@ -107,7 +85,7 @@ def test_without_signals_a_member_sees_trending(storage: Storage, site: dict[str
 def test_likes_teach_the_model_and_seen_papers_never_come_back(
     storage: Storage, site: dict[str, int]
 ) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     liked = ["2608.00030", "2608.00032", "2608.00034"]  # topic 0
     with storage.transaction():
         votes.set_vote(storage=storage, user=ada, paper_id=liked[0], voted=True, now=NOW)
@@ -131,7 +109,7 @@ def test_likes_teach_the_model_and_seen_papers_never_come_back(
 def test_not_interested_hides_the_paper_and_moves_the_rest(
     storage: Storage, site: dict[str, int]
 ) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     with storage.transaction():
         for paper_id in ("2608.00030", "2608.00031"):  # one of each topic: no preference yet
             votes.set_vote(storage=storage, user=ada, paper_id=paper_id, voted=True, now=NOW)
@@ -157,7 +135,7 @@ def test_not_interested_hides_the_paper_and_moves_the_rest(
 
 
 def test_members_models_are_their_own(storage: Storage, site: dict[str, int]) -> None:
-    ada, bob = member(storage, "ada"), member(storage, "bob")
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     with storage.transaction():
         votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
         votes.set_vote(storage=storage, user=bob, paper_id="2608.00031", voted=True, now=NOW)
@@ -170,7 +148,7 @@ def test_members_models_are_their_own(storage: Storage, site: dict[str, int]) ->
 def test_pasted_lines_that_name_no_paper_are_reported(
     storage: Storage, site: dict[str, int]
 ) -> None:
-    ada = member(storage)
+    ada = add_member(storage, "ada")
     with storage.transaction():
         storage.save_papers(
             [Paper("2608.09999", "Tagged", "A", ("Bo",), categories=("cs.CL",), upvotes=9)]

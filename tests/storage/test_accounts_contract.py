@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from threading import Barrier
-
-import pytest
 
 from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.community import ClaimStatus, MemberRole
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 TRICKY = '\'; DROP TABLE users; -- 100% %s %(name)s ? $1 \\ "quoted" <b>'
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
 
 
 def member(storage: Storage, name: str, **fields: object) -> User:

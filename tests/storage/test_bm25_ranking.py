@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 # Thirty papers say "network"; one of them says it three times. One paper says "hypergraph".
 COMMON = [
@@ -44,18 +39,12 @@ LONG = Paper(
 )
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(storage: Storage) -> Storage:
     """Return a storage on each backend holding the papers above."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    with store.transaction():
-        store.save_papers([*COMMON, REPEATS_COMMON, SAYS_RARE, SHORT, LONG])
-    yield store
-    store.close()
+    with storage.transaction():
+        storage.save_papers([*COMMON, REPEATS_COMMON, SAYS_RARE, SHORT, LONG])
+    return storage
 
 
 def ranked(storage: Storage, text: str) -> list[str]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -21,7 +19,9 @@ from dailypapers.services.importing import import_file, read_records
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.base import StorageError
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.live_server import free_port
+from support.postgres_server import BACKENDS
+
 TRICKY = '\'; DROP TABLE papers; -- 100% %s %(name)s ? $1 \\ "quoted"'
 FULL_PAPER = Paper(
     id="2405.12345",
@@ -44,25 +44,6 @@ FULL_PAPER = Paper(
 BARE_PAPER = Paper(id="2405.00001", title="Bare", abstract="", authors=())
 OPENAI = Organization("openai", "OpenAI", "https://example.org/openai.png")
 META = Organization("meta", "Meta AI")
-
-
-# -- the databases: PostgreSQL fixtures live in tests/conftest.py -------------------------
-
-
-@pytest.fixture(params=BACKENDS)
-def storage_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Return the URL of an empty, unmigrated database on each backend."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
-@pytest.fixture
-def storage(storage_url: str) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend (overrides the SQLite-only one)."""
-    store = open_storage(storage_url)
-    yield store
-    store.close()
 
 
 def make_paper(paper_id: str, *, upvotes: int = 0, num_comments: int = 0) -> Paper:
@@ -308,7 +289,7 @@ def test_latest_and_adjacent_days_skip_days_without_papers(feed: Storage) -> Non
 
 
 def test_generation_changes_after_a_transaction_and_not_after_reads(
-    storage: Storage, storage_url: str
+    storage: Storage, backend_url: str
 ) -> None:
     """Move the generation on every write, visibly to other connections, and never on reads."""
     before = storage.generation()
@@ -324,7 +305,7 @@ def test_generation_changes_after_a_transaction_and_not_after_reads(
     after = storage.generation()
     assert after != before
 
-    other = open_storage(storage_url, migrate=False)  # another worker's connection
+    other = open_storage(backend_url, migrate=False)  # another worker's connection
     try:
         assert other.generation() == after
         with other.transaction():
@@ -394,9 +375,9 @@ def test_threads_write_through_connections_of_their_own(storage: Storage) -> Non
     assert storage.count_papers() == 20
 
 
-def test_migrate_applies_each_migration_once(storage_url: str) -> None:
+def test_migrate_applies_each_migration_once(backend_url: str) -> None:
     """Apply the migrations on first open only; reopening keeps the data."""
-    first = open_storage(storage_url, migrate=False)
+    first = open_storage(backend_url, migrate=False)
     try:
         applied = first.migrate()
         assert applied[0] == "0001_papers.sql"
@@ -407,7 +388,7 @@ def test_migrate_applies_each_migration_once(storage_url: str) -> None:
     finally:
         first.close()
 
-    reopened = open_storage(storage_url)  # what a restart does
+    reopened = open_storage(backend_url)  # what a restart does
     try:
         assert reopened.migrate() == []
         assert reopened.get_papers([BARE_PAPER.id]) == {BARE_PAPER.id: BARE_PAPER}
@@ -436,15 +417,14 @@ def test_postgres_storage_reconnects_after_the_server_drops_it(postgres_url: str
         store.close()
 
 
-@pytest.mark.parametrize("storage_url", BACKENDS, indirect=True)
-def test_workers_opening_a_new_database_at_once_all_succeed(storage_url: str) -> None:
+def test_workers_opening_a_new_database_at_once_all_succeed(backend_url: str) -> None:
     """Let several processes' first open of an empty database migrate it exactly once."""
     workers = 6
     barrier = Barrier(workers)
 
     def open_and_count() -> int:
         barrier.wait()
-        store = open_storage(storage_url)
+        store = open_storage(backend_url)
         try:
             return store.count_papers()
         finally:
@@ -461,13 +441,6 @@ def test_workers_opening_a_new_database_at_once_all_succeed(storage_url: str) ->
 # -- opening ------------------------------------------------------------------------------------
 
 
-def closed_port() -> int:
-    """Return a loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_database_that_cannot_be_opened_raises_storage_error(
     tmp_path: Path, backend: str
@@ -476,7 +449,7 @@ def test_a_database_that_cannot_be_opened_raises_storage_error(
     if backend == "sqlite":
         url, names = f"sqlite:///{tmp_path}", [str(tmp_path)]  # a folder, not a database file
     else:
-        url = f"postgresql://dailypapers:s3cret-pw@127.0.0.1:{closed_port()}/nowhere"
+        url = f"postgresql://dailypapers:s3cret-pw@127.0.0.1:{free_port()}/nowhere"
         names = ["127.0.0.1", "nowhere"]
 
     with pytest.raises(StorageError) as caught:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from threading import Barrier
-
-import pytest
 
 from dailypapers.domain.digests import ComposedDigest
 from dailypapers.domain.outbox import MessageKind, OutgoingMessage
@@ -21,23 +17,10 @@ from dailypapers.domain.subscriptions import (
     SubscriberStatus,
     Topics,
 )
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
 TRICKY = '\'; DROP TABLE subscribers; -- 100% %s ? $1 \\ "q"'
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
 
 
 def subscriber(

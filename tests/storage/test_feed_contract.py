@@ -3,49 +3,20 @@ member), run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.follows import Follow, FollowKind
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.domain.recommendations import MemberModel
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.accounts import add_member
+
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 MODEL = "test-model"
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
-
-
-def member(storage: Storage, name: str) -> User:
-    """Insert a member named so."""
-    with storage.transaction():
-        user = storage.create_user(
-            username=name,
-            fullname="",
-            email=f"{name}@example.org",
-            password_hash="$argon2id$fake",
-            role=Role.MEMBER,
-            now=NOW,
-        )
-    assert user is not None
-    return user
 
 
 def papers_with_vectors(storage: Storage, count: int) -> np.ndarray:
@@ -68,7 +39,7 @@ def papers_with_vectors(storage: Storage, count: int) -> np.ndarray:
 
 def test_collections_hold_papers_with_notes_and_stay_with_their_owner(storage: Storage) -> None:
     papers_with_vectors(storage, 3)
-    ada, bob = member(storage, "ada"), member(storage, "bob")
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     with storage.transaction():
         saved = storage.create_collection(
             user_id=ada.id, name="Saved", description="", public=False, is_default=True, now=NOW
@@ -137,7 +108,7 @@ def test_vectors_come_back_by_window_and_by_id_exactly(storage: Storage) -> None
 
 def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> None:
     papers_with_vectors(storage, 5)
-    ada = member(storage, "ada")
+    ada = add_member(storage, "ada")
     with storage.transaction():
         storage.add_vote(user_id=ada.id, paper_id="2601.00000", now=NOW)
         storage.add_interest_seeds(user_id=ada.id, paper_ids=["2601.00001"], now=NOW)
@@ -175,7 +146,7 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
 @pytest.mark.parametrize("remove_comments", [False, True])
 def test_erasing_a_member_keeps_counts_true(storage: Storage, remove_comments: bool) -> None:
     papers_with_vectors(storage, 2)
-    ada, bob = member(storage, "ada"), member(storage, "bob")
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     with storage.transaction():
         for user in (ada, bob):
             storage.add_vote(user_id=user.id, paper_id="2601.00000", now=NOW)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from dailypapers.domain.accounts import Role
 from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.accounts import add_member
+
 NOW = datetime(2026, 8, 22, tzinfo=UTC)
 
 
@@ -38,32 +36,14 @@ PAPERS = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'test.db'}"
-    return str(request.getfixturevalue("postgres_url"))
-
-
 @pytest.fixture
-def storage(url: str) -> Iterator[Storage]:
-    store = open_storage(url)
-    with store.transaction():
-        store.save_organizations([Organization("deepmind", "Google DeepMind")])
-        store.save_papers(PAPERS)
-        store.save_entries([DailyEntry("2401.00002", date(2024, 1, 6), NOW, None, "deepmind")])
-    yield store
-    store.close()
-
-
-def member(storage: Storage, name: str) -> int:
+def storage(storage: Storage) -> Storage:
+    """Return a storage on each backend holding the papers above."""
     with storage.transaction():
-        user = storage.create_user(
-            username=name, email=f"{name}@example.org", password_hash="x", role=Role.MEMBER,
-            fullname="", now=NOW,
-        )  # fmt: skip
-    assert user is not None
-    return user.id
+        storage.save_organizations([Organization("deepmind", "Google DeepMind")])
+        storage.save_papers(PAPERS)
+        storage.save_entries([DailyEntry("2401.00002", date(2024, 1, 6), NOW, None, "deepmind")])
+    return storage
 
 
 def test_an_author_is_found_whatever_the_accents_and_case(storage: Storage) -> None:
@@ -109,8 +89,8 @@ def test_the_index_follows_every_save(storage: Storage) -> None:
     assert storage.count_category_papers("cs.LG") == 2
 
 
-def test_the_migration_fills_the_index_from_papers_stored_before_it(url: str) -> None:
-    old = open_storage(url)
+def test_the_migration_fills_the_index_from_papers_stored_before_it(backend_url: str) -> None:
+    old = open_storage(backend_url)
     with old.transaction():
         old.save_papers(PAPERS)
         # As a database from before the index: papers, and an empty index.
@@ -128,7 +108,7 @@ def test_the_migration_fills_the_index_from_papers_stored_before_it(url: str) ->
 
 
 def test_follows_are_per_member_and_settings_default_private(storage: Storage) -> None:
-    ada, grace = member(storage, "ada"), member(storage, "grace")
+    ada, grace = add_member(storage, "ada").id, add_member(storage, "grace").id
     author = follow_target(FollowKind.AUTHOR, "Łukasz Kaiser")
     with storage.transaction():
         assert storage.add_follow(user_id=ada, follow=author, now=NOW)

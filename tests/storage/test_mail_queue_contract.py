@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-import pytest
 
 from dailypapers.domain.outbox import MessageKind, OutgoingMessage
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 NOW = datetime(2026, 11, 25, 12, 0, 0, 123456, tzinfo=UTC)
-
-
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
-    """Return an empty, migrated storage on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    yield store
-    store.close()
 
 
 def _notice(key: str) -> OutgoingMessage:

@@ -15,7 +15,8 @@ import pytest
 
 from dailypapers.storage import Storage, open_storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.postgres_server import BACKENDS
+
 ENTRIES = 80_000
 START = datetime(2025, 1, 1, tzinfo=UTC)
 

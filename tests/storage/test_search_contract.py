@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -14,7 +13,6 @@ from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import SearchFilters, parse_query
 from dailypapers.storage import Storage, open_storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 MODEL = "test-model"
 # The fixture features 2403.00003; the others follow newest first.
 EMBEDDING_ORDER = ["2403.00003", "2404.00004", "2402.00002", "2401.00001"]
@@ -56,26 +54,20 @@ PAPERS = [
 ]
 
 
-@pytest.fixture(params=BACKENDS)
-def storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Storage]:
+@pytest.fixture
+def storage(storage: Storage) -> Storage:
     """Return a migrated storage on each backend, holding the four papers."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'test.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    store = open_storage(url)
-    with store.transaction():
-        store.save_organizations([Organization("meta", "Meta AI")])
-        store.save_papers(PAPERS)
-        store.save_entries(
+    with storage.transaction():
+        storage.save_organizations([Organization("meta", "Meta AI")])
+        storage.save_papers(PAPERS)
+        storage.save_entries(
             [
                 DailyEntry(
                     "2403.00003", date(2024, 3, 2), datetime(2024, 3, 2, tzinfo=UTC), None, "meta"
                 )
             ]
         )
-    yield store
-    store.close()
+    return storage
 
 
 def lexical(storage: Storage, text: str, **kwargs: object) -> list[str]:
@@ -248,14 +240,8 @@ def test_a_changed_text_drops_its_vector_and_reindex_drops_a_model(storage):
     assert set(storage.count_embeddings()) == {MODEL}
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_the_migration_indexes_papers_stored_before_it(backend, request, tmp_path):
-    url = (
-        f"sqlite:///{tmp_path / 'old.db'}"
-        if backend == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
-    )
-    old = open_storage(url, migrate=False)
+def test_the_migration_indexes_papers_stored_before_it(backend_url):
+    old = open_storage(backend_url, migrate=False)
     folder = Path(__file__).parents[2] / "src/dailypapers/storage/migrations" / old.dialect
     old._run_script("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
     for name in ("0001_papers.sql", "0002_arxiv_ingestion.sql"):

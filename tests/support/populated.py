@@ -14,14 +14,14 @@ from dailypapers.storage import Storage
 
 from support.accounts import add_member
 from support.digests import add_reader
-from support.sites import NOW, load_files
+from support.sites import NOW, load_recorded_days
 
 MODEL = "copy-test-model/8"
 
 
 def populate(storage: Storage, shared_data: Path, *, extra_papers: int = 0) -> None:
     """Fill every table the site has with a few real and made-up rows."""
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     if extra_papers:
         with storage.transaction():
             storage.save_papers([_made_up_paper(number) for number in range(extra_papers)])

@@ -8,7 +8,6 @@ import importlib.util
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -18,8 +17,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import pytest
 from psycopg import sql
 
+from support.live_server import free_port
+
+# What a test of both backends runs on: SQLite always, PostgreSQL unless `-m "not postgres"`.
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 URL_ENV = "DAILYPAPERS_TEST_POSTGRES_URL"
 SHARED_ROOT = Path("/tmp")
 FALLBACK_USER = "dailypapers-pg"
@@ -88,13 +92,6 @@ def _server_user() -> str | None:
     return pwd.getpwnam(FALLBACK_USER).pw_name  # KeyError here means useradd failed
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _tail(path: Path, lines: int = 40) -> str:
     """Return the last lines of a log file, or a note that it is missing."""
     if not path.exists():
@@ -135,7 +132,7 @@ def running_postgres() -> Iterator[str]:
         try:
             init_flags = "-A trust -E UTF8 --no-locale --no-sync --no-instructions"
             pg("initdb", "-D", str(data_dir), "-U", DB_USER, *init_flags.split())
-            port = _free_port()
+            port = free_port()
             options = f"-p {port} -k {run_dir} {SERVER_OPTIONS}"
             pg("pg_ctl", "-D", str(data_dir), "-l", str(server_log), "-o", options, "-w", "start")
             started = True

@@ -18,8 +18,10 @@ SECRET = "a-test-secret-key-of-more-than-32-characters"
 
 
 @contextmanager
-def serve_process(database_url: str, log_path: Path, **settings: str) -> Iterator[str]:
-    """Start `dailypapers serve` with these DAILYPAPERS_* settings; yield its base URL."""
+def serve_process(
+    database_url: str, log_path: Path, *arguments: str, **settings: str
+) -> Iterator[str]:
+    """Start `dailypapers serve` with these arguments and DAILYPAPERS_* settings; yield its URL."""
     port = free_port()
     command = [sys.executable, "-m", "dailypapers", "serve", "--host", "127.0.0.1"]
     environment = {
@@ -31,7 +33,7 @@ def serve_process(database_url: str, log_path: Path, **settings: str) -> Iterato
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [*command, "--port", str(port)],
+            [*command, "--port", str(port), *arguments],
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,

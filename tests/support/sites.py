@@ -24,6 +24,11 @@ def load_files(storage: Storage, *paths: Path) -> None:
             import_file(storage=storage, path=path)
 
 
+def load_recorded_days(storage: Storage, shared_data: Path) -> None:
+    """Import the recorded Hugging Face days (five files, four days) in date order."""
+    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+
+
 def make_app(storage: Storage, **settings: object) -> FastAPI:
     """Return the site over this storage with a fixed clock."""
     return create_app(

@@ -2,12 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -16,64 +10,28 @@ import pytest
 from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PAPER, SECRET_KEY, add_member, api_token
-from support.live_server import free_port
-from support.sites import load_files
-
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+from support.serve_process import serve_process
+from support.sites import load_recorded_days
 
 
-@pytest.fixture(params=BACKENDS)
-def site_url(request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path) -> Iterator[str]:
+@pytest.fixture
+def site_url(backend_url: str, shared_data: Path) -> str:
     """Return the URL of a database on each backend holding the recorded days."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'site.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    storage = open_storage(url)
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    storage = open_storage(backend_url)
+    load_recorded_days(storage, shared_data)
     storage.close()
-    yield url
+    return backend_url
 
 
-def environment(database_url: str, tmp_path: Path) -> dict[str, str]:
-    """Return the environment of a server process: this database, a shared key, caching on."""
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Return the settings of every server process: a shared key, caching on, a vote limit."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     return {
-        **os.environ,
-        "DAILYPAPERS_DATABASE_URL": database_url,
-        "DAILYPAPERS_SECRET_KEY": SECRET_KEY,
-        "DAILYPAPERS_CACHE_SECONDS": "60",  # on: a write must still show at once everywhere
-        "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",
-        "DAILYPAPERS_RATE_LIMITS": "vote.account=3/600",
-        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "secret_key": SECRET_KEY,
+        "cache_seconds": "60",  # on: a write must still show at once everywhere
+        "rate_limits": "vote.account=3/600",
     }
-
-
-@contextmanager
-def server(env: dict[str, str], *extra: str) -> Iterator[str]:
-    """Run `dailypapers serve` in a process of its own until the block ends; yield its URL."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "dailypapers", "serve", "--port", str(port), *extra],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                httpx.get(f"{base}/about/ranking", timeout=5)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    stderr = process.stderr.read().decode() if process.stderr else ""
-                    pytest.fail(f"the server did not start: {stderr[-2000:]}")
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def upvotes(base: str) -> int:
@@ -84,16 +42,16 @@ def upvotes(base: str) -> int:
 
 
 def test_a_vote_through_one_process_is_seen_and_rate_limited_through_another(
-    site_url: str, tmp_path: Path
+    site_url: str, settings: dict[str, str], tmp_path: Path
 ) -> None:
     """Count a vote cast through one server at once on the other, and its rate limit too."""
     storage: Storage = open_storage(site_url)
     token = api_token(storage, add_member(storage, "ada"))
     storage.close()
-    env = environment(site_url, tmp_path)
-    with ExitStack() as stack:
-        first = stack.enter_context(server(env))
-        second = stack.enter_context(server(env))
+    with (
+        serve_process(site_url, tmp_path / "first.log", **settings) as first,
+        serve_process(site_url, tmp_path / "second.log", **settings) as second,
+    ):
         before = upvotes(second)
         assert upvotes(second) == before  # now in the second server's page cache
         auth = {"Authorization": f"Bearer {token}"}
@@ -111,13 +69,13 @@ def test_a_vote_through_one_process_is_seen_and_rate_limited_through_another(
 
 
 def test_serve_with_workers_runs_several_processes_that_share_the_port(
-    site_url: str, tmp_path: Path
+    site_url: str, settings: dict[str, str], tmp_path: Path
 ) -> None:
     """Answer through `serve --workers 2`: two processes, each seeing every vote."""
     storage = open_storage(site_url)
     token = api_token(storage, add_member(storage, "ada"))
     storage.close()
-    with server(environment(site_url, tmp_path), "--workers", "2") as base:
+    with serve_process(site_url, tmp_path / "serve.log", "--workers", "2", **settings) as base:
         before = upvotes(base)
         response = httpx.post(
             f"{base}/api/papers/{PAPER}/upvote", headers={"Authorization": f"Bearer {token}"}

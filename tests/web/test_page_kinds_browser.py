@@ -21,7 +21,7 @@ from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PASSWORD, add_member, make_site
 from support.live_server import serving
-from support.sites import NOW, load_files
+from support.sites import NOW, load_recorded_days
 
 pytestmark = pytest.mark.browser
 
@@ -104,7 +104,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterato
     """Serve the recorded days with a member and an admin; yield the site's URL."""
     folder = tmp_path_factory.mktemp("pages")
     storage: Storage = open_storage(f"sqlite:///{folder / 'site.db'}")
-    load_files(storage, *sorted((shared_data / "fixtures" / "hf_daily_papers").glob("*.json")))
+    load_recorded_days(storage, shared_data)
     # An image the site keeps: the PNG inside its own favicon stands in for a fetched avatar.
     icon = (resources.files("dailypapers.web") / "static" / "favicon.ico").read_bytes()
     with storage.transaction():

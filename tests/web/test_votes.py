@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Barrier
@@ -12,7 +11,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from dailypapers.storage import Storage, open_storage
+from dailypapers.storage import Storage
 
 from support.accounts import PAPER, PASSWORD, add_member, csrf_from, make_site, member_client
 from support.live_server import serving
@@ -107,22 +106,16 @@ def test_the_shared_page_cache_shows_a_vote_at_once(loaded_storage: Storage) -> 
 VOTERS = 50
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def crowd_storage(
-    request: pytest.FixtureRequest, tmp_path: Path, shared_data: Path
-) -> Iterator[Storage]:
+@pytest.fixture
+def crowd_storage(backend_storage: Storage, shared_data: Path) -> Storage:
     """Return a storage on each backend holding one recorded day and 50 members."""
-    url = (
-        f"sqlite:///{tmp_path / 'crowd.db'}"
-        if request.param == "sqlite"
-        else str(request.getfixturevalue("postgres_url"))
+    load_files(
+        backend_storage,
+        shared_data / "fixtures" / "hf_daily_papers" / "daily_papers_2025-10-17.json",
     )
-    store = open_storage(url)
-    load_files(store, shared_data / "fixtures" / "hf_daily_papers" / "daily_papers_2025-10-17.json")
     for number in range(VOTERS):
-        add_member(store, f"voter{number}")
-    yield store
-    store.close()
+        add_member(backend_storage, f"voter{number}")
+    return backend_storage
 
 
 def test_fifty_members_voting_twice_at_once_count_exactly_fifty(crowd_storage: Storage) -> None:

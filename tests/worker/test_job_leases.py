@@ -8,26 +8,21 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from dailypapers.storage import open_storage
 
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 TESTS = Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@pytest.fixture
+def database_url(backend_url: str) -> str:
     """Return a migrated database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'jobs.db'}"
-    else:
-        url = str(request.getfixturevalue("postgres_url"))
-    open_storage(url).close()
-    yield url
+    open_storage(backend_url).close()
+    return backend_url
 
 
 def read_log(log: Path) -> list[tuple[str, str, int]]:
