@@ -49,13 +49,12 @@ class SiteUnderTest:
 SITE = SiteUnderTest()
 # A 400 answers a well-formed request that makes no sense (two periods at once, 31 February,
 # a submission that is no arXiv id), which a JSON schema cannot express: the description
-# documents it as such, and valid data may meet it. The test sends its own bearer token, so
-# schemathesis neither generates nor removes one; and like FastAPI the site ignores query
+# documents it as such, and valid data may meet it. Like FastAPI the site ignores query
 # parameters it does not know, so an unknown one is no invalid request. Everything else stays
 # as schemathesis has it.
 CONFIG = SchemathesisConfig.from_dict(
     {
-        "generation": {"allow-extra-parameters": False, "with-security-parameters": False},
+        "generation": {"allow-extra-parameters": False},
         "checks": {
             "positive_data_acceptance": {
                 "expected-statuses": ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
