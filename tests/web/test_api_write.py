@@ -131,3 +131,21 @@ def test_text_that_is_not_unicode_is_a_400_and_keeps_nothing(api) -> None:
 
     assert response.status_code == 400 and "lone surrogate" in response.json()["error"]
     assert client.get(f"/api/papers/{PAPER}/comments").json() == before
+
+
+def test_a_number_no_database_row_can_hold_is_refused_not_a_crash(api) -> None:
+    client, ada, _ = api
+    too_big = 2**63  # one past the largest row number SQLite and PostgreSQL can store
+    for method in ("patch", "delete"):
+        response = client.request(
+            method, f"/api/comments/{too_big}", json={"body": "x"}, headers=ada
+        )
+        assert response.status_code == 422
+        assert "error" in response.json()
+    assert client.get(f"/api/collections/{too_big}").status_code == 422
+    for parent in (str(too_big), "²", "-1"):
+        posted = client.post(
+            f"/api/papers/{PAPER}/comments", json={"body": "Hi", "parentId": parent}, headers=ada
+        )
+        assert posted.status_code == 201
+        assert posted.json()["parentId"] is None  # a parent that cannot exist: a top-level comment

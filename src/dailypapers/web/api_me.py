@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -22,10 +22,10 @@ from dailypapers.web.auth import ApiUserDep, get_api_user
 from dailypapers.web.collection_pages import FORMATS
 from dailypapers.web.dependencies import NowDep, StorageDep
 from dailypapers.web.hf_json import paper_json, timestamp
+from dailypapers.web.row_ids import RowId
 
 router = APIRouter(prefix="/api", tags=["your feed"])
 MAX_WINDOW_DAYS = 92
-CollectionId = Annotated[int, Path(ge=1, le=2**62, description="the collection's number")]
 DAY_PATTERN = r"^\d{4}-\d{2}-\d{2}$"
 
 
@@ -193,7 +193,7 @@ def create_collection(
 
 @router.get("/collections/{collection_id:int}.{fmt}", responses=_errors(401, 404))
 def export_collection(
-    collection_id: CollectionId, fmt: str, request: Request, storage: StorageDep
+    collection_id: RowId, fmt: str, request: Request, storage: StorageDep
 ) -> Response:
     """Download a collection as BibTeX (.bib), RIS (.ris) or CSL-JSON (.json)."""
     viewer = _optional_api_user(request)
@@ -211,7 +211,7 @@ def export_collection(
 
 
 @router.get("/collections/{collection_id:int}", responses=_errors(401, 404))
-def get_collection(collection_id: CollectionId, request: Request, storage: StorageDep) -> Response:
+def get_collection(collection_id: RowId, request: Request, storage: StorageDep) -> Response:
     """Return a collection with its papers: the member's own, or a public one."""
     viewer = _optional_api_user(request)
     collection = collections.visible_collection(
@@ -235,7 +235,7 @@ def get_collection(collection_id: CollectionId, request: Request, storage: Stora
 
 @router.patch("/collections/{collection_id:int}", responses=_errors(400, 401, 404, 409, 422))
 def update_collection(
-    collection_id: CollectionId,
+    collection_id: RowId,
     body: CollectionIn,
     user: ApiUserDep,
     storage: StorageDep,
@@ -256,9 +256,7 @@ def update_collection(
 
 
 @router.delete("/collections/{collection_id:int}", responses=_errors(401, 404))
-def delete_collection(
-    collection_id: CollectionId, user: ApiUserDep, storage: StorageDep
-) -> Response:
+def delete_collection(collection_id: RowId, user: ApiUserDep, storage: StorageDep) -> Response:
     """Delete one of the member's collections."""
     with storage.transaction():
         collections.delete_collection(storage=storage, user_id=user.id, collection_id=collection_id)
@@ -267,7 +265,7 @@ def delete_collection(
 
 @router.post("/collections/{collection_id:int}/papers", responses=_errors(400, 401, 404, 422))
 def add_to_collection(
-    collection_id: CollectionId,
+    collection_id: RowId,
     body: CollectionPaperIn,
     user: ApiUserDep,
     storage: StorageDep,
@@ -290,7 +288,7 @@ def add_to_collection(
     "/collections/{collection_id:int}/papers/{paper_id:path}", responses=_errors(401, 404)
 )
 def remove_from_collection(
-    collection_id: CollectionId, paper_id: str, user: ApiUserDep, storage: StorageDep
+    collection_id: RowId, paper_id: str, user: ApiUserDep, storage: StorageDep
 ) -> Response:
     """Take a paper out of one of the member's collections."""
     with storage.transaction():

@@ -27,6 +27,7 @@ from dailypapers.web.auth import AccountsDep, ApiUserDep, enforce_rate_limit
 from dailypapers.web.community_rendering import comment_html
 from dailypapers.web.dependencies import NowDep, SettingsDep, StorageDep
 from dailypapers.web.hf_json import paper_json, timestamp
+from dailypapers.web.row_ids import RowId, optional_row_id
 
 router = APIRouter(prefix="/api", tags=["community"])
 
@@ -172,7 +173,7 @@ def post_comment(
 ) -> Response:
     """Comment on the paper (or reply to one of its comments)."""
     enforce_rate_limit(request, Action.COMMENT, account=user.id)
-    parent = int(body.parentId) if body.parentId and body.parentId.isdigit() else None
+    parent = optional_row_id(body.parentId)
     with storage.transaction():
         comment = comments.post_comment(
             storage=storage, user=user, paper_id=paper_id, body=body.body, now=now, parent_id=parent
@@ -184,7 +185,7 @@ def post_comment(
 
 @router.patch("/comments/{comment_id}")
 def edit_comment(
-    comment_id: int, body: CommentIn, user: ApiUserDep, storage: StorageDep, now: NowDep
+    comment_id: RowId, body: CommentIn, user: ApiUserDep, storage: StorageDep, now: NowDep
 ) -> Response:
     """Replace the text of one's own comment."""
     with storage.transaction():
@@ -195,7 +196,9 @@ def edit_comment(
 
 
 @router.delete("/comments/{comment_id}", status_code=204)
-def delete_comment(comment_id: int, user: ApiUserDep, storage: StorageDep, now: NowDep) -> Response:
+def delete_comment(
+    comment_id: RowId, user: ApiUserDep, storage: StorageDep, now: NowDep
+) -> Response:
     """Delete one's own comment."""
     with storage.transaction():
         comments.delete_comment(storage=storage, user=user, comment_id=comment_id, now=now)

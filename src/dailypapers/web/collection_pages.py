@@ -5,7 +5,7 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.domain.collections import Collection
@@ -29,10 +29,10 @@ from dailypapers.web.auth import (
 )
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.row_ids import RowId, optional_row_id
 from dailypapers.web.sessions import current_auth, current_viewer
 
 router = APIRouter(include_in_schema=False)
-CollectionId = Annotated[int, Path(ge=1, le=2**62)]
 FORMATS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
 
 _saved_cache: ContextVar[tuple[object, frozenset[str]] | None] = ContextVar(
@@ -76,10 +76,6 @@ def install_collection_helpers(renderer: Renderer, storage: Storage) -> None:
     )
 
 
-def _optional_id(text: str) -> int | None:
-    return int(text) if text.strip().isdigit() else None
-
-
 def _back(request: Request, fallback: str) -> Response:
     path = same_site_path(request.headers.get("referer", ""), request)
     return see_other(local_path(path, fallback))
@@ -97,7 +93,7 @@ def save_paper(
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Save the paper (to "Saved" or the collection chosen), or take it out (saved=0)."""
-    chosen = _optional_id(collection_id)
+    chosen = optional_row_id(collection_id)
     with storage.transaction():
         if saved == "0":
             collections.remove_paper(
@@ -160,7 +156,7 @@ def import_collection(
     report = import_citations(
         storage=storage,
         user_id=member.id,
-        collection_id=_optional_id(collection_id),
+        collection_id=optional_row_id(collection_id),
         text=decode_upload(file.file.read()),
         filename=file.filename or "",
         fetcher=config.fetcher,
@@ -181,7 +177,7 @@ def export_all_saved(fmt: str, member: MemberDep, storage: StorageDep) -> Respon
 
 @router.get("/collections/{collection_id:int}.{fmt}")
 def export_collection(
-    collection_id: CollectionId, fmt: str, storage: StorageDep, request: Request
+    collection_id: RowId, fmt: str, storage: StorageDep, request: Request
 ) -> Response:
     """Download a collection (its owner's, or a public one) as BibTeX, RIS or CSL-JSON."""
     viewer = current_viewer()
@@ -205,9 +201,7 @@ def _download(papers: list[CitedPaper], fmt: str, name: str) -> Response:
 
 
 @router.get("/collections/{collection_id:int}", response_class=HTMLResponse)
-def collection_page(
-    collection_id: CollectionId, storage: StorageDep, renderer: RendererDep
-) -> Response:
+def collection_page(collection_id: RowId, storage: StorageDep, renderer: RendererDep) -> Response:
     """Show a collection: to its owner always, to anyone when it is public."""
     viewer = current_viewer()
     collection = collections.visible_collection(
@@ -225,7 +219,7 @@ def collection_page(
 
 @router.post("/collections/{collection_id:int}/edit")
 def edit_collection(
-    collection_id: CollectionId,
+    collection_id: RowId,
     member: MemberDep,
     storage: StorageDep,
     now: NowDep,
@@ -248,9 +242,7 @@ def edit_collection(
 
 
 @router.post("/collections/{collection_id:int}/delete")
-def delete_collection(
-    collection_id: CollectionId, member: MemberDep, storage: StorageDep
-) -> Response:
+def delete_collection(collection_id: RowId, member: MemberDep, storage: StorageDep) -> Response:
     """Delete a collection."""
     with storage.transaction():
         collections.delete_collection(
@@ -261,7 +253,7 @@ def delete_collection(
 
 @router.post("/collections/{collection_id:int}/papers/{paper_id:path}/note")
 def set_note(
-    collection_id: CollectionId,
+    collection_id: RowId,
     paper_id: str,
     member: MemberDep,
     storage: StorageDep,
@@ -283,7 +275,7 @@ def set_note(
 
 @router.post("/collections/{collection_id:int}/papers/{paper_id:path}/remove")
 def remove_from_collection(
-    collection_id: CollectionId, paper_id: str, member: MemberDep, storage: StorageDep
+    collection_id: RowId, paper_id: str, member: MemberDep, storage: StorageDep
 ) -> Response:
     """Take a paper out of one of the member's collections."""
     with storage.transaction():

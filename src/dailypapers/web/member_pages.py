@@ -13,6 +13,7 @@ from dailypapers.services import moderation
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.web.auth import MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+from dailypapers.web.row_ids import RowId
 from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +92,7 @@ def admin_page(member: MemberDep, storage: StorageDep, renderer: RendererDep) ->
 
 @router.post("/admin/claims/{claim_id}")
 def decide_claim(
-    claim_id: int,
+    claim_id: RowId,
     member: MemberDep,
     storage: StorageDep,
     now: NowDep,

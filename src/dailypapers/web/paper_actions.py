@@ -29,6 +29,7 @@ from dailypapers.web.auth import (
 )
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.row_ids import RowId, optional_row_id
 from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
@@ -127,7 +128,7 @@ def post_comment(
 ) -> Response:
     """Add a comment (or a reply) to the paper."""
     enforce_rate_limit(request, Action.COMMENT, account=member.id)
-    parent = int(parent_id) if parent_id.strip().isdigit() else None
+    parent = optional_row_id(parent_id)
     with storage.transaction():
         comment = comments.post_comment(
             storage=storage, user=member, paper_id=paper_id, body=body, now=now, parent_id=parent
@@ -139,7 +140,7 @@ def post_comment(
 
 @router.get("/comments/{comment_id}/edit", response_class=HTMLResponse)
 def edit_comment_form(
-    comment_id: int, member: MemberDep, storage: StorageDep, renderer: RendererDep
+    comment_id: RowId, member: MemberDep, storage: StorageDep, renderer: RendererDep
 ) -> Response:
     """Show the form that edits one's own comment."""
     comment = storage.get_comment(comment_id)
@@ -152,7 +153,7 @@ def edit_comment_form(
 
 @router.post("/comments/{comment_id}/edit")
 def edit_comment(
-    comment_id: int,
+    comment_id: RowId,
     member: MemberDep,
     storage: StorageDep,
     now: NowDep,
@@ -168,7 +169,7 @@ def edit_comment(
 
 @router.post("/comments/{comment_id}/delete")
 def delete_comment(
-    comment_id: int, member: MemberDep, storage: StorageDep, now: NowDep
+    comment_id: RowId, member: MemberDep, storage: StorageDep, now: NowDep
 ) -> Response:
     """Delete one's own comment."""
     with storage.transaction():
@@ -180,7 +181,7 @@ def delete_comment(
 
 @router.post("/comments/{comment_id}/{action:visibility}")
 def hide_comment(
-    comment_id: int, action: str, member: MemberDep, storage: StorageDep, now: NowDep
+    comment_id: RowId, action: str, member: MemberDep, storage: StorageDep, now: NowDep
 ) -> Response:
     """Hide a comment, or show it again (moderators)."""
     with storage.transaction():

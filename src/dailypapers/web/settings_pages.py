@@ -14,6 +14,7 @@ from dailypapers.storage import Storage
 from dailypapers.web.auth import AccountsDep, AuthDep, MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.row_ids import RowId
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,7 +62,7 @@ def create_token(
 
 
 @router.post("/settings/tokens/{token_id}/delete")
-def delete_token(token_id: int, member: MemberDep, storage: StorageDep) -> Response:
+def delete_token(token_id: RowId, member: MemberDep, storage: StorageDep) -> Response:
     """Revoke one of the member's tokens."""
     with storage.transaction():
         storage.delete_access_token(user_id=member.id, token_id=token_id)
