@@ -214,6 +214,7 @@ def collection_page(collection_id: RowId, storage: StorageDep, renderer: Rendere
         owner=owner,
         mine=viewer is not None and viewer.id == collection.user_id,
         pairs=collections.collection_papers(storage=storage, collection=collection),
+        feed_path=f"/feeds/collections/{collection.id}",  # offered when public
     )
 
 

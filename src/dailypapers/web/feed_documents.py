@@ -34,9 +34,16 @@ class FeedDocument:
 def split_format(name: str) -> tuple[str, str]:
     """Split `cs.CL.atom` into ("cs.CL", "atom"); 404 for another suffix."""
     stem, dot, suffix = name.rpartition(".")
-    if not dot or suffix not in FORMATS or not stem:
+    if not dot or not stem:
         raise HTTPException(404, "a feed's address ends in .atom or .rss")
-    return stem, suffix
+    return stem, feed_format(suffix)
+
+
+def feed_format(suffix: str) -> str:
+    """Return the suffix if it names a feed format; 404 for any other."""
+    if suffix not in FORMATS:
+        raise HTTPException(404, "a feed's address ends in .atom or .rss")
+    return suffix
 
 
 def base_url(request: Request, settings: Settings) -> str:

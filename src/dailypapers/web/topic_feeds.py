@@ -1,5 +1,5 @@
-"""Atom and RSS feeds per category, author, organization, saved search, week and month top,
-and each member's private feed at a secret address.
+"""Atom and RSS feeds per category, author, organization, saved search, public collection,
+week and month top, and each member's private feed at a secret address.
 """
 
 from __future__ import annotations
@@ -15,13 +15,20 @@ from dailypapers.domain.authors import normalize_author_name
 from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.domain.ranking import SortMode
 from dailypapers.domain.search_query import QueryError, parse_query
+from dailypapers.services.collections import collection_papers, visible_collection
 from dailypapers.services.feed import list_featured
 from dailypapers.services.follows import feed_token_user
 from dailypapers.services.member_feed import FEED_SIZE, FeedItem, member_feed
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
 from dailypapers.web.dependencies import NowDep, SettingsDep, StorageDep
-from dailypapers.web.feed_documents import FeedDocument, feed_response, split_format
+from dailypapers.web.feed_documents import (
+    FeedDocument,
+    feed_format,
+    feed_response,
+    split_format,
+)
+from dailypapers.web.row_ids import RowId
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
 
@@ -184,5 +191,26 @@ def private_feed(
     return response
 
 
-# Collections add their feed here: /feeds/collections/{id}.atom, a FeedDocument of the
-# collection's papers returned through feed_response, as the routes above do.
+@router.get("/collections/{collection_id:int}.{fmt}")
+def collection_feed(
+    collection_id: RowId,
+    fmt: str,
+    request: Request,
+    storage: StorageDep,
+    settings: SettingsDep,
+    now: NowDep,
+) -> Response:
+    """Return a public collection's papers, the most recently added first."""
+    fmt = feed_format(fmt)
+    # Feed readers come without a session: only a public collection has a feed, and a
+    # private one answers as if it did not exist, even to its owner.
+    collection = visible_collection(storage=storage, collection_id=collection_id, viewer_id=None)
+    pairs = collection_papers(storage=storage, collection=collection)
+    document = FeedDocument(
+        title=f"{settings.site_name}: {collection.name}",
+        description=collection.description or f"The papers of the collection {collection.name}.",
+        page_path=f"/collections/{collection.id}",
+        feed_path=f"/feeds/collections/{collection.id}",
+        items=[FeedItem(item, entry.note or None) for item, entry in pairs],
+    )
+    return _answer(document, fmt, request, settings, now)
