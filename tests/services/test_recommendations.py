@@ -145,6 +145,29 @@ def test_members_models_are_their_own(storage: Storage, site: dict[str, int]) ->
     assert site[ada_first] == 0 and site[bob_first] == 1
 
 
+def test_the_worker_fits_on_the_sites_embedding_model(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    """The worker names no model: the only one with vectors, or the one with the most."""
+    ada = add_member(storage, "ada")
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
+        storage.save_embeddings(  # a few vectors of a model being tried out
+            model="another-model",
+            paper_ids=[f"2608.{n:05d}" for n in range(10)],
+            vectors=np.eye(10, DIMENSION, dtype=np.float32),
+        )
+    assert recommendations.refit_stale_models(storage=storage, model_name=None, now=NOW) == 1
+    fitted = storage.get_member_model(ada.id)
+    assert fitted is not None and fitted.model == MODEL
+    with storage.transaction():
+        storage.delete_embeddings(model=MODEL)
+        votes.set_vote(storage=storage, user=ada, paper_id="2608.00001", voted=True, now=NOW)
+    assert recommendations.refit_stale_models(storage=storage, model_name=None, now=NOW) == 1
+    fitted = storage.get_member_model(ada.id)
+    assert fitted is not None and fitted.model == "another-model"
+
+
 def test_pasted_lines_that_name_no_paper_are_reported(
     storage: Storage, site: dict[str, int]
 ) -> None:

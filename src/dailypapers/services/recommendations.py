@@ -300,16 +300,16 @@ def refit_stale_models(
 ) -> int:
     """Refit the models of members whose signals changed since their last fit; return how many.
 
-    With no model name, the embedding model with the most vectors is used.
+    With no model name, the site's embedding model is used: the only one with vectors, or
+    while the site changes models, the one with the most.
     """
     stale = storage.stale_member_models(limit=limit)
     if not stale:
         return 0
     if model_name is None:
-        counts = storage.count_embeddings()
-        if not counts:
+        model_name = _site_model(storage)
+        if model_name is None:
             return 0
-        model_name = max(counts, key=lambda name: counts[name])
     for user_id, version in stale:
         fitted = refit_member_model(
             storage=storage, user_id=user_id, model_name=model_name, now=now
@@ -320,3 +320,12 @@ def refit_stale_models(
             else:
                 storage.save_member_model(fitted, fitted_version=version)
     return len(stale)
+
+
+def _site_model(storage: Storage) -> str | None:
+    """Return the embedding model the site's vectors are of, counting them only if several."""
+    models = storage.embedding_models()
+    if len(models) <= 1:
+        return models[0] if models else None
+    counts = storage.count_embeddings()  # a change of models is under way: rare
+    return max(models, key=lambda name: counts.get(name, 0))

@@ -181,6 +181,10 @@ class Storage(
         """Return how many papers have a vector, per model."""
         ...
 
+    def embedding_models(self) -> list[str]:
+        """Return the models that have vectors, by name, without counting the vectors."""
+        ...
+
     def delete_embeddings(self, *, model: str) -> int:
         """Delete every vector of this model; return how many there were."""
         ...

@@ -114,6 +114,18 @@ class SqlSearch(SqlStorage):
         rows = self._execute("SELECT model, COUNT(*) FROM paper_embeddings GROUP BY model")
         return {model: int(count) for model, count in rows}
 
+    def embedding_models(self) -> list[str]:
+        """Return the models that have vectors, by name, without counting the vectors."""
+        # One index seek per model (a loose index scan): DISTINCT would read every row.
+        rows = self._execute(
+            "WITH RECURSIVE models (model) AS ("
+            " SELECT MIN(model) FROM paper_embeddings"
+            " UNION ALL SELECT (SELECT MIN(e.model) FROM paper_embeddings e"
+            " WHERE e.model > m.model) FROM models m WHERE m.model IS NOT NULL)"
+            " SELECT model FROM models WHERE model IS NOT NULL"
+        )
+        return [row[0] for row in rows]
+
     def find_titled(self, title: str) -> list[str]:
         """Return the ids of papers with this exact title, ignoring case and a final period."""
         wanted = normalize_title(title)
