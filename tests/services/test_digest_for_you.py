@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from dailypapers.domain.digests import MAX_DIGEST_PAPERS
 from dailypapers.domain.periods import parse_day, parse_week
 from dailypapers.services import votes
 from dailypapers.services.digests import compose_digests, preview_digest
@@ -72,6 +73,44 @@ def test_an_opted_in_member_gets_for_you_and_never_a_paper_twice(
     assert set(for_you) <= sent
     weekly = preview(loaded_storage, reader, parse_week(WEEK))
     assert not set(weekly.paper_ids) & sent  # the week's digest repeats nothing
+
+
+def test_for_you_fits_within_the_digests_paper_cap(loaded_storage: Storage) -> None:
+    week = parse_week(WEEK)
+    # enough papers that a full For you section (5) would go past the cap
+    assert len(loaded_storage.rankables(**_span(week))) > MAX_DIGEST_PAPERS + 3
+    for name, top, room in (("ada", MAX_DIGEST_PAPERS - 2, 2), ("bea", MAX_DIGEST_PAPERS, 0)):
+        member = _member_with_a_model(loaded_storage, name)
+        reader = add_reader(loaded_storage, member.email, top=top)
+        plan = preview(loaded_storage, reader, week)
+        assert len(plan.paper_ids) == MAX_DIGEST_PAPERS
+        for_you = [s.paper_ids for s in plan.sections if s.heading == "For you"]
+        assert [len(ids) for ids in for_you] == ([room] if room else [])
+
+
+def test_a_banned_member_gets_no_for_you_section(loaded_storage: Storage) -> None:
+    ada = _member_with_a_model(loaded_storage, "ada")
+    reader = add_reader(loaded_storage, ada.email, top=2)
+    assert "For you" in [
+        s.heading for s in preview(loaded_storage, reader, parse_day(DAY)).sections
+    ]
+    with loaded_storage.transaction():
+        loaded_storage.set_user_banned(ada.id, NOW)
+    plan = preview(loaded_storage, reader, parse_day(DAY))
+    assert plan.paper_ids and "For you" not in [s.heading for s in plan.sections]
+
+
+def _member_with_a_model(storage: Storage, name: str):  # type: ignore[no-untyped-def]
+    """Return a member who liked one paper of the day, asked for For you, and has a model."""
+    embedder = HashingEmbedder()
+    embed_missing(storage=storage, embedder=embedder)
+    ada = add_member(storage, name, now=NOW - timedelta(days=40))
+    liked = [r.paper_id for r in storage.rankables(**_span(parse_day(DAY)))][-1]
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id=liked, voted=True, now=NOW)
+        storage.set_digest_for_you(ada.id, enabled=True, now=NOW)
+    refit_stale_models(storage=storage, model_name=embedder.model_name, now=NOW)
+    return ada
 
 
 def _span(period):  # type: ignore[no-untyped-def]

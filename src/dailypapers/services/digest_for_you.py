@@ -2,14 +2,15 @@
 
 A reader gets it when their address is a member's who asked for it on the settings page.
 Its papers are the member's best of the digest's period that the reader was never sent and
-that the digest does not already hold, so no paper is ever sent twice.
+that the digest does not already hold, so no paper is ever sent twice; it takes only the
+room the digest's other sections leave under MAX_DIGEST_PAPERS.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from dailypapers.domain.digests import DigestPlan, DigestSection
+from dailypapers.domain.digests import MAX_DIGEST_PAPERS, DigestPlan, DigestSection
 from dailypapers.domain.periods import Period
 from dailypapers.services.recommendations import recommend_for_member
 from dailypapers.storage.base import Storage
@@ -28,14 +29,15 @@ def with_for_you_section(
     now: datetime,
 ) -> DigestPlan:
     """Return the plan with the member's "For you" section after the others (if any)."""
-    if member_id is None:
+    room = min(FOR_YOU_PAPERS, MAX_DIGEST_PAPERS - len(plan.paper_ids))
+    if member_id is None or room <= 0:
         return plan
     found = recommend_for_member(
         storage=storage,
         user_id=member_id,
         start=period.start,
         end=period.end,
-        limit=FOR_YOU_PAPERS,
+        limit=room,
         now=now,
         exclude=set(already_sent) | set(plan.paper_ids),
     )

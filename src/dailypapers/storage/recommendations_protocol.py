@@ -54,7 +54,7 @@ class RecommendationStore(Protocol):
         ...
 
     def digest_for_you_members(self, emails: Sequence[str]) -> dict[str, int]:
-        """Return, among these addresses, the members who want a "For you" section, by email."""
+        """Return, among these addresses, the unbanned members who want a "For you" section."""
         ...
 
     def featured_vectors(

@@ -150,13 +150,13 @@ class RecommendationsSql(SqlAccess):
             self._execute("DELETE FROM digest_for_you WHERE user_id = ?", (user_id,))
 
     def digest_for_you_members(self, emails: Sequence[str]) -> dict[str, int]:
-        """Return, among these addresses, the members who want a "For you" section, by email."""
+        """Return, among these addresses, the unbanned members who want a "For you" section."""
         found: dict[str, int] = {}
         for batch in batches(emails):
             marks = ", ".join("?" * len(batch))
             rows = self._execute(
                 "SELECT u.email, u.id FROM users u JOIN digest_for_you d ON d.user_id = u.id"
-                f" WHERE u.email IN ({marks})",
+                f" WHERE u.banned_at IS NULL AND u.email IN ({marks})",
                 batch,
             )
             found.update((row[0], int(row[1])) for row in rows)
