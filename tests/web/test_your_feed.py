@@ -291,3 +291,48 @@ def test_the_private_feed_carries_for_you_once_the_model_is_fitted(
     title = loaded_storage.get_papers([PAPER])[PAPER].title
     assert entries and all(f"because you liked: {title}" in e.summary for e in entries)
     assert all(PAPER not in e.link for e in entries)  # upvoted: seen
+
+
+def test_a_members_home_is_for_you_with_the_periods_one_click_away(
+    loaded_storage: Storage,
+) -> None:
+    from dailypapers.domain.periods import PeriodKind, period_containing
+
+    add_member(loaded_storage, "ada")
+    app = make_site(loaded_storage, cache_seconds=60)
+    latest = loaded_storage.latest_day()
+    assert latest is not None
+    day, week, month = (period_containing(kind, latest).path for kind in PeriodKind)
+    visitor = TestClient(app)
+    home = visitor.get("/")
+    assert "Daily papers" in home.text and 'href="/for-you"' not in home.text
+    # Signed out, home is still one page for everyone, kept by the page cache.
+    loaded_storage._execute("UPDATE papers SET title = 'Changed' WHERE id = ?", (PAPER,))
+    assert visitor.get("/").text == home.text
+
+    ada = member_client(app, "ada")
+    mine = ada.get("/")
+    assert "Recommended for you" in mine.text and "no-store" in mine.headers["cache-control"]
+    assert tabs(mine.text) == [("/for-you", True), (day, False), (week, False), (month, False)]
+    assert tabs(ada.get(day).text) == [
+        ("/for-you", False),
+        (day, True),
+        (week, False),
+        (month, False),
+    ]
+    assert tabs(ada.get("/for-you").text) == tabs(mine.text)
+    assert '<a href="/papers/date">Latest</a>' in mine.text  # the latest day, from any page
+    for kind, path in (("date", day), ("week", week), ("month", month)):
+        found = ada.get(f"/papers/{kind}", follow_redirects=False)
+        assert found.status_code == 303 and found.headers["location"] == path
+    assert visitor.get("/").text == home.text  # a member's home is never shared
+
+
+def tabs(page: str) -> list[tuple[str, bool]]:
+    """Return the listing tabs of a page: each link, and whether it is the current one."""
+    found = re.search(r'<nav class="tabs" aria-label="period">(.*?)</nav>', page, re.S)
+    assert found, "the page has no tabs"
+    return [
+        (href, bool(active))
+        for href, active in re.findall(r'<a href="([^"]+)"( class="active")?', found.group(1))
+    ]

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from dailypapers.domain.accounts import User
+from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.services import recommendations
+from dailypapers.storage import Storage
 from dailypapers.web.auth import MemberDep, local_path, same_site_path, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,18 +35,27 @@ def for_you(
     days: DaysQuery = 7,
 ) -> Response:
     """Show the member's recommendations over the past `days` days of papers."""
+    return for_you_page(member=member, storage=storage, renderer=renderer, now=now, days=days)
+
+
+def for_you_page(
+    *, member: User, storage: Storage, renderer: Renderer, now: datetime, days: int = 7
+) -> Response:
+    """Render For you, with tabs to the latest day, week and month (also the member's home)."""
     start, end = recommendations.window_ending(storage, days=days, today=now.date())
     found = recommendations.recommend_for_member(
         storage=storage, user_id=member.id, start=start, end=end, limit=SHOWN, now=now
     )
     signals = storage.member_signals(member.id, limit=1)
+    last_day = end - timedelta(days=1)
     return renderer.page(
         "for_you.html",
         found=found,
-        last_day=end - timedelta(days=1),
+        last_day=last_day,
         days=days,
         cold_start=signals.empty,
         suggested_categories=SUGGESTED_CATEGORIES,
+        tabs=[period_containing(kind, last_day) for kind in PeriodKind],
     )
 
 

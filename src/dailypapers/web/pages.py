@@ -17,12 +17,14 @@ from dailypapers.services.search import similar_papers
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+from dailypapers.web.for_you_pages import for_you_page
 from dailypapers.web.markdown import paper_markdown
 from dailypapers.web.organization_pages import organization_page_context
 from dailypapers.web.paper_actions import paper_page_context
 from dailypapers.web.papers import find_featured_paper
 from dailypapers.web.rendering import Renderer
 from dailypapers.web.search import SearcherDep
+from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 
@@ -39,10 +41,13 @@ def home(
     sort: SortQuery = SortMode.TRENDING,
     p: PageQuery = 0,
 ) -> Response:
-    """Show the latest day that has papers."""
+    """Show a member their For you; show anyone else the latest day that has papers."""
     latest = storage.latest_day()
     if latest is None:
         return renderer.page("empty.html")
+    member = current_viewer()
+    if member is not None:  # signed-out visitors' home stays one page, which the cache shares
+        return for_you_page(member=member, storage=storage, renderer=renderer, now=now)
     period = period_containing(PeriodKind.DAY, latest)
     return _listing(storage, settings, renderer, now, period, sort, p)
 
@@ -64,9 +69,15 @@ register_url_convertor("period", PeriodSegment())
 
 
 @router.get("/papers/{kind:period}", response_class=HTMLResponse)
-def pick_period(kind: PeriodKind, date: str = "", week: str = "", month: str = "") -> Response:
-    """Go to the period chosen in the picker (a form cannot fill in a path)."""
+def pick_period(
+    kind: PeriodKind, storage: StorageDep, date: str = "", week: str = "", month: str = ""
+) -> Response:
+    """Go to the period chosen in the picker (a form cannot fill in a path), else the latest."""
     value = {PeriodKind.DAY: date, PeriodKind.WEEK: week, PeriodKind.MONTH: month}[kind]
+    if not value:  # a member's "Latest": their home page is For you
+        latest = storage.latest_day()
+        path = period_containing(kind, latest).path if latest else "/"
+        return RedirectResponse(path, status_code=303)
     try:
         period = parse_period(kind, value)
     except ValueError as error:
