@@ -61,6 +61,8 @@ def export_member_data(*, storage: Storage, user: User, now: datetime) -> dict[s
             "organizations": [_plain(m) for m in storage.user_memberships(user.id)],
             "digest": _plain(subscriber) if subscriber else None,
             "digestForYou": bool(storage.digest_for_you_members([user.email])),
+            "upvotesPublic": storage.upvotes_public(user.id),
+            "followsPublic": storage.get_follow_settings(user.id).public,
         },
         **activity,
         "collections": [

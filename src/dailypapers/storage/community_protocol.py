@@ -37,6 +37,14 @@ class CommunityStore(Protocol):
         """Return the papers the member voted for, latest vote first."""
         ...
 
+    def set_upvotes_public(self, user_id: int, *, public: bool, now: datetime) -> None:
+        """Let anyone see the member's upvotes on their profile, or only the member."""
+        ...
+
+    def upvotes_public(self, user_id: int) -> bool:
+        """Tell whether the member made their upvotes public."""
+        ...
+
     # -- comments --------------------------------------------------------------------
 
     def add_comment(

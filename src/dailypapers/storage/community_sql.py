@@ -119,6 +119,21 @@ class CommunitySql(SqlAccess):
         )
         return [row[0] for row in rows]
 
+    def set_upvotes_public(self, user_id: int, *, public: bool, now: datetime) -> None:
+        """Let anyone see the member's upvotes on their profile, or only the member."""
+        if public:
+            self._execute(
+                "INSERT INTO public_upvotes (user_id, created_at) VALUES (?, ?)"
+                " ON CONFLICT (user_id) DO NOTHING",
+                (user_id, iso(now)),
+            )
+        else:
+            self._execute("DELETE FROM public_upvotes WHERE user_id = ?", (user_id,))
+
+    def upvotes_public(self, user_id: int) -> bool:
+        """Tell whether the member made their upvotes public."""
+        return bool(self._execute("SELECT 1 FROM public_upvotes WHERE user_id = ?", (user_id,)))
+
     # -- comments ----------------------------------------------------------------------------
 
     def add_comment(

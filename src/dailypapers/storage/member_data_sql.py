@@ -104,6 +104,7 @@ class MemberDataSql(SqlAccess):
                 "DELETE FROM digest_for_you WHERE user_id = ?",
                 "DELETE FROM follows WHERE user_id = ?",
                 "DELETE FROM follow_settings WHERE user_id = ?",
+                "DELETE FROM public_upvotes WHERE user_id = ?",
                 "DELETE FROM sessions WHERE user_id = ?",
                 "DELETE FROM access_tokens WHERE user_id = ?",
                 "DELETE FROM mailed_links WHERE user_id = ?",

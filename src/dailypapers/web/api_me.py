@@ -1,4 +1,5 @@
-"""The member's own API: For you recommendations, "not interested", and collections.
+"""The member's own API: For you recommendations, "not interested", collections, and what
+others may see of a member.
 
 Authorized by personal access tokens (`Authorization: Bearer TOKEN`) only. A private
 collection answers 404 to anyone but its owner, exactly as if it did not exist.
@@ -17,7 +18,10 @@ from dailypapers.domain.accounts import User
 from dailypapers.domain.collections import Collection
 from dailypapers.services import collections, recommendations
 from dailypapers.services.citation_formats import MEDIA_TYPES, CitedPaper
+from dailypapers.services.errors import NotFound
+from dailypapers.services.profiles import visible_profile
 from dailypapers.web.api import json_response
+from dailypapers.web.api_follows import follow_json
 from dailypapers.web.auth import ApiUserDep, get_api_user
 from dailypapers.web.collection_pages import FORMATS
 from dailypapers.web.dependencies import NowDep, StorageDep
@@ -39,7 +43,8 @@ def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     meaning = {
         400: "bad input, said in `error`",
         401: "no valid personal access token",
-        404: "no such paper or collection (a private collection of another member included)",
+        404: "no such paper, collection or member (a private collection of another member"
+        " included)",
         409: "a collection of that name exists",
         422: "a parameter could not be read",
     }
@@ -298,3 +303,25 @@ def remove_from_collection(
     if not removed:
         raise HTTPException(404, f"paper {paper_id} is not in collection {collection_id}")
     return json_response({"collection": collection_id, "paper": paper_id, "removed": True})
+
+
+# -- profiles -----------------------------------------------------------------------------
+
+
+@router.get("/users/{username}", responses=_errors(401, 404))
+def member_profile(username: str, request: Request, storage: StorageDep) -> Response:
+    """Return a member's profile: upvotes and follows are null unless made public (or yours)."""
+    member = storage.find_user(username)
+    if member is None:
+        raise NotFound(f"there is no member named {username!r}")
+    shown = visible_profile(storage=storage, member=member, viewer=_optional_api_user(request))
+    upvoted = None if shown.upvoted is None else storage.featured_papers(shown.upvoted)
+    return json_response(
+        {
+            "username": member.username,
+            "fullname": member.fullname,
+            "upvotes": None if upvoted is None else [paper_json(item) for item in upvoted],
+            "follows": None if shown.follows is None else [follow_json(f) for f in shown.follows],
+            "collections": [collection_json(c) for c in shown.collections],
+        }
+    )

@@ -11,35 +11,32 @@ from dailypapers.domain.accounts import Role
 from dailypapers.domain.community import ClaimStatus
 from dailypapers.services import moderation
 from dailypapers.services.errors import InvalidInput, NotFound
+from dailypapers.services.profiles import PROFILE_LIST_LENGTH, visible_profile
 from dailypapers.web.auth import MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 from dailypapers.web.row_ids import RowId
 from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
-PROFILE_LIST_LENGTH = 50
 
 
 @router.get("/users/{username}", response_class=HTMLResponse)
 def profile(username: str, storage: StorageDep, renderer: RendererDep) -> Response:
-    """Show a member's papers, submissions and upvotes."""
+    """Show a member's papers and submissions, and what of their activity the viewer may see."""
     member = storage.find_user(username)
     if member is None:
         raise NotFound(f"there is no member named {username!r}")
     claims = storage.authorship_claims(status=ClaimStatus.APPROVED, user_id=member.id)
-    viewer = current_viewer()
-    own = viewer is not None and viewer.id == member.id  # votes are private to their member
+    shown = visible_profile(storage=storage, member=member, viewer=current_viewer())
     return renderer.page(
         "profile.html",
         member=member,
+        shown=shown,
         authored=storage.featured_papers([claim.paper_id for claim in claims]),
         submitted=storage.featured_papers(
             storage.user_submission_ids(member.id, limit=PROFILE_LIST_LENGTH)
         ),
-        upvoted=storage.featured_papers(storage.user_vote_ids(member.id, limit=PROFILE_LIST_LENGTH))
-        if own
-        else None,
-        collections=storage.user_collections(member.id, public_only=not own),
+        upvoted=None if shown.upvoted is None else storage.featured_papers(shown.upvoted),
         memberships=[m for m in storage.user_memberships(member.id) if m.accepted],
         roles=list(Role),
     )

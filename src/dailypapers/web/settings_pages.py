@@ -1,4 +1,5 @@
-"""A member's settings: password, personal access tokens, organizations and invitations."""
+"""A member's settings: password, personal access tokens, organizations and invitations,
+and who sees their upvotes."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ def _settings_page(
         member=member,
         tokens=storage.list_access_tokens(member.id),
         memberships=storage.user_memberships(member.id),
+        upvotes_public=storage.upvotes_public(member.id),
         new_token=new_token,
         message=message,
         error=error,
@@ -45,6 +47,16 @@ def _settings_page(
 def settings_page(member: MemberDep, storage: StorageDep, renderer: RendererDep) -> Response:
     """Show the member's settings."""
     return _settings_page(renderer, storage, member)
+
+
+@router.post("/settings/upvotes")
+def share_upvotes(
+    member: MemberDep, storage: StorageDep, now: NowDep, public: Annotated[str, Form()] = ""
+) -> Response:
+    """Show the member's upvotes to anyone on their profile (public=1), or to them alone."""
+    with storage.transaction():
+        storage.set_upvotes_public(member.id, public=public == "1", now=now)
+    return see_other("/settings#public-upvotes")
 
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
