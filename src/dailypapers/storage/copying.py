@@ -62,15 +62,14 @@ def prepare_copy(source: Storage, target: Storage, *, force: bool) -> CopyPlan:
     """Plan the copy; refuse a target that holds data unless forced (then empty it)."""
     tables, skipped = plan_copy(read_shapes(source), read_shapes(target))
     progress = _progress(target)
-    if progress is not None:
+    if progress is not None and not force:
         origin = {row["source"] for row in progress.values()}
         if origin and origin != {_describe(source)}:
             raise TargetNotEmpty(
                 f"the target holds an unfinished copy from {origin.pop()};"
                 " use --force to start over"
             )
-        if not force:
-            return CopyPlan(tables, skipped, resuming=True)
+        return CopyPlan(tables, skipped, resuming=True)
     occupied = [plan.name for plan in tables if _has_rows(target, plan.name)]
     if occupied and not force:
         raise TargetNotEmpty(
