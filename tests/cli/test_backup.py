@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -142,17 +141,18 @@ def test_a_damaged_sqlite_backup_is_refused_without_reading_it_whole(tmp_path: P
     with damaged.open("wb") as out:
         out.write(b"SQLite format 3\x00")
         out.truncate(4 << 30)  # 4 GB, sparse: nothing of it is on the disk
-    limit = 1 << 30
-
-    def limit_memory() -> None:
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    # The command runs under a 1 GB limit on the memory it may allocate.
+    limited = (
+        "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30));"
+        " sys.argv = ['dailypapers', 'restore', sys.argv[1]];"
+        " runpy.run_module('dailypapers', run_name='__main__')"
+    )
 
     completed = subprocess.run(
-        [sys.executable, "-m", "dailypapers", "restore", str(damaged)],
+        [sys.executable, "-c", limited, str(damaged)],
         env={**os.environ, "DAILYPAPERS_DATABASE_URL": url},
         capture_output=True,
         text=True,
-        preexec_fn=limit_memory,  # noqa: PLW1509 -- no threads in the test process here
         check=False,
     )
 
