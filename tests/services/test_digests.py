@@ -258,6 +258,7 @@ def test_a_period_held_by_a_live_composer_is_left_alone(day_storage: Storage) ->
     report = compose(day_storage)
 
     assert report.skipped == "being composed by another worker"  # type: ignore[attr-defined]
+    assert report.busy_until == NOW + timedelta(minutes=5)  # type: ignore[attr-defined]
     assert day_storage.outbox_counts() == {}
 
 

@@ -205,6 +205,7 @@ class ComposeReport:
     composed: int = 0  # digests with a message
     empty: int = 0  # readers with nothing new in the period
     skipped: str | None = None  # why nothing was composed, if so
+    busy_until: datetime | None = None  # another composer's lease on the period, if it holds one
 
     def summary(self) -> str:
         """Return a one-line account for logs and the command line."""
@@ -243,7 +244,12 @@ def compose_digests(
         if not storage.claim_digest_run(
             period=period.key, frequency=frequency, owner=owner, now=now, lease_until=now + lease
         ):
-            report.skipped = "being composed by another worker"
+            held = storage.get_digest_run(period.key)
+            if held is not None and held.finished_at is None:
+                report.skipped = "being composed by another worker"
+                report.busy_until = held.lease_until or now
+            else:  # finished between the two looks
+                report.skipped = "composed meanwhile by another worker"
             return report
     prepared = prepare_period(
         storage=storage, settings=settings, site_url=links.site_url, period=period, now=now

@@ -220,19 +220,20 @@ class DigestsSql(SqlAccess):
     def get_digest_run(self, period: str) -> DigestRun | None:
         """Return how the composing of this period's digests stands, if it started."""
         rows = self._execute(
-            "SELECT period, frequency, started_at, finished_at, composed FROM digest_runs"
-            " WHERE period = ?",
+            "SELECT period, frequency, started_at, finished_at, composed, lease_until"
+            " FROM digest_runs WHERE period = ?",
             (period,),
         )
         if not rows:
             return None
-        key, frequency, started, finished, composed = rows[0]
+        key, frequency, started, finished, composed, lease_until = rows[0]
         return DigestRun(
             key,
             Frequency(frequency),
             to_datetime(started),
             to_optional_datetime(finished),
             int(composed),
+            to_optional_datetime(lease_until),
         )
 
     # -- the outbox -----------------------------------------------------------------------
