@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from dailypapers.storage.base import Storage, StorageError
 from dailypapers.storage.copy_schema import (
@@ -24,6 +23,7 @@ from dailypapers.storage.copy_schema import (
     read_shapes,
 )
 from dailypapers.storage.copy_values import add_digest, canonical, for_target, row_digest
+from dailypapers.storage.opening import without_password
 
 BATCH_ROWS = 1000
 Progress = Callable[[str, int, int], None]  # table, rows just copied, rows in the table
@@ -313,10 +313,7 @@ def _table_exists(storage: Storage, name: str) -> bool:
 
 def _describe(storage: Storage) -> str:
     """Name the source without its password, for the record of an unfinished copy."""
-    parts = urlsplit(storage.url)
-    if parts.password:
-        return storage.url.replace(f":{parts.password}@", ":***@")
-    return storage.url
+    return without_password(storage.url)
 
 
 def _execute(storage: Storage, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[Any]:
