@@ -9,6 +9,7 @@ A lease on the period lets one worker compose while the others leave it alone.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -236,6 +237,12 @@ def compose_digests(
     frequency = frequency_of(period)
     report = ComposeReport(period)
     lease = timedelta(seconds=settings.mail_lease_s)
+    started = time.monotonic()
+
+    def lease_from_now() -> datetime:
+        """Return when the lease lapses if renewed now: `now` plus the time composing took."""
+        return now + timedelta(seconds=time.monotonic() - started) + lease
+
     if dry_run is None:
         run = storage.get_digest_run(period.key)
         if run and run.finished_at:
@@ -296,7 +303,7 @@ def compose_digests(
                     period=period.key,
                     owner=owner,
                     composed=len(messages),
-                    lease_until=now + lease,
+                    lease_until=lease_from_now(),
                 ):
                     raise RuntimeError(
                         f"lost the lease on composing {period.key}: another worker took over"
