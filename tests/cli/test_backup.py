@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,11 +93,69 @@ def test_a_postgresql_site_is_backed_up_and_restored(
         assert site_checksums(empty_url) == site_checksums(postgres_url)
 
 
-def test_a_backup_of_the_other_kind_is_refused(tmp_path: Path) -> None:
+def test_a_sqlite_backup_is_known_by_its_contents_not_its_name(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    storage = open_storage(url)
+    populate(storage, shared_data)
+    storage.close()
+    before = site_checksums(url)
+    backup = tmp_path / "nightly.dump"  # the name pg_dump's archives often have
+    assert command(url, "backup", str(backup)).exit_code == 0
+
+    other_url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    restored = command(other_url, "restore", str(backup))
+
+    assert restored.exit_code == 0, restored.output
+    assert site_checksums(other_url) == before
+
+
+def test_a_postgresql_archive_given_to_a_sqlite_site_is_named_for_what_it_is(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    archive = tmp_path / "site.sqlite3"  # named like SQLite, holding a pg_dump archive
+    archive.write_bytes(b"PGDMP\x01\x10\x00\x04\x08\x01\x01")
+    refused = command(url, "restore", str(archive))
+    assert refused.exit_code == 1
+    assert f"{archive} is a PostgreSQL archive (pg_dump)" in refused.output
+    assert "restore it into a PostgreSQL database" in refused.output
+
+
+def test_a_file_that_is_no_backup_is_refused_saying_what_restore_reads(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    notes = tmp_path / "site.sql"
+    notes.write_text("CREATE TABLE papers (id TEXT);\n")
+    refused = command(url, "restore", str(notes))
+    assert refused.exit_code == 1
+    assert f"{notes} is not a backup" in refused.output
+    assert "pg_dump --format=custom" in refused.output
+
+
+def test_a_damaged_sqlite_backup_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    """A backup larger than the memory the process may use: only its header is read."""
     url = f"sqlite:///{tmp_path / 'site.db'}"
     open_storage(url).close()
-    not_sqlite = tmp_path / "site.dump"
-    not_sqlite.write_bytes(b"PGDMP\x01\x10")
-    refused = command(url, "restore", str(not_sqlite))
-    assert refused.exit_code == 1
-    assert f"{not_sqlite} is not a SQLite backup" in refused.output
+    damaged = tmp_path / "damaged.sqlite3"
+    with damaged.open("wb") as out:
+        out.write(b"SQLite format 3\x00")
+        out.truncate(4 << 30)  # 4 GB, sparse: nothing of it is on the disk
+    # The command runs under a 1 GB limit on the memory it may allocate.
+    limited = (
+        "import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_DATA, (1 << 30, 1 << 30));"
+        " sys.argv = ['dailypapers', 'restore', sys.argv[1]];"
+        " runpy.run_module('dailypapers', run_name='__main__')"
+    )
+
+    completed = subprocess.run(
+        [sys.executable, "-c", limited, str(damaged)],
+        env={**os.environ, "DAILYPAPERS_DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr, completed.stderr
+    assert f"{damaged} is damaged or not a SQLite database" in completed.stderr

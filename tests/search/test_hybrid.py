@@ -212,12 +212,13 @@ def test_the_indexing_job_takes_new_words_then_embeds(storage, embedder):
         settings=Settings(database_url=storage.url), storage=storage, load_embedder=lambda: embedder
     )
     assert job is not None
-    assert job.run().startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 5;")
+    now = datetime(2026, 1, 5, 9, tzinfo=UTC)
+    assert job.run(now).startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 5;")
     with storage.transaction():
         storage.save_papers(
             [replace(storage.get_papers(["2501.00001"])["2501.00001"], title="Optimal Transport")]
         )
-    assert job.run().startswith("words of 1 changed paper(s) indexed; embedded 1;")
+    assert job.run(now).startswith("words of 1 changed paper(s) indexed; embedded 1;")
     # The word index is now current: the search takes nothing more before answering.
     assert storage.refresh_word_index() == 0
     assert storage.search_lexical(parse_query("optimal transport"), limit=3) == ["2501.00001"]
@@ -228,15 +229,15 @@ def test_the_indexing_job_comes_back_at_once_while_papers_wait(storage, embedder
     job = semantic_index_job(settings=settings, storage=storage, load_embedder=lambda: embedder)
     assert job is not None
     now = datetime(2026, 1, 5, 9, tzinfo=UTC)
-    assert job.run().startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 0;")
+    assert job.run(now).startswith(f"words of {len(TOPICS)} changed paper(s) indexed; embedded 0;")
     assert job.next_run(now) == now + timedelta(seconds=settings.search_index_interval_s)
     job = semantic_index_job(
         settings=Settings(database_url=storage.url), storage=storage, load_embedder=lambda: embedder
     )
     assert job is not None
-    job.run()  # embeds every paper: more may have come meanwhile, so look again at once
+    job.run(now)  # embeds every paper: more may have come meanwhile, so look again at once
     assert job.next_run(now) == now
-    assert job.run() == ""  # nothing was waiting: back to the interval
+    assert job.run(now) == ""  # nothing was waiting: back to the interval
     assert job.next_run(now) == now + timedelta(seconds=settings.search_index_interval_s)
 
 

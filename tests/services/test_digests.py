@@ -245,6 +245,26 @@ def test_a_compose_that_died_resumes_where_it_stopped(day_storage: Storage) -> N
     assert sorted(outbox_messages(day_storage)) == [f"reader{n}@example.org" for n in range(7)]
 
 
+def test_each_batch_extends_the_lease_from_the_moment_it_is_written(
+    day_storage: Storage,
+) -> None:
+    """A compose longer than the lease keeps it: each batch counts from when it is written."""
+    for n in range(7):
+        add_reader(day_storage, f"reader{n}@example.org")
+    lease = timedelta(seconds=mail_settings().mail_lease_s)
+    leases = []
+
+    def note_the_lease(readers: int) -> None:
+        run = day_storage.get_digest_run(DAY)
+        assert run is not None and run.lease_until is not None
+        leases.append(run.lease_until)
+
+    compose(day_storage, batch_size=3, on_batch=note_the_lease)
+
+    assert len(leases) == 3
+    assert NOW + lease < leases[0] < leases[1] < leases[2]  # time passed while composing
+
+
 def test_a_period_held_by_a_live_composer_is_left_alone(day_storage: Storage) -> None:
     add_reader(day_storage, "reader@example.org")
     assert day_storage.claim_digest_run(
@@ -258,6 +278,7 @@ def test_a_period_held_by_a_live_composer_is_left_alone(day_storage: Storage) ->
     report = compose(day_storage)
 
     assert report.skipped == "being composed by another worker"  # type: ignore[attr-defined]
+    assert report.busy_until == NOW + timedelta(minutes=5)  # type: ignore[attr-defined]
     assert day_storage.outbox_counts() == {}
 
 

@@ -227,3 +227,45 @@ def test_a_worker_that_dies_leaves_its_messages_to_another_after_the_lease(
 
     assert report.sent == 4
     assert received_by(server) == Counter(addresses)
+
+
+def test_a_worker_that_stalled_past_its_lease_sends_none_of_what_another_took_over(
+    loaded_storage: Storage,
+) -> None:
+    """A sender paused longer than its lease: the rest of its batch goes to the other only."""
+    clock = Clock()
+    with smtp_server() as server:
+        settings = mail_settings(server, mail_batch_size=5)
+        addresses = fill_outbox(loaded_storage, 5, settings)
+        taken_over: list[DeliveryReport] = []
+
+        def stall_after_the_first(count: int) -> None:
+            if taken_over:
+                return
+            # The first worker stalls (a paused VM, a slow disk) until its lease lapsed and
+            # another worker took the rest of its batch and sent it.
+            clock.advance(seconds=settings.mail_lease_s + 1)
+            with SmtpSender(settings) as other_sender:
+                taken_over.append(
+                    deliver_outbox(
+                        storage=loaded_storage,
+                        sender=other_sender,
+                        settings=settings,
+                        owner="other",
+                        clock=clock,
+                    )
+                )
+
+        with SmtpSender(settings) as sender:
+            stalled = deliver_outbox(
+                storage=loaded_storage,
+                sender=sender,
+                settings=settings,
+                owner="stalled",
+                clock=clock,
+                on_sent=stall_after_the_first,
+            )
+
+    assert stalled.sent == 1 and taken_over[0].sent == 4
+    assert received_by(server) == Counter(addresses)  # each reader once
+    assert loaded_storage.outbox_counts() == {"sent": 5}

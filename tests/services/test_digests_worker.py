@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,54 +15,12 @@ from dailypapers.domain.periods import parse_day
 from dailypapers.services.digests import compose_digests
 from dailypapers.storage import Storage
 
-from support.digests import DAY, SECRET, add_reader, links, mail_settings
+from support.digests import DAY, add_reader, links, mail_settings, worker
 from support.sites import load_recorded_days
 from support.smtp_server import SmtpServer, smtp_server
 
 READERS = 60
 ADDRESSES = [f"reader{n:03d}@example.org" for n in range(READERS)]
-NEVER = "0 0 1 1 *"  # the compose jobs stay out of the way: the test composes itself
-
-
-@contextmanager
-def worker(
-    storage: Storage, server: SmtpServer, log: Path, **extra: str
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `dailypapers worker` as a separate process sending through the server."""
-    environment = {
-        **os.environ,
-        "DAILYPAPERS_DATABASE_URL": storage.url,
-        "DAILYPAPERS_SECRET_KEY": SECRET,
-        "DAILYPAPERS_PUBLIC_URL": "https://papers.example.org",
-        "DAILYPAPERS_MAIL_FROM": "papers@example.org",
-        "DAILYPAPERS_SMTP_HOST": server.host,
-        "DAILYPAPERS_SMTP_PORT": str(server.port),
-        "DAILYPAPERS_MAIL_BATCH_SIZE": "20",
-        "DAILYPAPERS_MAIL_LEASE_S": "2",
-        "DAILYPAPERS_MAIL_POLL_S": "0.2",
-        "DAILYPAPERS_DIGEST_DAILY_SCHEDULE": NEVER,
-        "DAILYPAPERS_DIGEST_WEEKLY_SCHEDULE": NEVER,
-        "DAILYPAPERS_ARXIV_CATEGORIES": "",
-        "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",
-        **{f"DAILYPAPERS_{name.upper()}": value for name, value in extra.items()},
-    }
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "dailypapers", "worker"],
-            env=environment,
-            stdout=output,
-            stderr=output,
-        )
-    try:
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from dailypapers.cli import cli
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import open_storage
 from dailypapers.storage.copy_schema import PROGRESS_TABLE
+from dailypapers.storage.copying import copy_tables, prepare_copy
 
 from support.populated import MODEL, populate
 from support.sites import NOW
@@ -118,6 +119,40 @@ def test_a_target_that_holds_data_is_refused_unless_forced(
     assert open_storage(target_url).count_papers() == first["papers"][0]  # untouched
 
     assert checks(copy("--from", source_url, "--to", target_url, "--force")) == first
+
+
+class Interrupted(Exception):
+    """Stands for the kill that stops a copy after its first batch."""
+
+
+def _stop_after_first_batch(table: str, rows: int, total: int) -> None:
+    if rows:
+        raise Interrupted
+
+
+def test_forcing_over_an_unfinished_copy_from_another_site_starts_over(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    first_url = f"sqlite:///{tmp_path / 'first.db'}"
+    populate(open_storage(first_url), shared_data)
+    second_url = f"sqlite:///{tmp_path / 'second.db'}"
+    populate(open_storage(second_url), shared_data, extra_papers=30)
+    target_url = f"sqlite:///{tmp_path / 'target.db'}"
+    source, target = open_storage(first_url), open_storage(target_url)
+    plan = prepare_copy(source, target, force=False)
+    with pytest.raises(Interrupted):
+        copy_tables(source, target, plan, batch_rows=5, on_progress=_stop_after_first_batch)
+    source.close()
+    target.close()
+
+    refused = CliRunner().invoke(cli, ["db", "copy", "--from", second_url, "--to", target_url])
+    assert refused.exit_code == 1
+    assert f"the target holds an unfinished copy from {first_url}" in refused.output
+    assert "use --force to start over" in refused.output
+
+    forced = checks(copy("--from", second_url, "--to", target_url, "--force"))
+    assert forced["papers"][0] == open_storage(second_url).count_papers()
+    assert forced == checks(copy("--from", second_url, "--to", f"sqlite:///{tmp_path / 'new.db'}"))
 
 
 def _copy_process(source_url: str, target_url: str) -> subprocess.Popen[bytes]:

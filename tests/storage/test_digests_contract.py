@@ -265,6 +265,9 @@ def test_renewed_leases_hold_and_released_messages_are_due_at_once(storage: Stor
 
     assert [item.id for item in claimed] == [two.id]
     assert claimed[0].attempts == 0
+    # Renewing tells which messages are still ours: b took the released one.
+    renewed = storage.renew_lease([one.id, two.id], owner="a", lease_until=later)
+    assert renewed == {one.id}
 
 
 def test_deferred_and_failed_messages(storage: Storage) -> None:

@@ -32,11 +32,14 @@ class LoggedLeases(JobLeases):
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.log = log
 
-    def run(self, name: str, slot: datetime, work: Callable[[], None]) -> datetime | None:
-        def logged() -> None:
+    def run(
+        self, name: str, slot: datetime, work: Callable[[], datetime | None]
+    ) -> datetime | None:
+        def logged() -> datetime | None:
             self._write(f"start {slot.isoformat()} {os.getpid()}")
-            work()
+            later = work()
             self._write(f"end {slot.isoformat()} {os.getpid()}")
+            return later
 
         return super().run(name, slot, logged)
 
@@ -58,7 +61,7 @@ def main() -> None:
         lease_s=LEASE_S,
         clock=lambda: datetime.now(UTC),
     )
-    job = Job("slow job", every(INTERVAL_S), lambda: time.sleep(WORK_S) or "slept")
+    job = Job("slow job", every(INTERVAL_S), lambda slot: time.sleep(WORK_S) or "slept")
     run_jobs([job], clock=lambda: datetime.now(UTC), stop=threading.Event(), leases=leases)
 
 

@@ -19,22 +19,30 @@ SECRET = "a-test-secret-key-of-more-than-32-characters"
 
 @contextmanager
 def serve_process(
-    database_url: str, log_path: Path, *arguments: str, **settings: str
+    database_url: str,
+    log_path: Path,
+    *arguments: str,
+    environment: dict[str, str] | None = None,
+    **settings: str,
 ) -> Iterator[str]:
-    """Start `dailypapers serve` with these arguments and DAILYPAPERS_* settings; yield its URL."""
+    """Start `dailypapers serve` with these arguments and DAILYPAPERS_* settings; yield its URL.
+
+    `environment`: more variables for the process (PYTHONPATH, say).
+    """
     port = free_port()
     command = [sys.executable, "-m", "dailypapers", "serve", "--host", "127.0.0.1"]
-    environment = {
+    variables = {
         **os.environ,
         "DAILYPAPERS_DATABASE_URL": database_url,
         "DAILYPAPERS_SECRET_KEY": SECRET,
         "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",  # no embedding model loaded in the test
         **{f"DAILYPAPERS_{name.upper()}": value for name, value in settings.items()},
+        **(environment or {}),
     }
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [*command, "--port", str(port), *arguments],
-            env=environment,
+            env=variables,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,

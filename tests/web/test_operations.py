@@ -6,11 +6,14 @@ import os
 import re
 import signal
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.papers import Paper
+from dailypapers.services.health import FIGURES_MAX_AGE_S, ReadinessProbe
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage
 from dailypapers.web.app import create_app
@@ -41,6 +44,52 @@ def test_readyz_is_503_while_a_migration_is_not_applied(loaded_storage: Storage)
     ready = client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["error"] == "migrations not applied: 0005_digests.sql"
+
+
+def new_paper(number: int) -> Paper:
+    """Return a paper the recorded days do not hold."""
+    moment = datetime(2026, 3, 1, tzinfo=UTC)
+    return Paper(
+        id=f"2603.{number:05d}",
+        title=f"Paper {number} written after the count",
+        abstract="Not counted yet.",
+        authors=("A. Author",),
+        categories=("cs.LG",),
+        published_at=moment,
+        updated_at=moment,
+    )
+
+
+def test_readyz_checks_the_schema_at_each_call_and_counts_papers_at_most_once_a_minute(
+    loaded_storage: Storage,
+) -> None:
+    client = make_client(loaded_storage)
+    counted = client.get("/readyz").json()["papers"]
+    with loaded_storage.transaction():
+        loaded_storage.save_papers([new_paper(1)])
+
+    again = client.get("/readyz")  # a probe every few seconds scans no paper table
+
+    assert again.status_code == 200 and again.json()["papers"] == counted
+    with loaded_storage.transaction():
+        loaded_storage._execute(  # type: ignore[attr-defined]
+            "DELETE FROM schema_migrations WHERE name = '0005_digests.sql'"
+        )
+    assert client.get("/readyz").status_code == 503  # the schema is read every time
+
+
+def test_the_readiness_figures_are_counted_again_once_a_minute_old(
+    loaded_storage: Storage,
+) -> None:
+    now = [1000.0]
+    probe = ReadinessProbe(loaded_storage, clock=lambda: now[0])
+    counted = probe.read().papers
+    with loaded_storage.transaction():
+        loaded_storage.save_papers([new_paper(1)])
+    now[0] += FIGURES_MAX_AGE_S - 1
+    assert probe.read().papers == counted
+    now[0] += 1
+    assert probe.read().papers == counted + 1
 
 
 def test_readyz_is_503_when_nothing_listens_at_the_database_address(tmp_path: Path) -> None:

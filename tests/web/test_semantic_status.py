@@ -1,12 +1,19 @@
 """The search page says when meaning-based search is off and how to turn it on."""
 
+import os
+from pathlib import Path
+
+import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from dailypapers.search.availability import TURN_ON_COMMAND, semantic_search_unavailable
-from dailypapers.storage import Storage
+from dailypapers.search.onnx_minilm import MINILM_PACKAGE
+from dailypapers.storage import Storage, open_storage
 from dailypapers.web.semantic_status import announce_semantic_search_off
 
 from support.accounts import make_site
+from support.serve_process import serve_process
 
 
 def test_the_search_page_says_meaning_based_search_is_off_and_how_to_turn_it_on(
@@ -31,3 +38,31 @@ def test_with_the_model_installed_the_page_does_not_say_it_is_off(loaded_storage
     page = TestClient(make_site(loaded_storage)).get("/search").text
 
     assert "Meaning-based search is off" not in page
+
+
+@pytest.mark.parametrize("arguments", [(), ("--workers", "2")], ids=["one process", "workers"])
+def test_serve_says_meaning_based_search_is_off_in_every_process(
+    arguments: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Without the weights package, each page says so, however many processes serve."""
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    open_storage(url).close()
+    # The weights package is not to be found in any process the server starts, and no
+    # model was built in this data directory.
+    hidden = tmp_path / "without_weights"
+    hidden.mkdir()
+    (hidden / "sitecustomize.py").write_text(
+        f"import sys\nsys.modules[{MINILM_PACKAGE!r}] = None\n"
+    )
+    environment = {
+        "PYTHONPATH": os.pathsep.join([str(hidden), os.environ.get("PYTHONPATH", "")]),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    log = tmp_path / "serve.log"
+    with serve_process(url, log, *arguments, environment=environment) as base:
+        pages = [httpx.get(f"{base}/search", params={"q": "diffusion"}).text for _ in range(8)]
+
+    assert "Meaning-based search is off" in log.read_text()
+    for page in pages:  # new connections: each process answers some of them
+        assert "Meaning-based search is off" in page
+        assert TURN_ON_COMMAND in page

@@ -10,8 +10,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import pytest
 
 from dailypapers.storage import open_storage
 
@@ -20,6 +22,7 @@ from support.serve_process import serve_process
 
 # Three failed sign-ins from one address, then it waits; accounts never reach their limit.
 SIGN_IN_LIMIT = "signin.ip=3/600,signin.account=100/600"
+PASSWORD = "correct-horse-battery-staple"
 
 
 def _sqlite_url(tmp_path: Path) -> str:
@@ -143,3 +146,20 @@ def test_connections_past_the_limit_are_answered_503(tmp_path: Path) -> None:
         relieved = [httpx.get(f"{base}/healthz").status_code for _ in range(3)]
     assert crowded.status_code == 503
     assert 200 in relieved  # the closed connections gave their places back
+
+
+@pytest.mark.postgres
+def test_serve_never_prints_the_database_password(tmp_path: Path, postgres_url: str) -> None:
+    # The test server trusts local connections, so any password lets the site in.
+    parts = urlsplit(postgres_url)
+    user = parts.username or "postgres"
+    with_password = urlunsplit(
+        parts._replace(netloc=f"{user}:{PASSWORD}@{parts.hostname}:{parts.port}")
+    )
+    open_storage(with_password).close()
+    log = tmp_path / "serve.log"
+    with serve_process(with_password, log) as base:
+        assert httpx.get(f"{base}/readyz").status_code == 200
+    printed = log.read_text()
+    assert f"Serving postgresql://{user}:***@{parts.hostname}:{parts.port}" in printed
+    assert PASSWORD not in printed

@@ -19,6 +19,7 @@ from dailypapers.storage.copying import (
     prepare_copy,
     verify_copy,
 )
+from dailypapers.storage.opening import without_password
 
 
 @click.group("db")
@@ -82,7 +83,7 @@ def copy_command(target_url: str, source_url: str | None, force: bool, batch_row
         )
     finish_copy(target)
     _rebuild_side_indexes(target)
-    click.echo(f"copied {len(checks)} tables to {target_url.split('@')[-1]}; every one verified")
+    click.echo(f"copied {len(checks)} tables to {without_password(target_url)}; every one verified")
 
 
 def _print_checks(checks: list[TableCheck]) -> None:
@@ -118,7 +119,7 @@ def backup(path: Path) -> None:
         size = backup_database(settings.database_url, path)
     except (BackupError, StorageError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"backed up {settings.database_url.split('@')[-1]} to {path} ({size:,} bytes)")
+    click.echo(f"backed up {without_password(settings.database_url)} to {path} ({size:,} bytes)")
 
 
 @click.command()
@@ -131,7 +132,7 @@ def restore(path: Path, force: bool) -> None:
         restore_database(settings.database_url, path, force=force)
     except (BackupError, StorageError) as error:
         raise click.ClickException(str(error)) from None
-    click.echo(f"restored {path} into {settings.database_url.split('@')[-1]}")
+    click.echo(f"restored {path} into {without_password(settings.database_url)}")
 
 
 COMMANDS = [database, backup, restore]

@@ -11,6 +11,7 @@ import click
 from dailypapers.cli.context import load_settings, open_configured_storage
 from dailypapers.settings import describe_settings
 from dailypapers.storage import open_storage
+from dailypapers.storage.opening import without_password
 from dailypapers.worker.jobs import index_in_background
 from dailypapers.worker.recommendation_jobs import refit_in_background
 from dailypapers.worker.serve_mail import send_mail_in_background
@@ -44,7 +45,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     configure_logging(settings, level=logging.WARNING)
     storage = open_configured_storage(settings)  # migrates, and fails early on a bad URL
     host, port = host or settings.host, port or settings.port
-    click.echo(f"Serving {settings.database_url} on http://{host}:{port}")
+    click.echo(f"Serving {without_password(settings.database_url)} on http://{host}:{port}")
     # One model for the searches and the indexing (loaded when first needed): each copy
     # checks a 58 MB file and holds its own ONNX Runtime session.
     semantic_off = semantic_search_unavailable()

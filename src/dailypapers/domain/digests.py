@@ -167,3 +167,4 @@ class DigestRun:
     started_at: datetime
     finished_at: datetime | None
     composed: int  # digests with a message, so far
+    lease_until: datetime | None  # while a composer holds it (it may have died since)

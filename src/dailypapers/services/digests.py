@@ -9,6 +9,7 @@ A lease on the period lets one worker compose while the others leave it alone.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -205,6 +206,7 @@ class ComposeReport:
     composed: int = 0  # digests with a message
     empty: int = 0  # readers with nothing new in the period
     skipped: str | None = None  # why nothing was composed, if so
+    busy_until: datetime | None = None  # another composer's lease on the period, if it holds one
 
     def summary(self) -> str:
         """Return a one-line account for logs and the command line."""
@@ -235,6 +237,12 @@ def compose_digests(
     frequency = frequency_of(period)
     report = ComposeReport(period)
     lease = timedelta(seconds=settings.mail_lease_s)
+    started = time.monotonic()
+
+    def lease_from_now() -> datetime:
+        """Return when the lease lapses if renewed now: `now` plus the time composing took."""
+        return now + timedelta(seconds=time.monotonic() - started) + lease
+
     if dry_run is None:
         run = storage.get_digest_run(period.key)
         if run and run.finished_at:
@@ -243,7 +251,12 @@ def compose_digests(
         if not storage.claim_digest_run(
             period=period.key, frequency=frequency, owner=owner, now=now, lease_until=now + lease
         ):
-            report.skipped = "being composed by another worker"
+            held = storage.get_digest_run(period.key)
+            if held is not None and held.finished_at is None:
+                report.skipped = "being composed by another worker"
+                report.busy_until = held.lease_until or now
+            else:  # finished between the two looks
+                report.skipped = "composed meanwhile by another worker"
             return report
     prepared = prepare_period(
         storage=storage, settings=settings, site_url=links.site_url, period=period, now=now
@@ -290,7 +303,7 @@ def compose_digests(
                     period=period.key,
                     owner=owner,
                     composed=len(messages),
-                    lease_until=now + lease,
+                    lease_until=lease_from_now(),
                 ):
                     raise RuntimeError(
                         f"lost the lease on composing {period.key}: another worker took over"

@@ -2,9 +2,10 @@
 
 Exactly once, as far as SMTP allows: a message is marked sent right after the server's
 250 and before the next message starts, so a worker killed at any point leaves every
-message either marked sent or still pending under a lease that lapses. Only a kill in
-the instant between the server's 250 and that write can repeat a message; RFC 1047
-describes the same window from the server's side.
+message either marked sent or still pending under a lease that lapses. A worker that
+stalls past its lease finds out when it renews, and leaves what another worker took. Only
+a kill in the instant between the server's 250 and that write can repeat a message; RFC
+1047 describes the same window from the server's side.
 """
 
 from __future__ import annotations
@@ -96,16 +97,22 @@ def deliver_outbox(
         if not batch:
             break
         renew_at = now + lease / 2
+        held = {item.id for item in batch}
         for index, item in enumerate(batch):
             if deadline is not None and time.monotonic() >= deadline:
                 storage.release_messages([rest.id for rest in batch[index:]], owner=owner)
                 return report
             if clock() >= renew_at:
                 now = clock()
-                storage.renew_lease(
+                held = storage.renew_lease(
                     [rest.id for rest in batch[index:]], owner=owner, lease_until=now + lease
                 )
                 renew_at = now + lease / 2
+            if item.id not in held:
+                # Our lease lapsed (a long stall) and another worker took the message: it
+                # sends it, and sending it here too would be the repeat the lease prevents.
+                log.warning("message %s went to another worker while this one stalled", item.id)
+                continue
             try:
                 sender.send(sender=item.sender, recipients=[item.recipient], message=item.data)
             except MailServerError as error:

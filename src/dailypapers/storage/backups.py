@@ -15,7 +15,11 @@ from dailypapers.storage.opening import open_storage
 from dailypapers.storage.word_index import word_index_path
 
 _SQLITE_MAGIC = b"SQLite format 3\x00"
-_PG_DUMP_MAGIC = b"PGDMP"
+_PG_DUMP_MAGIC = b"PGDMP"  # pg_dump's custom format; its plain SQL and tar formats are not read
+_DATABASE_OF = {
+    "sqlite": "a SQLite database (sqlite:///path.db)",
+    "postgresql": "a PostgreSQL database (postgresql://...)",
+}
 
 
 class BackupError(Exception):
@@ -39,16 +43,19 @@ def backup_database(url: str, path: Path) -> int:
 
 def restore_database(url: str, path: Path, *, force: bool) -> None:
     """Replace the database at URL with the backup at path, refusing to overwrite unless forced."""
-    head = path.read_bytes()[:16]
-    sqlite_backup = head.startswith(_SQLITE_MAGIC)
-    if url.startswith("sqlite:") != sqlite_backup or not (
-        sqlite_backup or head.startswith(_PG_DUMP_MAGIC)
-    ):
-        kind = "SQLite" if url.startswith("sqlite:") else "PostgreSQL (pg_dump --format=custom)"
-        raise BackupError(f"{path} is not a {kind} backup: restore it into that kind of database")
+    kind = backup_kind(path)
+    wanted = "sqlite" if url.startswith("sqlite:") else "postgresql"
+    if kind is None:
+        raise BackupError(
+            f"{path} is not a backup: restore reads a SQLite database file or a PostgreSQL"
+            " archive made by pg_dump --format=custom (as `dailypapers backup` writes them)"
+        )
+    if kind != wanted:
+        what = "a SQLite database" if kind == "sqlite" else "a PostgreSQL archive (pg_dump)"
+        raise BackupError(f"{path} is {what}: restore it into {_DATABASE_OF[kind]}")
     if not force and _holds_papers(url):
         raise BackupError("the database already holds papers; use --force to replace them")
-    if sqlite_backup:
+    if kind == "sqlite":
         _sqlite_restore(path, _sqlite_path(url))
     else:
         _run_postgres_tool(
@@ -61,6 +68,17 @@ def restore_database(url: str, path: Path, *, force: bool) -> None:
             str(path),
         )
     open_storage(url).close()  # a backup from older code gets this code's migrations
+
+
+def backup_kind(path: Path) -> str | None:
+    """Tell a backup's kind by its first bytes (its name may say anything): sqlite, postgresql."""
+    with path.open("rb") as backup:  # only the header: a backup may be larger than memory
+        head = backup.read(len(_SQLITE_MAGIC))
+    if head.startswith(_SQLITE_MAGIC):
+        return "sqlite"
+    if head.startswith(_PG_DUMP_MAGIC):
+        return "postgresql"
+    return None
 
 
 def _sqlite_path(url: str) -> str:
@@ -84,11 +102,17 @@ def _sqlite_backup(database: str, draft: Path) -> None:
 
 def _sqlite_restore(backup: Path, database: str) -> None:
     with contextlib.closing(sqlite3.connect(backup)) as source:
-        tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master")}
+        try:
+            tables = {row[0] for row in source.execute("SELECT name FROM sqlite_master")}
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"{backup} is damaged or not a SQLite database: {error}") from None
         if "schema_migrations" not in tables:
             raise BackupError(f"{backup} is a SQLite file but not a dailypapers database")
-        with contextlib.closing(sqlite3.connect(database)) as live:
-            source.backup(live)
+        try:
+            with contextlib.closing(sqlite3.connect(database)) as live:
+                source.backup(live)  # all pages in one step: on failure nothing is replaced
+        except sqlite3.DatabaseError as error:
+            raise BackupError(f"could not restore {backup} into {database}: {error}") from None
     # The word index and HNSW files beside the database describe the data that was there:
     # without them they are rebuilt from the restored tables.
     words = word_index_path(database)

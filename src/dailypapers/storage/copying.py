@@ -13,7 +13,6 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from dailypapers.storage.base import Storage, StorageError
 from dailypapers.storage.copy_schema import (
@@ -24,6 +23,7 @@ from dailypapers.storage.copy_schema import (
     read_shapes,
 )
 from dailypapers.storage.copy_values import add_digest, canonical, for_target, row_digest
+from dailypapers.storage.opening import without_password
 
 BATCH_ROWS = 1000
 Progress = Callable[[str, int, int], None]  # table, rows just copied, rows in the table
@@ -62,15 +62,14 @@ def prepare_copy(source: Storage, target: Storage, *, force: bool) -> CopyPlan:
     """Plan the copy; refuse a target that holds data unless forced (then empty it)."""
     tables, skipped = plan_copy(read_shapes(source), read_shapes(target))
     progress = _progress(target)
-    if progress is not None:
+    if progress is not None and not force:
         origin = {row["source"] for row in progress.values()}
         if origin and origin != {_describe(source)}:
             raise TargetNotEmpty(
                 f"the target holds an unfinished copy from {origin.pop()};"
                 " use --force to start over"
             )
-        if not force:
-            return CopyPlan(tables, skipped, resuming=True)
+        return CopyPlan(tables, skipped, resuming=True)
     occupied = [plan.name for plan in tables if _has_rows(target, plan.name)]
     if occupied and not force:
         raise TargetNotEmpty(
@@ -314,10 +313,7 @@ def _table_exists(storage: Storage, name: str) -> bool:
 
 def _describe(storage: Storage) -> str:
     """Name the source without its password, for the record of an unfinished copy."""
-    parts = urlsplit(storage.url)
-    if parts.password:
-        return storage.url.replace(f":{parts.password}@", ":***@")
-    return storage.url
+    return without_password(storage.url)
 
 
 def _execute(storage: Storage, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[Any]:

@@ -92,8 +92,10 @@ class DigestStore(Protocol):
         """Lease up to `limit` pending messages that are due and not leased to a live worker."""
         ...
 
-    def renew_lease(self, message_ids: Sequence[int], *, owner: str, lease_until: datetime) -> None:
-        """Extend the lease on these messages, where it is still ours."""
+    def renew_lease(
+        self, message_ids: Sequence[int], *, owner: str, lease_until: datetime
+    ) -> set[int]:
+        """Extend the lease on these messages where it is still ours; return those."""
         ...
 
     def release_messages(self, message_ids: Sequence[int], *, owner: str) -> None:

@@ -220,19 +220,20 @@ class DigestsSql(SqlAccess):
     def get_digest_run(self, period: str) -> DigestRun | None:
         """Return how the composing of this period's digests stands, if it started."""
         rows = self._execute(
-            "SELECT period, frequency, started_at, finished_at, composed FROM digest_runs"
-            " WHERE period = ?",
+            "SELECT period, frequency, started_at, finished_at, composed, lease_until"
+            " FROM digest_runs WHERE period = ?",
             (period,),
         )
         if not rows:
             return None
-        key, frequency, started, finished, composed = rows[0]
+        key, frequency, started, finished, composed, lease_until = rows[0]
         return DigestRun(
             key,
             Frequency(frequency),
             to_datetime(started),
             to_optional_datetime(finished),
             int(composed),
+            to_optional_datetime(lease_until),
         )
 
     # -- the outbox -----------------------------------------------------------------------
@@ -272,14 +273,20 @@ class DigestsSql(SqlAccess):
         )
         return sorted((_item_from_row(row) for row in rows), key=lambda item: item.id)
 
-    def renew_lease(self, message_ids: Sequence[int], *, owner: str, lease_until: datetime) -> None:
-        """Extend the lease on these messages, where it is still ours."""
+    def renew_lease(
+        self, message_ids: Sequence[int], *, owner: str, lease_until: datetime
+    ) -> set[int]:
+        """Extend the lease on these messages where it is still ours; return those."""
+        held: set[int] = set()
         for batch in batches(message_ids):
             marks = ", ".join("?" * len(batch))
-            self._execute(
-                f"UPDATE outbox SET lease_until = ? WHERE id IN ({marks}) AND lease_owner = ?",
+            rows = self._execute(
+                f"UPDATE outbox SET lease_until = ? WHERE id IN ({marks}) AND lease_owner = ?"
+                " AND state = 'pending' RETURNING id",
                 (moment(lease_until), *batch, owner),
             )
+            held.update(int(row[0]) for row in rows)
+        return held
 
     def release_messages(self, message_ids: Sequence[int], *, owner: str) -> None:
         """Give up the lease on messages not tried, leaving them due."""

@@ -27,3 +27,7 @@ class JobRunStore(Protocol):
     def finish_job_run(self, *, job: str, slot: datetime, owner: str, now: datetime) -> None:
         """Record that our run of this slot is done, freeing the job for the next."""
         ...
+
+    def unfinished_job_run(self, *, job: str) -> datetime | None:
+        """Return the slot of the job's last run if it started and never finished."""
+        ...

@@ -57,3 +57,10 @@ class JobRunsSql(SqlAccess):
             " WHERE job = ? AND slot = ? AND owner = ?",
             (moment(now), job, moment(slot), owner),
         )
+
+    def unfinished_job_run(self, *, job: str) -> datetime | None:
+        """Return the slot of the job's last run if it started and never finished."""
+        rows = self._execute(
+            "SELECT slot FROM job_runs WHERE job = ? AND finished_at IS NULL", (job,)
+        )
+        return to_datetime(rows[0][0]) if rows else None

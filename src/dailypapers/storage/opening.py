@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit, urlunsplit
+
 from dailypapers.storage.base import Storage, StorageError
+
+_PASSWORD_PARAMETER = re.compile(r"(?i)(^|&)(password=)[^&]*")
 
 
 def open_storage(url: str, *, migrate: bool = True) -> Storage:
@@ -18,8 +23,21 @@ def open_storage(url: str, *, migrate: bool = True) -> Storage:
         storage = PostgresStorage(url)
     else:
         raise StorageError(
-            f"unsupported database URL {url!r}: use sqlite:///path.db or postgresql://..."
+            f"unsupported database URL {without_password(url)!r}:"
+            " use sqlite:///path.db or postgresql://..."
         )
     if migrate:
         storage.migrate()
     return storage
+
+
+def without_password(url: str) -> str:
+    """Return the database URL with its password masked, fit to print or log."""
+    parts = urlsplit(url)
+    netloc, query = parts.netloc, _PASSWORD_PARAMETER.sub(r"\1\2***", parts.query)
+    if parts.password is not None:
+        credentials, _, host = netloc.rpartition("@")
+        netloc = f"{credentials.split(':', 1)[0]}:***@{host}"
+    if (netloc, query) == (parts.netloc, parts.query):
+        return url  # nothing to hide: the URL exactly as given
+    return urlunsplit(parts._replace(netloc=netloc, query=query))

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dailypapers import __version__
+from dailypapers.search.availability import semantic_search_unavailable
 from dailypapers.search.hybrid import HybridSearcher, default_searcher
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
@@ -25,6 +26,7 @@ from dailypapers.web.metrics import SiteMetrics
 from dailypapers.web.openapi_description import install_openapi_description
 from dailypapers.web.operations import Operations
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.semantic_status import announce_semantic_search_off
 
 
 def create_app(
@@ -54,7 +56,7 @@ def create_app(
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
     # search: the embedding model loads on first use, not here
-    app.state.searcher = searcher or default_searcher(timeout_s=settings.search_timeout_ms / 1000)
+    app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"
     install_api_docs(app, str(static))  # offline pages: before /static, whose path it shares
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
@@ -78,3 +80,16 @@ def create_app(
     metrics = SiteMetrics(app.state.storage) if settings.metrics == "on" else None
     app.add_middleware(Operations, storage=app.state.storage, metrics=metrics)
     return app
+
+
+def _own_searcher(app: FastAPI, settings: Settings) -> HybridSearcher:
+    """Return a searcher over the packaged model, or by words only (and say so) without it.
+
+    This is the searcher of each process that `serve --workers` or a process manager starts.
+    """
+    timeout_s = settings.search_timeout_ms / 1000
+    semantic_off = semantic_search_unavailable()
+    if semantic_off is None:
+        return default_searcher(timeout_s=timeout_s)
+    announce_semantic_search_off(app, semantic_off)
+    return HybridSearcher(load_embedder=None, timeout_s=timeout_s)

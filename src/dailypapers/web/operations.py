@@ -17,7 +17,7 @@ import anyio
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dailypapers.services.health import read_site
+from dailypapers.services.health import ReadinessProbe
 from dailypapers.storage import Storage
 from dailypapers.web.metrics import SiteMetrics
 
@@ -46,6 +46,7 @@ class Operations:
         self.app = app
         self.storage = storage
         self.metrics = metrics
+        self.readiness = ReadinessProbe(storage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -103,7 +104,7 @@ class Operations:
         """Answer 200 when the database answers with the expected schema, else 503."""
         response: Response
         try:
-            readings = await anyio.to_thread.run_sync(lambda: read_site(storage=self.storage))
+            readings = await anyio.to_thread.run_sync(self.readiness.read)
         except Exception as error:  # whatever the driver raises: the site cannot serve
             reason = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
             response = JSONResponse(

@@ -20,7 +20,7 @@ from dailypapers.services.outbox import (
 from dailypapers.services.subscriptions import expire_unconfirmed, links_for
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
-from dailypapers.worker.runner import Job, cron, every
+from dailypapers.worker.runner import Job, RunLater, cron, every
 
 log = logging.getLogger("dailypapers.mail")
 
@@ -36,26 +36,29 @@ def digest_jobs(
     owner = worker_name()
     zone = ZoneInfo(settings.schedule_timezone)
 
-    def compose(frequency: Frequency) -> Callable[[], str]:
-        """Return the job that composes the digest of this frequency due now."""
+    def compose(frequency: Frequency) -> Callable[[datetime], str]:
+        """Return the job that composes the digest of this frequency due at a slot."""
 
-        def run() -> str:
-            """Compose the period due today."""
-            now = clock()
-            period = period_due(frequency, now.astimezone(zone).date())
+        def run(slot: datetime) -> str:
+            """Compose the period due on the slot's day (a run taken over late: that day's)."""
+            period = period_due(frequency, slot.astimezone(zone).date())
             report = compose_digests(
                 storage=storage,
                 settings=settings,
                 links=links,
                 period=period,
-                now=now,
+                now=clock(),
                 owner=owner,
             )
+            if report.busy_until is not None:
+                # Another composer holds the period (a worker that died, until its lease
+                # lapses): this slot is not done until every reader has a digest.
+                raise RunLater(report.busy_until, report.summary())
             return report.summary()
 
         return run
 
-    def upkeep() -> str:
+    def upkeep(slot: datetime) -> str:
         """Forget the subscriptions never confirmed in time, and old finished mail."""
         forgotten = expire_unconfirmed(storage=storage, settings=settings, now=clock())
         old = forget_old_mail(storage=storage, now=clock())
@@ -82,7 +85,7 @@ def outbox_job(
     """Return the job that sends what is due in the outbox (the worker's, and serve's)."""
     backoff = ServerBackoff(first=timedelta(seconds=settings.mail_retry_s))
 
-    def send() -> str:
+    def send(slot: datetime) -> str:
         """Send what is due in the outbox, unless the server is being left alone."""
         if backoff.waiting(clock()):
             return ""  # the last run logged the failure; the pause is quiet

@@ -34,7 +34,7 @@ def build_jobs(
     categories = settings.categories
     if categories:
 
-        def pull() -> str:
+        def pull(slot: datetime) -> str:
             report = pull_categories(
                 storage=storage,
                 fetcher=arxiv_fetcher,
@@ -79,7 +79,7 @@ def semantic_index_job(
     loaded: list[DocumentEmbedder] = []
     backlog = [False]  # the last run embedded papers, so more may be waiting
 
-    def index() -> str:
+    def index(slot: datetime) -> str:
         words = storage.refresh_word_index()
         if not loaded:  # the model loads once, on the first run, not when the worker starts
             loaded.append((load_embedder or _default_embedder)())

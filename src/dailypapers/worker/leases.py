@@ -34,11 +34,14 @@ class JobLeases:
         self.lease = timedelta(seconds=lease_s)
         self.clock = clock
 
-    def run(self, name: str, slot: datetime, work: Callable[[], None]) -> datetime | None:
+    def run(
+        self, name: str, slot: datetime, work: Callable[[], datetime | None]
+    ) -> datetime | None:
         """Do the work for this slot unless another worker has; return when to look again.
 
         None: the slot is settled (run here, or already run elsewhere). A moment: another
-        worker holds the slot under a live lease; look again then, to take over if it died.
+        worker holds the slot under a live lease, or the work asked to be tried again then
+        (it returned that moment); look again then, to take over if the other died.
         """
         now = self.clock()
         answer = self.storage.claim_job_run(
@@ -55,13 +58,23 @@ class JobLeases:
             target=self._renew, args=(name, slot, stop), name=f"lease:{name}", daemon=True
         )
         renewer.start()
+        later = None
         try:
-            work()
+            later = work()
         finally:
             stop.set()
             renewer.join()
-            self.storage.finish_job_run(job=name, slot=slot, owner=self.owner, now=self.clock())
-        return None
+            if later is None:
+                self.storage.finish_job_run(job=name, slot=slot, owner=self.owner, now=self.clock())
+            else:  # not done: the lease lapses now, so the slot stays open to every worker
+                self.storage.renew_job_run(
+                    job=name, slot=slot, owner=self.owner, lease_until=self.clock()
+                )
+        return later
+
+    def unfinished_slot(self, name: str) -> datetime | None:
+        """Return the slot of the job's last run if it never finished (its worker stopped)."""
+        return self.storage.unfinished_job_run(job=name)
 
     def _renew(self, name: str, slot: datetime, stop: threading.Event) -> None:
         """Extend the lease a few times per lease period until the work is done."""

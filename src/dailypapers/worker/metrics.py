@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import datetime
 
 from prometheus_client import Counter, start_http_server
 
 from dailypapers.services.site_metrics import multiprocess, process_registry
 from dailypapers.storage import Storage
-from dailypapers.worker.runner import Job
+from dailypapers.worker.runner import Job, RunLater
 
 
 def serve_job_metrics(*, port: int, storage: Storage, jobs: Sequence[Job]) -> list[Job]:
@@ -25,10 +26,12 @@ def serve_job_metrics(*, port: int, storage: Storage, jobs: Sequence[Job]) -> li
     return [dataclasses.replace(job, run=_counted(job, runs)) for job in jobs]
 
 
-def _counted(job: Job, runs: Counter) -> Callable[[], str]:
-    def run() -> str:
+def _counted(job: Job, runs: Counter) -> Callable[[datetime], str]:
+    def run(slot: datetime) -> str:
         try:
-            summary = job.run()
+            summary = job.run(slot)
+        except RunLater:  # neither done nor failed: the slot is tried again
+            raise
         except Exception:
             runs.labels(job.name, "failed").inc()
             raise

@@ -19,7 +19,7 @@ def recommendation_job(
     if settings.recommendation_refit_interval_s <= 0:
         return None
 
-    def refit() -> str:
+    def refit(slot: datetime) -> str:
         done = refit_stale_models(storage=storage, model_name=None, now=clock())
         return f"refitted {done} member model(s)" if done else ""
 

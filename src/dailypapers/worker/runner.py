@@ -27,13 +27,23 @@ class Job:
 
     name: str
     next_run: NextRun
-    run: Callable[[], str]  # does the work; returns a one-line summary for the log
+    # Does the work due at a slot (the moment it fell due); returns a one-line summary for
+    # the log. A run taken over from a worker that died gets the slot that worker had.
+    run: Callable[[datetime], str]
     # A job that polls every few seconds logs its start and schedule at DEBUG, and its
     # summary at INFO only when it did something (a non-empty summary). (issue 6: outbox)
     polls: bool = False
     # Whether two workers must not run it at once (see worker/leases.py). The outbox is not:
     # it leases each message itself, so several workers send side by side.
     exclusive: bool = True
+
+
+class RunLater(Exception):
+    """Raised by a job that cannot do its slot's work yet: try the same slot again at `at`."""
+
+    def __init__(self, at: datetime, reason: str) -> None:
+        super().__init__(reason)
+        self.at = at
 
 
 def cron(expression: str, time_zone: str) -> NextRun:
@@ -73,14 +83,16 @@ def run_jobs(
 ) -> None:
     """Run each job at its times until `stop` is set; with `once`, run each once now.
 
-    With `leases`, an exclusive job's slot runs in one worker of all that share the database.
+    With `leases`, an exclusive job's slot runs in one worker of all that share the database,
+    and a run that a stopped worker left unfinished is the first this one takes up.
     """
     if once:
+        now = clock()
         for job in jobs:
-            _run_logged(job)
+            _run_logged(job, now)
         return
     now = clock()
-    slots = {job.name: job.next_run(now) for job in jobs}  # the run each job waits for
+    slots = {job.name: _first_slot(job, now, leases) for job in jobs}  # the run each waits for
     due = dict(slots)  # when to try it: its slot, or when another worker's lease lapses
     for job in jobs:
         log.info("%s: next run at %s", job.name, due[job.name].isoformat())
@@ -88,13 +100,11 @@ def run_jobs(
         now = clock()
         for job in jobs:
             if due[job.name] <= now:
-                retry = None
+                slot = slots[job.name]
                 if leases is None or not job.exclusive:
-                    _run_logged(job)
+                    retry = _run_logged(job, slot)
                 else:
-                    retry = leases.run(
-                        job.name, slots[job.name], functools.partial(_run_logged, job)
-                    )
+                    retry = leases.run(job.name, slot, functools.partial(_run_logged, job, slot))
                 if retry is not None:
                     due[job.name] = retry
                     continue
@@ -104,15 +114,32 @@ def run_jobs(
         stop.wait(timeout=min(max(wait, 0.05), 60))
 
 
-def _run_logged(job: Job) -> None:
-    """Run one job; a failure is logged and the worker carries on."""
+def _first_slot(job: Job, now: datetime, leases: JobLeases | None) -> datetime:
+    """Return the run a job waits for first: one a stopped worker left unfinished, or the next."""
+    if leases is not None and job.exclusive:
+        unfinished = leases.unfinished_slot(job.name)
+        if unfinished is not None:
+            log.info("%s: taking up the run due at %s", job.name, unfinished.isoformat())
+            return unfinished
+    return job.next_run(now)
+
+
+def _run_logged(job: Job, slot: datetime) -> datetime | None:
+    """Run one job's slot; return when to try it again, if the job asked to be.
+
+    A failure is logged and the worker carries on (the slot counts as run).
+    """
     log.log(_routine(job), "%s: started", job.name)
     try:
-        summary = job.run()
+        summary = job.run(slot)
+    except RunLater as later:
+        log.info("%s: %s; trying again at %s", job.name, later, later.at.isoformat())
+        return later.at
     except Exception:
         log.exception("%s: failed", job.name)
     else:
         log.log(logging.INFO if summary else logging.DEBUG, "%s: %s", job.name, summary)
+    return None
 
 
 def _routine(job: Job) -> int:
