@@ -1,4 +1,5 @@
-"""Search on PostgreSQL: a weighted tsvector for words, pgvector HNSW for vectors."""
+"""Search on PostgreSQL: words by tantivy beside each host (BM25 in SQL until it has caught
+up), vectors by pgvector HNSW."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from dailypapers.storage.lexical_postgresql import (
     still_needed,
     weigh_lexemes,
 )
-from dailypapers.storage.search_sql import SqlSearch, filter_conditions
+from dailypapers.storage.search_sql import filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 from dailypapers.storage.sql_values import Row
+from dailypapers.storage.words_postgresql import PostgresWordChanges
 
 # Papers are embedded in the order readers meet them: the latest featured day first, then
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
@@ -60,17 +62,21 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class PostgresSearch(SqlSearch):
+class PostgresSearch(PostgresWordChanges):
     """The search half of PostgresStorage."""
 
     _vector_indexes: set[tuple[str, int]]
     bm25 = Bm25Parameters()  # storage/lexical_postgresql.py
 
-    def search_lexical(
+    def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
-        """Return the ids of papers that match the query's words and filters, best first."""
-        within = self._author_scope(query, within)  # follows: the author-name index
+        """Search as `search_lexical` does, by BM25 in SQL alone (in step with every write).
+
+        Exact when each word is rare; a word matching more papers than SCORE_BUDGET has
+        that many of them scored (see storage/lexical_postgresql.py), and scoring costs
+        time in proportion to the papers scored.
+        """
         built = tsquery_expression(query)
         conditions, params = filter_conditions(query.filters)
         if within is not None:
@@ -205,8 +211,11 @@ class PostgresSearch(SqlSearch):
         return 0
 
     def refresh_word_index(self) -> int:
-        """Fold new papers into the BM25 term statistics (the tsvector is kept by PostgreSQL)."""
-        return refresh_term_statistics(execute=self._execute, transaction=self._transaction)
+        """Bring the word index up to date and fold new papers into the SQL ranking's term
+        statistics (the tsvector is kept by PostgreSQL); return how many changes the index
+        took."""
+        refresh_term_statistics(execute=self._execute, transaction=self._transaction)
+        return super().refresh_word_index()
 
     def _ensure_vector_index(self, model: str, dimension: int) -> None:
         """Create the model's HNSW index the first time its vectors are saved."""
