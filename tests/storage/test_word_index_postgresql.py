@@ -140,3 +140,14 @@ def test_an_index_one_process_caught_up_is_read_by_another(site, postgres_url, t
     assert host.word_index_lag() == 0  # what the worker saved is what this process reads
     assert len(words(host, "holography", limit=5000)) == 2500
     host.close()
+
+
+def test_a_folder_that_cannot_be_made_keeps_the_index_in_memory(postgres_url, tmp_path):
+    blocked = tmp_path / "a file"
+    blocked.write_text("not a folder")
+    storage = open_host(postgres_url, blocked / "indexes")
+    with storage.transaction():
+        storage.save_papers([paper(1, "Holography at scale")])
+    assert words(storage, "holography") == ["2406.00001"]
+    assert storage._word_index.path is None
+    storage.close()

@@ -145,7 +145,13 @@ class WordIndex:
                 log.warning("rebuilding the word index %s of another database", self.path)
                 shutil.rmtree(self.path, ignore_errors=True)
                 meta = {}
-            self.path.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # a folder this process may not write: search on
+                log.error("keeping the word index in memory: cannot use %s: %s", self.path, error)
+                self.path = None
+                self.index = self._open(None)
+                return
             try:
                 self.index = self._open(self.path)
             except (OSError, ValueError):  # only a cache: rebuild it
