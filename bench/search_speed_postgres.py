@@ -12,9 +12,10 @@ server (embedding a million papers takes hours here), and pgvector's HNSW index 
 over them: random vectors have no structure for the graph to use, so its search costs at
 least what real ones would. Then the queries of bench/search_speed.py (common words, words
 of real abstracts, real titles) are timed in process: hybrid as the site runs it (query
-embedded by the real model, the word index, HNSW, fusion), the word index alone, and BM25
-in SQL alone (what answers while a host builds its index); and its filtered queries
-through the word index and through the hybrid search, best of three.
+embedded by the real model, the word index, HNSW, fusion), the word index alone, BM25 in
+SQL alone (what answers while a host builds its index), the query embedding alone and the
+HNSW search alone; and its filtered queries through the word index and through the hybrid
+search, best of three.
 """
 
 from __future__ import annotations
@@ -146,6 +147,14 @@ def main() -> None:
         queries = make_queries(real, args.queries)
         rng = random.Random(7)
 
+        vectors = {query: embedder.embed_query(query) for query in queries}
+
+        def embed(text: str) -> object:
+            return embedder.embed_query(text)
+
+        def nearest(text: str) -> object:
+            return storage.nearest_papers(model=model, vector=vectors[text], limit=100)
+
         def hybrid(text: str) -> object:
             return searcher.search(storage, parse_query(text), limit=100)
 
@@ -158,9 +167,9 @@ def main() -> None:
         print(
             "| papers | grow | statistics + word index | vectors + HNSW | hybrid p50 / p95"
             " | word index p50 / p95 | word index p95, common words | BM25 in SQL p50 / p95"
-            " | BM25 in SQL p95, common words |"
+            " | BM25 in SQL p95, common words | query embedding p50 / p95 | HNSW p50 / p95 |"
         )
-        print("|" + " --- |" * 9)
+        print("|" + " --- |" * 11)
         filtered_rows = []
         for size in (int(part) for part in args.sizes.split(",")):
             grow_s = grow(storage, size, rng)
@@ -172,11 +181,15 @@ def main() -> None:
             mixed = time_queries(hybrid, queries)
             plain = time_queries(words, queries)
             sql = time_queries(in_sql, queries)
+            embedding = time_queries(embed, queries)
+            graph = time_queries(nearest, queries)
             print(
                 f"| {storage.count_papers():,} | {grow_s:.0f} s | {index_s:.0f} s"
                 f" | {vectors_s:.0f} s | {mixed['p50']:.1f} / {mixed['p95']:.1f} ms"
                 f" | {plain['p50']:.1f} / {plain['p95']:.1f} ms | {plain['common_p95']:.1f} ms"
-                f" | {sql['p50']:.0f} / {sql['p95']:.0f} ms | {sql['common_p95']:.0f} ms |",
+                f" | {sql['p50']:.0f} / {sql['p95']:.0f} ms | {sql['common_p95']:.0f} ms"
+                f" | {embedding['p50']:.1f} / {embedding['p95']:.1f} ms"
+                f" | {graph['p50']:.1f} / {graph['p95']:.1f} ms |",
                 flush=True,
             )
             by_words, by_hybrid = best_of_three(words), best_of_three(hybrid)

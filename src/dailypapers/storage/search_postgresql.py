@@ -30,6 +30,7 @@ from dailypapers.storage.words_postgresql import PostgresWordChanges
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
 EMBEDDING_ORDER = "COALESCE(d.day - DATE '1900-01-01', 0)::bigint * 4294967296 + p.search_key"
 EF_SEARCH = 200  # HNSW candidates per search: above the 100 that hybrid search asks for
+FILTERED_OVERFETCH = 4  # with filters, the graph is asked for this many times the papers
 
 
 def tsquery_expression(query: SearchQuery) -> tuple[str, list[str]] | None:
@@ -185,26 +186,26 @@ class PostgresSearch(PostgresWordChanges):
         # the planner uses a partial index only for a predicate it can see.
         typed = f"e.embedding::vector({dimension})"
         probe = f"CAST(? AS vector({dimension}))"
-        conditions, params = filter_conditions(filters or SearchFilters())
-        join = "JOIN papers p ON p.id = e.paper_id" if conditions else ""
-        where = "".join(f" AND {condition}" for condition in conditions)
         literal = vector_literal(vector)
-        # One round trip for both settings. With filters, keep walking the graph until enough
-        # rows pass them (pgvector 0.8).
+        # Filters apply after the graph search, as on SQLite, so ask for more to keep enough
+        # after them. Walking the graph until enough rows pass (pgvector's iterative scan)
+        # made a hybrid search with a category or has:code take 170 to 750 ms at 100,000
+        # papers (bench/search_speed_postgres.py).
+        wanted = limit * FILTERED_OVERFETCH if filters else limit
         self._execute(
-            "SELECT set_config('hnsw.ef_search', ?, false),"
-            " set_config('hnsw.iterative_scan', ?, false)",
-            (str(max(EF_SEARCH, limit)), "relaxed_order" if conditions else "off"),
+            "SELECT set_config('hnsw.ef_search', ?, false)", (str(max(EF_SEARCH, wanted)),)
         )
         rows = self._execute(
-            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e {join}"
-            f" WHERE e.model = {_sql_string(model)}{where}"
+            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e"
+            f" WHERE e.model = {_sql_string(model)}"
             f" ORDER BY {typed} <=> {probe} LIMIT ?",
-            [literal, *params, literal, limit],
+            [literal, literal, wanted],
         )
         found = [SimilarPaper(row[0], float(row[1])) for row in rows]
-        # relaxed_order may return rows slightly out of order; put them back.
-        return sorted(found, key=lambda item: item.similarity, reverse=True)
+        if filters:
+            kept = set(self.filter_papers([item.paper_id for item in found], filters))
+            found = [item for item in found if item.paper_id in kept]
+        return found[:limit]
 
     def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
         """Nothing to do: pgvector keeps its HNSW index up to date with every write."""
