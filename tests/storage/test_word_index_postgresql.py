@@ -139,6 +139,18 @@ def test_an_index_one_process_caught_up_is_read_by_another(site, postgres_url, t
     assert done.stdout.strip() == "2500"
     assert host.word_index_lag() == 0  # what the worker saved is what this process reads
     assert len(words(host, "holography", limit=5000)) == 2500
+    writer = textwrap.dedent(
+        f"""
+        from dailypapers.domain.papers import Paper
+        from dailypapers.storage import open_storage
+        storage = open_storage({postgres_url!r})
+        with storage.transaction():
+            storage.save_papers([Paper(id="2406.09999", title="Ptychography", abstract="A.",
+                                       authors=())])
+        """
+    )
+    subprocess.run([sys.executable, "-c", writer], check=True, timeout=300)
+    assert words(host, "ptychography") == ["2406.09999"]  # saved by another process
     host.close()
 
 
