@@ -212,7 +212,7 @@ def time_in_process(
     fts = []
     for query in COMMON_QUERIES:
         began = time.perf_counter()
-        storage.search_fts(parse_query(query), limit=100)
+        storage.search_in_database(parse_query(query), limit=100)
         fts.append((time.perf_counter() - began) * 1000)
     return {
         "p50": statistics.median(hybrid),
@@ -238,7 +238,7 @@ def time_filtered(storage: Storage) -> list[str]:
             found = storage.search_lexical(query, limit=100)
             site.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
-        exact = storage.search_fts(query, limit=100)
+        exact = storage.search_in_database(query, limit=100)
         fts = (time.perf_counter() - began) * 1000
         rows.append(
             f"| `{text}` | {min(site):,.1f} ms ({len(found)}) | {fts:,.0f} ms ({len(exact)}) |"

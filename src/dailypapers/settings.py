@@ -103,6 +103,14 @@ class Settings:
         " vectors embedded in batches) in `dailypapers worker` and `dailypapers serve`;"
         " 0 turns them off.",
     )
+    word_index_folder: str = _setting(
+        lambda: str(Path(platformdirs.user_cache_dir("dailypapers")) / "word-indexes"),
+        "On PostgreSQL, the folder where each host keeps its word index of the papers (a"
+        " cache rebuilt from the database, a few GB at a million papers; the web workers and"
+        " the job worker of one host share it). Empty: in memory, built by each process."
+        " SQLite keeps its index beside the database file.",
+        shown_default="/home/you/.cache/dailypapers/word-indexes",
+    )
     # your feed: the background refit of each member's For you model
     recommendation_refit_interval_s: float = _setting(
         10.0,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
+from dailypapers.storage.search_words import WordIndexSearch
 
 # Thirty papers say "network"; one of them says it three times. One paper says "hypergraph".
 COMMON = [
@@ -47,29 +50,38 @@ def storage(storage: Storage) -> Storage:
     return storage
 
 
-def ranked(storage: Storage, text: str) -> list[str]:
-    return storage.search_lexical(parse_query(text), limit=50)
+Ranked = Callable[[str], list[str]]
+
+
+@pytest.fixture(params=["word index", "in the database"])
+def ranked(request: pytest.FixtureRequest, storage: Storage) -> Ranked:
+    """Rank by the word index, or by the database's own ranking (FTS5, BM25 in SQL), which
+    answers while the index builds."""
+    if request.param == "word index":
+        return lambda text: storage.search_lexical(parse_query(text), limit=50)
+    assert isinstance(storage, WordIndexSearch)
+    return lambda text: storage.search_in_database(parse_query(text), limit=50)
 
 
 @pytest.mark.parametrize("refreshed", [False, True], ids=["counted-live", "statistics"])
 def test_a_rare_word_outranks_a_common_one_said_many_times(
-    storage: Storage, refreshed: bool
+    storage: Storage, ranked: Ranked, refreshed: bool
 ) -> None:
     """Rank the paper with the rare word first: IDF, not only how often a word occurs."""
     if refreshed:
         assert storage.refresh_word_index() > 0
-    found = ranked(storage, "network hypergraph")
+    found = ranked("network hypergraph")
     assert found[0] == SAYS_RARE.id
     assert found[1] == REPEATS_COMMON.id  # among the common word's papers, the most of it
     assert len(found) == 32
 
 
 def test_a_shorter_paper_ranks_above_a_longer_one_saying_a_word_as_often(
-    storage: Storage,
+    storage: Storage, ranked: Ranked
 ) -> None:
     """Normalise by length: the same word once in a short text weighs more."""
     storage.refresh_word_index()
-    assert ranked(storage, "tomography")[:1] == [SHORT.id]
+    assert ranked("tomography")[:1] == [SHORT.id]
 
 
 @pytest.mark.postgres

@@ -13,7 +13,7 @@ import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
-from dailypapers.storage import open_storage, search_sqlite
+from dailypapers.storage import open_storage, search_words
 from dailypapers.storage.sqlite import SqliteStorage
 from dailypapers.storage.word_index import word_index_path
 
@@ -73,15 +73,15 @@ def many(tmp_path: Path) -> SqliteStorage:
 
 
 def test_fts5_answers_while_the_word_index_catches_up_aside(many, monkeypatch):
-    monkeypatch.setattr(search_sqlite, "INLINE_CATCH_UP", 100)  # 300 new papers: too many
+    monkeypatch.setattr(search_words, "INLINE_CATCH_UP", 100)  # 300 new papers: too many
     fts_calls = []
-    search_fts = many.search_fts
+    search_in_database = many.search_in_database
 
     def counted_fts(*args: object, **kwargs: object) -> list[str]:
         fts_calls.append(args)
-        return search_fts(*args, **kwargs)  # type: ignore[arg-type]
+        return search_in_database(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(many, "search_fts", counted_fts)
+    monkeypatch.setattr(many, "search_in_database", counted_fts)
     first = words(many, "rare topic")
     assert first == ["2405.00299"]
     assert len(fts_calls) == 1  # FTS5 answered
@@ -154,7 +154,7 @@ def test_categories_dates_and_code_are_filtered_inside_the_word_index(many, monk
     def no_fts5(*args: object, **kwargs: object) -> list[str]:
         raise AssertionError("FTS5 answered a filter the word index can answer")
 
-    monkeypatch.setattr(many, "search_fts", no_fts5)
+    monkeypatch.setattr(many, "search_in_database", no_fts5)
     assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
     assert words(many, "language cat:cs", limit=400) == words(many, "language", limit=400)
     assert len(words(many, "language after:2024-05-01 before:2024-05-02", limit=1)) == 1
@@ -229,7 +229,8 @@ def fielded(tmp_path: Path) -> SqliteStorage:
 def test_keywords_are_found_though_neither_title_nor_abstract_says_them(fielded):
     assert words(fielded, "warmup schedule") == ["2405.00001"]
     assert words(fielded, '"loss spikes"') == ["2405.00001"]
-    assert fielded.search_fts(parse_query("warmup schedule"), limit=10) == []  # FTS5 has none
+    # FTS5 has none
+    assert fielded.search_in_database(parse_query("warmup schedule"), limit=10) == []
 
 
 def test_authors_have_a_field_of_their_own(fielded):

@@ -24,7 +24,7 @@ def load_settings() -> Settings:
 def open_configured_storage(settings: Settings) -> Storage:
     """Open (and migrate) the configured database, or fail with a clear message."""
     try:
-        return open_storage(settings.database_url)
+        return open_storage(settings.database_url, word_index_folder=settings.word_index_folder)
     except StorageError as error:
         raise click.ClickException(str(error)) from None
 

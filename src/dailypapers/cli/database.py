@@ -104,7 +104,9 @@ def _print_checks(checks: list[TableCheck]) -> None:
 def _rebuild_side_indexes(target: Storage) -> None:
     """Build the word index and HNSW files a SQLite target keeps beside the database."""
     if target.dialect != "sqlite":
-        return  # PostgreSQL's tsvector and HNSW indexes are inside the database, built as rows came
+        # PostgreSQL: the HNSW indexes are inside the database, and each web host builds its
+        # word index itself (on its first search or the indexing job).
+        return
     click.echo(f"word index: {target.refresh_word_index()} papers indexed")
     for model in target.count_embeddings():
         click.echo(f"vector index of {model}: {target.refresh_vector_index(model=model)} vectors")

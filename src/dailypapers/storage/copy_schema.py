@@ -9,7 +9,8 @@ from typing import Any
 # site_state; SQLite's triggers fill paper_keys and paper_text_changes as papers arrive
 # (and from them the word index and HNSW files beside the database are rebuilt).
 # The change counter (site_changes) and job leases (job_runs) are the target's own too, and
-# PostgreSQL's BM25 statistics are folded in again from the papers by the indexing job.
+# PostgreSQL's BM25 statistics are folded in again from the papers by the indexing job, and
+# its word_index_origin names the database itself.
 DERIVED_TABLES = {
     "schema_migrations",
     "site_state",
@@ -19,6 +20,7 @@ DERIVED_TABLES = {
     "job_runs",
     "search_term_stats",
     "search_corpus_stats",
+    "word_index_origin",
 }
 PROGRESS_TABLE = "dailypapers_copy_progress"
 # Stored as a pgvector `vector` on PostgreSQL and as float32 bytes keyed by paper_keys on

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from dailypapers.storage.base import Storage, StorageError
@@ -10,8 +11,12 @@ from dailypapers.storage.base import Storage, StorageError
 _PASSWORD_PARAMETER = re.compile(r"(?i)(^|&)(password=)[^&]*")
 
 
-def open_storage(url: str, *, migrate: bool = True) -> Storage:
-    """Open the database the URL names, applying migrations unless told not to."""
+def open_storage(url: str, *, migrate: bool = True, word_index_folder: str = "") -> Storage:
+    """Open the database the URL names, applying migrations unless told not to.
+
+    On PostgreSQL the word index of the papers lives in `word_index_folder` (empty: in
+    memory); SQLite keeps it beside the database file.
+    """
     storage: Storage
     if url.startswith("sqlite:"):
         from dailypapers.storage.sqlite import SqliteStorage
@@ -20,7 +25,9 @@ def open_storage(url: str, *, migrate: bool = True) -> Storage:
     elif url.startswith(("postgresql:", "postgres:")):
         from dailypapers.storage.postgresql import PostgresStorage
 
-        storage = PostgresStorage(url)
+        storage = PostgresStorage(
+            url, word_index_folder=Path(word_index_folder) if word_index_folder else None
+        )
     else:
         raise StorageError(
             f"unsupported database URL {without_password(url)!r}:"

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -16,6 +17,8 @@ from psycopg.pq import TransactionStatus
 from dailypapers.storage.base import StorageError
 from dailypapers.storage.search_postgresql import PostgresSearch
 from dailypapers.storage.sql_values import Row
+from dailypapers.storage.word_index import WordIndex
+from dailypapers.storage.words_postgresql import postgres_word_index_path
 
 MIGRATION_LOCK_KEY = 0x6461696C79  # any constant bigint; spells "daily"
 CONNECT_TIMEOUT_SECONDS = 10  # unless the URL says otherwise; libpq's default is to wait forever
@@ -27,11 +30,14 @@ class PostgresStorage(PostgresSearch):
     dialect = "postgresql"
     skip_locked = " FOR UPDATE SKIP LOCKED"  # workers skip rows another is claiming
 
-    def __init__(self, url: str) -> None:
-        """Remember the URL; connect lazily, once per thread."""
+    def __init__(self, url: str, *, word_index_folder: Path | None = None) -> None:
+        """Remember the URL and where word indexes live (None: in memory, built by each
+        process); connect lazily, once per thread."""
         self.url = url
         self._local = threading.local()
         self._vector_indexes: set[tuple[str, int]] = set()  # (model, dimension) known to exist
+        # search: the word index on this host (see words_postgresql.py)
+        self._word_index = WordIndex(postgres_word_index_path(url, word_index_folder))
 
     def migrate(self) -> list[str]:
         """Apply the pending migrations, one process at a time."""

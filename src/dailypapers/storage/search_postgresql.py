@@ -1,4 +1,5 @@
-"""Search on PostgreSQL: a weighted tsvector for words, pgvector HNSW for vectors."""
+"""Search on PostgreSQL: words by tantivy beside each host (BM25 in SQL until it has caught
+up), vectors by pgvector HNSW."""
 
 from __future__ import annotations
 
@@ -20,14 +21,16 @@ from dailypapers.storage.lexical_postgresql import (
     still_needed,
     weigh_lexemes,
 )
-from dailypapers.storage.search_sql import SqlSearch, filter_conditions
+from dailypapers.storage.search_sql import filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
 from dailypapers.storage.sql_values import Row
+from dailypapers.storage.words_postgresql import PostgresWordChanges
 
 # Papers are embedded in the order readers meet them: the latest featured day first, then
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
 EMBEDDING_ORDER = "COALESCE(d.day - DATE '1900-01-01', 0)::bigint * 4294967296 + p.search_key"
 EF_SEARCH = 200  # HNSW candidates per search: above the 100 that hybrid search asks for
+FILTERED_OVERFETCH = 4  # with filters, the graph is asked for this many times the papers
 
 
 def tsquery_expression(query: SearchQuery) -> tuple[str, list[str]] | None:
@@ -60,17 +63,21 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-class PostgresSearch(SqlSearch):
+class PostgresSearch(PostgresWordChanges):
     """The search half of PostgresStorage."""
 
     _vector_indexes: set[tuple[str, int]]
     bm25 = Bm25Parameters()  # storage/lexical_postgresql.py
 
-    def search_lexical(
+    def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
-        """Return the ids of papers that match the query's words and filters, best first."""
-        within = self._author_scope(query, within)  # follows: the author-name index
+        """Search as `search_lexical` does, by BM25 in SQL alone (in step with every write).
+
+        Exact when each word is rare; a word matching more papers than SCORE_BUDGET has
+        that many of them scored (see storage/lexical_postgresql.py), and scoring costs
+        time in proportion to the papers scored.
+        """
         built = tsquery_expression(query)
         conditions, params = filter_conditions(query.filters)
         if within is not None:
@@ -179,34 +186,37 @@ class PostgresSearch(SqlSearch):
         # the planner uses a partial index only for a predicate it can see.
         typed = f"e.embedding::vector({dimension})"
         probe = f"CAST(? AS vector({dimension}))"
-        conditions, params = filter_conditions(filters or SearchFilters())
-        join = "JOIN papers p ON p.id = e.paper_id" if conditions else ""
-        where = "".join(f" AND {condition}" for condition in conditions)
         literal = vector_literal(vector)
-        # One round trip for both settings. With filters, keep walking the graph until enough
-        # rows pass them (pgvector 0.8).
+        # Filters apply after the graph search, as on SQLite, so ask for more to keep enough
+        # after them. Walking the graph until enough rows pass (pgvector's iterative scan)
+        # made a hybrid search with a category or has:code take 170 to 750 ms at 100,000
+        # papers (bench/search_speed_postgres.py).
+        wanted = limit * FILTERED_OVERFETCH if filters else limit
         self._execute(
-            "SELECT set_config('hnsw.ef_search', ?, false),"
-            " set_config('hnsw.iterative_scan', ?, false)",
-            (str(max(EF_SEARCH, limit)), "relaxed_order" if conditions else "off"),
+            "SELECT set_config('hnsw.ef_search', ?, false)", (str(max(EF_SEARCH, wanted)),)
         )
         rows = self._execute(
-            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e {join}"
-            f" WHERE e.model = {_sql_string(model)}{where}"
+            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e"
+            f" WHERE e.model = {_sql_string(model)}"
             f" ORDER BY {typed} <=> {probe} LIMIT ?",
-            [literal, *params, literal, limit],
+            [literal, literal, wanted],
         )
         found = [SimilarPaper(row[0], float(row[1])) for row in rows]
-        # relaxed_order may return rows slightly out of order; put them back.
-        return sorted(found, key=lambda item: item.similarity, reverse=True)
+        if filters:
+            kept = set(self.filter_papers([item.paper_id for item in found], filters))
+            found = [item for item in found if item.paper_id in kept]
+        return found[:limit]
 
     def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
         """Nothing to do: pgvector keeps its HNSW index up to date with every write."""
         return 0
 
     def refresh_word_index(self) -> int:
-        """Fold new papers into the BM25 term statistics (the tsvector is kept by PostgreSQL)."""
-        return refresh_term_statistics(execute=self._execute, transaction=self._transaction)
+        """Bring the word index up to date and fold new papers into the SQL ranking's term
+        statistics (the tsvector is kept by PostgreSQL); return how many changes the index
+        took."""
+        refresh_term_statistics(execute=self._execute, transaction=self._transaction)
+        return super().refresh_word_index()
 
     def _ensure_vector_index(self, model: str, dimension: int) -> None:
         """Create the model's HNSW index the first time its vectors are saved."""

@@ -1,28 +1,26 @@
 """Search on SQLite: words by tantivy (FTS5 until it has caught up), vectors by usearch HNSW.
 
 Both indexes beside the database are caches of it: each records the last change it holds
-and catches up from the database, in the search itself when few changes are missing, else
-on a thread of its own while the search answers without it (FTS5 for words; words alone
-without vectors).
+(the seq of `paper_text_changes`, of `paper_embeddings`) and catches up from the database,
+in the search itself when few changes are missing, else on a thread of its own while the
+search answers without it (FTS5 for words, storage/search_words.py; words alone without
+vectors).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
 import threading
-import time
 from collections.abc import Sequence
 
 import numpy as np
 
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
-from dailypapers.storage.search_sql import SqlSearch, filter_conditions
+from dailypapers.storage.search_sql import filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
-from dailypapers.storage.sql_values import Row, to_datetime
+from dailypapers.storage.search_words import WordIndexSearch, paper_words
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
-from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
+from dailypapers.storage.word_index import WordIndex
 
 log = logging.getLogger("dailypapers.search")
 
@@ -33,11 +31,6 @@ INLINE_CATCH_UP = 2000  # vectors a search adds itself; more are added in the ba
 INLINE_LOAD_BYTES = 64 * 2**20  # a saved HNSW file a search reads itself (about 60,000 papers)
 CATCH_UP_CHUNK = 5000
 ASIDE_CHUNK = 1000  # small, so that searches wait little for the lock between chunks
-WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
-# With filters, the word index ranks this many times the papers asked for, and SQL keeps
-# those that pass; when too few pass, FTS5 answers with the filters inside its query.
-FILTERED_OVERFETCH = 10
-WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
 # Papers are embedded in the order readers meet them: the latest featured day first, then
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
 EMBEDDING_ORDER = "COALESCE(CAST(julianday(d.day) AS INTEGER), 0) * 4294967296 + k.key"
@@ -56,27 +49,12 @@ def fts_match_expression(query: SearchQuery) -> str | None:
     return expression
 
 
-def _paper_words(row: Row) -> PaperWords:
-    """Read a paper's words and filtered fields from a catch-up row (seq first)."""
-    _, key, title, abstract, authors, keywords, categories, published_at, github_repo = row
-    return PaperWords(
-        key=key,
-        title=title,
-        abstract=abstract,
-        authors=tuple(json.loads(authors or "[]")),
-        keywords=tuple(json.loads(keywords or "[]")),
-        categories=tuple(json.loads(categories or "[]")),
-        published=to_datetime(published_at) if published_at else None,
-        has_code=bool(github_repo),
-    )
-
-
 def _quoted(text: str) -> str:
     """Quote a word or phrase as an FTS5 string: operators and syntax inside lose meaning."""
     return '"' + text.replace('"', '""') + '"'
 
 
-class SqliteSearch(SqlSearch):
+class SqliteSearch(WordIndexSearch):
     """The search half of SqliteStorage."""
 
     path: str
@@ -84,21 +62,7 @@ class SqliteSearch(SqlSearch):
     _vector_files_lock: threading.Lock
     _word_index: WordIndex
 
-    def search_lexical(
-        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
-    ) -> list[str]:
-        """Return the ids of papers that match the query's words and filters, best first."""
-        within = self._author_scope(query, within)  # follows: the author-name index
-        if within is not None and not within:
-            return []
-        words = self._current_word_index() if query.terms or query.phrases else None
-        if words is not None:
-            found = self._search_words(words, query, limit=limit, within=within)
-            if found is not None:
-                return found
-        return self.search_fts(query, limit=limit, within=within)
-
-    def search_fts(
+    def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Search as `search_lexical` does, by FTS5 alone (in step with every write).
@@ -123,15 +87,6 @@ class SqliteSearch(SqlSearch):
             [expression, *params, limit],
         )
         return [row[0] for row in rows]
-
-    def refresh_word_index(self) -> int:
-        """Bring the word index up to date with every paper; return how many changes it took.
-
-        Waits while another process writes the index (it may finish the work itself).
-        """
-        words = self._word_index
-        words.load()
-        return self._catch_up_words_patiently(words)
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
@@ -229,46 +184,6 @@ class SqliteSearch(SqlSearch):
 
     # -- the word index --------------------------------------------------------------
 
-    def _search_words(
-        self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
-    ) -> list[str] | None:
-        """Rank by the word index; None when a narrow filter needs FTS5 to find enough."""
-        within_keys = None if within is None else list(self._keys_of(within).values())
-        left = split_filters(query.filters)[1]  # the rest the word index answers itself
-        wanted = limit * FILTERED_OVERFETCH if left else limit
-        keys = words.search(query, limit=wanted, within=within_keys)
-        ids = self._ids_of_keys(keys)
-        if not left:
-            return ids[:limit]
-        kept = self.filter_papers(ids, left)
-        # Fewer keys than asked for means every match was ranked: then what passed is all.
-        return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
-
-    def _current_word_index(self) -> WordIndex | None:
-        """Return the word index if it is up to date (or nearly), else start catching it up."""
-        words = self._word_index
-        loader = words.loader
-        if loader is not None and loader.is_alive():
-            return None
-        words.load()
-        # The seq in memory is never ahead of the index's: nothing changed after it, and
-        # the index is current without reading what another process saved.
-        backlog = self._text_backlog(words.seq, INLINE_CATCH_UP + 1)
-        if backlog:
-            backlog = self._text_backlog(words.refresh_seq(), INLINE_CATCH_UP + 1)
-        if backlog == 0:
-            return words
-        # An in-memory database has no other connection to read it from a thread.
-        if self.path == ":memory:" or backlog <= INLINE_CATCH_UP:
-            # WriterBusy: another thread or process is bringing it up to date, and a search
-            # does not wait for it; it answers a few papers behind.
-            with contextlib.suppress(WriterBusy):
-                self._catch_up_words(words, INLINE_CATCH_UP, wait=False)
-            return words
-        words.loader = threading.Thread(target=self._catch_up_words_aside, daemon=True)
-        words.loader.start()
-        return None
-
     def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> int:
         """Apply the changes the index lacks, a chunk per commit; return how many."""
         taken = 0
@@ -282,27 +197,10 @@ class SqliteSearch(SqlSearch):
                 " WHERE c.seq > ? ORDER BY c.seq LIMIT ?",
                 (words.seq, chunk),
             ):
-                present = [_paper_words(row) for row in rows if row[2] is not None]
+                present = [paper_words(row) for row in rows if row[2] is not None]
                 writer.apply(rows[-1][0], [row[1] for row in rows], present)
                 taken += len(rows)
         return taken
-
-    def _catch_up_words_patiently(self, words: WordIndex) -> int:
-        while True:
-            try:
-                return self._catch_up_words(words, WORDS_CHUNK)
-            except WriterBusy:  # another process writes it: wait for it, or for our turn
-                time.sleep(WRITER_RETRY_S)
-                if self._text_backlog(words.refresh_seq(), 1) == 0:
-                    return 0
-
-    def _catch_up_words_aside(self) -> None:
-        try:
-            self._catch_up_words_patiently(self._word_index)
-        except Exception:
-            log.exception("building the word index failed")
-        finally:
-            self.close()  # this thread's connection
 
     def _text_backlog(self, seq: int, at_most: int) -> int:
         """Return how many papers changed after seq, counting no further than at_most."""

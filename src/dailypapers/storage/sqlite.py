@@ -33,6 +33,8 @@ class SqliteStorage(SqliteSearch):
         self._vector_files_lock = threading.Lock()
         # search: the word index that ranks without scoring every match (see word_index.py)
         self._word_index = WordIndex(word_index_path(self.path))
+        # An in-memory database has no other connection to read it from a thread.
+        self._words_catch_up_aside = self.path != ":memory:"
         self._memory_connection: sqlite3.Connection | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)

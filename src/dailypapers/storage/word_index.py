@@ -110,6 +110,9 @@ class WordIndex:
         """Remember where the index lives; nothing is read until `load`."""
         self.path = path
         self.seq = 0  # the highest change seq the index holds
+        # What the backend needs besides the seq to know which changes the index holds.
+        self.marks: dict[str, object] = {}
+        self.origin = ""  # the database the index was built from; another one rebuilds it
         self.index: tantivy.Index | None = None
         self.schema = _schema()
         self.analyzer = _analyzer()
@@ -138,7 +141,17 @@ class WordIndex:
                 log.warning("rebuilding the word index %s in the new format", self.path)
                 shutil.rmtree(self.path, ignore_errors=True)
                 meta = {}
-            self.path.mkdir(parents=True, exist_ok=True)
+            elif meta and meta.get("origin", "") != self.origin:
+                log.warning("rebuilding the word index %s of another database", self.path)
+                shutil.rmtree(self.path, ignore_errors=True)
+                meta = {}
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # a folder this process may not write: search on
+                log.error("keeping the word index in memory: cannot use %s: %s", self.path, error)
+                self.path = None
+                self.index = self._open(None)
+                return
             try:
                 self.index = self._open(self.path)
             except (OSError, ValueError):  # only a cache: rebuild it
@@ -148,6 +161,7 @@ class WordIndex:
                 self.index = self._open(self.path)
                 meta = {}
             self.seq = int(str(meta.get("seq", 0)))
+            self.marks = _marks(meta)
 
     def _open(self, path: Path | None) -> tantivy.Index:
         index = tantivy.Index(self.schema, path=None if path is None else str(path))
@@ -162,13 +176,14 @@ class WordIndex:
             if saved > self.seq and self.index is not None:
                 # Another process (a web worker, the job worker) committed: read its segments.
                 self.index.reload()
-            self.seq = max(self.seq, saved)
+            if saved > self.seq:
+                self.seq, self.marks = saved, _marks(meta)
         return self.seq
 
     # -- writing --------------------------------------------------------------------
 
     @contextmanager
-    def writing(self, *, wait: bool = True) -> Iterator[_Writer]:
+    def writing(self, *, wait: bool = True) -> Iterator[WordWriter]:
         """Hold the index's writer for a run of batches; raise WriterBusy if another process
         has it (or, without `wait`, another thread of this one)."""
         if not self.lock.acquire(blocking=wait):
@@ -182,7 +197,7 @@ class WordIndex:
                 raise WriterBusy(str(error)) from error
             self.refresh_seq()  # what another process wrote before this one got the lock
             try:
-                yield _Writer(self, writer)
+                yield WordWriter(self, writer)
             except BaseException:
                 writer.rollback()
                 raise
@@ -191,14 +206,16 @@ class WordIndex:
         finally:
             self.lock.release()
 
-    def _committed(self, seq: int) -> None:
+    def _committed(self, seq: int, marks: dict[str, object] | None) -> None:
         assert self.index is not None
         self.index.reload()
         self.seq = seq
+        self.marks = marks or {}
         # The index first, then the description: a crash between them leaves a lower seq,
         # which only makes the next writer apply a few changes again (they replace).
         if self.meta_path is not None:
-            write_description(self.meta_path, {"format": FORMAT, "seq": seq})
+            description = {"format": FORMAT, "seq": seq, "origin": self.origin}
+            write_description(self.meta_path, description | {"marks": self.marks})
 
     # -- searching ------------------------------------------------------------------
 
@@ -290,19 +307,30 @@ class WordIndex:
         return Query.boolean_query([(Occur.Should, matched) for matched in per_field])
 
 
+def _marks(description: Mapping[str, object]) -> dict[str, object]:
+    marks = description.get("marks")
+    return dict(marks) if isinstance(marks, dict) else {}
+
+
 def _seconds(day: date) -> int:
     """Return the start of a UTC day in seconds since 1970, as the filters' SQL reads it."""
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
-class _Writer:
+class WordWriter:
     """Applies batches of changed papers, one commit each."""
 
     def __init__(self, words: WordIndex, writer: tantivy.IndexWriter) -> None:
         self._words = words
         self._writer = writer
 
-    def apply(self, seq: int, keys: Sequence[int], papers: Sequence[PaperWords]) -> None:
+    def apply(
+        self,
+        seq: int,
+        keys: Sequence[int],
+        papers: Sequence[PaperWords],
+        marks: dict[str, object] | None = None,
+    ) -> None:
         """Replace these papers' words (a key without a paper is deleted); commit up to seq."""
         if keys:  # (by query: delete_documents_by_term reads a Python int as signed)
             schema = self._words.schema
@@ -325,4 +353,4 @@ class _Writer:
             document.add_unsigned("has_code", int(paper.has_code))
             self._writer.add_document(document)
         self._writer.commit()
-        self._words._committed(seq)
+        self._words._committed(seq, marks)

@@ -52,7 +52,9 @@ def create_app(
         openapi_url="/api/openapi.json",
     )
     app.state.settings = settings
-    app.state.storage = storage or open_storage(settings.database_url)
+    app.state.storage = storage or open_storage(
+        settings.database_url, word_index_folder=settings.word_index_folder
+    )
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
     # search: the embedding model loads on first use, not here

@@ -1,0 +1,170 @@
+"""Lexical search through the word index beside the database, on either backend.
+
+The index (storage/word_index.py) is a cache of the database: it records which changes of
+the papers' words it holds and catches up, in the search itself when few are missing, else
+on a thread of its own while the database's own ranking answers (FTS5 on SQLite, BM25 in
+SQL on PostgreSQL). Each backend says how its changes are read (`_catch_up_words`,
+`_text_backlog`) and how papers' ids and the index's keys map to each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Sequence
+
+from dailypapers.domain.search_query import SearchQuery
+from dailypapers.storage.search_sql import SqlSearch
+from dailypapers.storage.sql_values import Row, to_datetime
+from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
+
+log = logging.getLogger("dailypapers.search")
+
+INLINE_CATCH_UP = 2000  # changed papers a search takes in itself; more are taken aside
+WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
+# With filters, the word index ranks this many times the papers asked for, and SQL keeps
+# those that pass; when too few pass, the database answers with the filters in its query.
+FILTERED_OVERFETCH = 10
+WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
+LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
+
+
+def paper_words(row: Row) -> PaperWords:
+    """Read a paper's words and filtered fields from a catch-up row (its change first)."""
+    _, key, title, abstract, authors, keywords, categories, published_at, github_repo = row
+    return PaperWords(
+        key=key,
+        title=title,
+        abstract=abstract,
+        authors=tuple(json.loads(authors or "[]")),
+        keywords=tuple(json.loads(keywords or "[]")),
+        categories=tuple(json.loads(categories or "[]")),
+        published=to_datetime(published_at) if published_at else None,
+        has_code=bool(github_repo),
+    )
+
+
+class WordIndexSearch(SqlSearch):
+    """Search words by the index beside the database, by the database while it catches up."""
+
+    _word_index: WordIndex
+    # Whether a thread may read the database (not so for SQLite's in-memory database).
+    _words_catch_up_aside = True
+
+    def search_lexical(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of papers that match the query's words and filters, best first."""
+        within = self._author_scope(query, within)  # follows: the author-name index
+        if within is not None and not within:
+            return []
+        words = self._current_word_index() if query.terms or query.phrases else None
+        if words is not None:
+            found = self._search_words(words, query, limit=limit, within=within)
+            if found is not None:
+                return found
+        return self.search_in_database(query, limit=limit, within=within)
+
+    def search_in_database(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Search as `search_lexical` does, by the database's own ranking alone."""
+        raise NotImplementedError
+
+    def refresh_word_index(self) -> int:
+        """Bring the word index up to date with every paper; return how many changes it took.
+
+        Waits while another process writes the index (it may finish the work itself).
+        """
+        words = self._word_index
+        self._open_word_index(words)
+        return self._catch_up_words_patiently(words)
+
+    def word_index_lag(self) -> int:
+        """Return how many papers changed since the word index beside the database saw them."""
+        words = self._word_index
+        self._open_word_index(words)
+        return self._text_backlog(words.refresh_seq(), LAG_COUNTED_UP_TO)
+
+    # -- what each backend says -------------------------------------------------------
+
+    def _catch_up_words(self, words: WordIndex, chunk: int, *, wait: bool = True) -> int:
+        """Apply the changes the index lacks, a chunk per commit; return how many."""
+        raise NotImplementedError
+
+    def _text_backlog(self, seq: int, at_most: int) -> int:
+        """Return how many papers changed that an index at `seq` lacks, up to at_most."""
+        raise NotImplementedError
+
+    def _keys_of(self, ids: Sequence[str]) -> dict[str, int]:
+        """Return the index keys of these papers."""
+        raise NotImplementedError
+
+    def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
+        """Return the ids of the papers with these keys, in the same order, if still stored."""
+        raise NotImplementedError
+
+    def _open_word_index(self, words: WordIndex) -> None:
+        """Open (or create) the index from what is saved."""
+        words.load()
+
+    # -- shared -------------------------------------------------------------------------
+
+    def _search_words(
+        self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
+    ) -> list[str] | None:
+        """Rank by the word index; None when a narrow filter needs the database to find enough."""
+        within_keys = None if within is None else list(self._keys_of(within).values())
+        left = split_filters(query.filters)[1]  # the rest the word index answers itself
+        wanted = limit * FILTERED_OVERFETCH if left else limit
+        keys = words.search(query, limit=wanted, within=within_keys)
+        ids = self._ids_of_keys(keys)
+        if not left:
+            return ids[:limit]
+        kept = self.filter_papers(ids, left)
+        # Fewer keys than asked for means every match was ranked: then what passed is all.
+        return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
+
+    def _current_word_index(self) -> WordIndex | None:
+        """Return the word index if it is up to date (or nearly), else start catching it up."""
+        words = self._word_index
+        loader = words.loader
+        if loader is not None and loader.is_alive():
+            return None
+        self._open_word_index(words)
+        # The seq in memory is never ahead of the index's: nothing changed after it, and
+        # the index is current without reading what another process saved.
+        backlog = self._text_backlog(words.seq, INLINE_CATCH_UP + 1)
+        if backlog:
+            backlog = self._text_backlog(words.refresh_seq(), INLINE_CATCH_UP + 1)
+        if backlog == 0:
+            return words
+        if not self._words_catch_up_aside or backlog <= INLINE_CATCH_UP:
+            # WriterBusy: another thread or process is bringing it up to date, and a search
+            # does not wait for it; it answers a few papers behind.
+            with contextlib.suppress(WriterBusy):
+                self._catch_up_words(words, INLINE_CATCH_UP, wait=False)
+            return words
+        words.loader = threading.Thread(target=self._catch_up_words_aside, daemon=True)
+        words.loader.start()
+        return None
+
+    def _catch_up_words_patiently(self, words: WordIndex) -> int:
+        while True:
+            try:
+                return self._catch_up_words(words, WORDS_CHUNK)
+            except WriterBusy:  # another process writes it: wait for it, or for our turn
+                time.sleep(WRITER_RETRY_S)
+                if self._text_backlog(words.refresh_seq(), 1) == 0:
+                    return 0
+
+    def _catch_up_words_aside(self) -> None:
+        try:
+            self._catch_up_words_patiently(self._word_index)
+        except Exception:
+            log.exception("building the word index failed")
+        finally:
+            self.close()  # this thread's connection
