@@ -23,6 +23,8 @@ class MemberModel:
     fitted_at: datetime
     terms: dict[str, float] = field(default_factory=dict)  # word or word pair: weight
     authors: dict[str, float] = field(default_factory=dict)  # author's name: weight
+    # author's name: their liked papers, newest first (a few): to name as "because you liked"
+    liked_by: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

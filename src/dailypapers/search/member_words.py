@@ -29,7 +29,7 @@ from sklearn.preprocessing import normalize
 # word in more than a tenth of the papers tells nothing of a taste.
 TOKEN_PATTERN = r"(?u)\b[a-zA-Z_][a-zA-Z0-9_]+\b"
 MAX_DF = 0.1
-KEPT_TERMS = 1000  # the strongest term weights a model keeps
+KEPT_TERMS = 500  # the strongest term weights a model keeps: a request looks each up
 KEPT_AUTHORS = 1000
 
 
@@ -57,6 +57,7 @@ class PaperWords:
     ids: list[str]
     terms: Bag
     authors: Bag
+    author_names: list[tuple[str, ...]]  # per paper, as given
     idf: NDArray[np.float64]  # per column of `terms`: to weigh other papers alike
     vectorizer: CountVectorizer | None  # None when there were no words to learn
 
@@ -101,6 +102,7 @@ def paper_words(
         list(ids),
         Bag(_tfidf(counts, idf), names),
         Bag(author_matrix, author_names),
+        [tuple(names) for names in authors],
         idf,
         vectorizer,
     )

@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from scipy import sparse
 
 from dailypapers.domain.arxiv_ids import is_arxiv_id, normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
@@ -42,6 +41,7 @@ MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
+LIKED_BY_KEPT = 5  # per liked author, the liked papers a model keeps to name as the reason
 SEEDS_PER_CATEGORY = 5
 MAX_SEED_LINES = 50
 WINDOW_VECTORS_TTL_S = 60.0  # how stale a window's candidate vectors may be
@@ -193,34 +193,25 @@ def _nearest_likes(
     like_ids, like_vectors = storage.paper_vectors(model=model.model, paper_ids=likes)
     if not like_ids:
         return {}
-    shared = _shared_authors(storage, model, window, order, like_ids)
+    shared = _shared_authors(model, window, order, like_ids)
     nearest = nearest_rows(window.vectors[order], like_vectors, shared)
     return {row: like_ids[int(index)] for row, index in enumerate(nearest)}
 
 
 def _shared_authors(
-    storage: Storage, model: MemberModel, window: Window, order: list[int], like_ids: list[str]
+    model: MemberModel, window: Window, order: list[int], like_ids: list[str]
 ) -> np.ndarray | None:
-    """Return chosen × liked papers: whether they share an author (None: no chosen paper
-    has an author the model weighs, and the liked papers' authors need not be read)."""
-    bag = window.words.authors
-    chosen = bag.matrix[order]
-    weighed = [bag.names[name] for name in model.authors if name in bag.names]
-    if not weighed or chosen[:, weighed].nnz == 0:
+    """Return chosen × liked papers: whether they share an author (None: none do)."""
+    if not model.liked_by:
         return None
-    texts = storage.paper_texts(like_ids)
-    rows, columns = [], []
-    for row, paper_id in enumerate(like_ids):
-        for name in texts.get(paper_id, ("", ()))[1]:
-            column = bag.names.get(name)
-            if column is not None:
-                rows.append(row)
-                columns.append(column)
-    liked = sparse.csr_matrix(
-        (np.ones(len(rows), dtype=np.float32), (rows, columns)),
-        shape=(len(like_ids), bag.matrix.shape[1]),
-    )
-    return np.asarray((chosen @ liked.T).toarray() > 0)
+    column = {paper_id: index for index, paper_id in enumerate(like_ids)}
+    shared = np.zeros((len(order), len(like_ids)), dtype=bool)
+    for row, i in enumerate(order):
+        for name in window.words.author_names[i]:
+            for paper_id in model.liked_by.get(name, ()):
+                if paper_id in column:
+                    shared[row, column[paper_id]] = True
+    return shared if shared.any() else None
 
 
 def _trending(
@@ -360,7 +351,21 @@ def refit_member_model(
         fitted_at=now,
         terms=fitted.terms,
         authors=fitted.authors,
+        liked_by=_liked_by(fitted.authors, liked_ids, texts),
     )
+
+
+def _liked_by(
+    authors: dict[str, float], liked_ids: list[str], texts: dict[str, tuple[str, tuple[str, ...]]]
+) -> dict[str, list[str]]:
+    """Return, per author the model weighs, their newest liked papers (a few)."""
+    liked_by: dict[str, list[str]] = {}
+    for paper_id in liked_ids:
+        for name in texts.get(paper_id, ("", ()))[1]:
+            papers = liked_by.setdefault(name, []) if name in authors else []
+            if len(papers) < LIKED_BY_KEPT and paper_id not in papers:
+                papers.append(paper_id)
+    return liked_by
 
 
 def refit_stale_models(
