@@ -40,6 +40,7 @@ class BenchPaper:
     paper_id: str
     title: str
     abstract: str
+    authors: tuple[str, ...]
     day: date
     organization: str | None
     upvotes: int
@@ -60,6 +61,7 @@ def load_papers(archive: Path = DEFAULT_ARCHIVE) -> list[BenchPaper]:
                     paper_id=record.paper.id,
                     title=record.paper.title,
                     abstract=record.paper.abstract,
+                    authors=record.paper.authors,
                     day=record.entry.day,
                     organization=record.entry.organization,
                     upvotes=record.paper.upvotes,

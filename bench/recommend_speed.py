@@ -6,7 +6,8 @@ A SQLite site of N papers, each featured on one of `days` days (so a week's wind
 N·7/days papers), each with a 384-dimension unit vector: the real vectors of the Hugging
 Face papers (bench/recommend_data.py) with Gaussian noise, renormalised, so neighbourhoods
 look like real ones. Papers go in through `save_papers`, entries through `save_entries` and
-vectors through `save_embeddings`, as the importers and the indexer write them. One member
+vectors through `save_embeddings`, as the importers and the indexer write them; each paper
+has the title, abstract and authors of the real paper its vector comes from. One member
 upvotes 200 papers. Then it times, in process:
 
 - refit: `refit_stale_models` for that member (signals read, vectors fetched, ridge fit,
@@ -34,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dailypapers.domain.accounts import Role
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.services.recommendations import (
-    WindowVectors,
+    WindowPapers,
     recommend_for_member,
     refit_stale_models,
     window_ending,
@@ -50,11 +51,12 @@ NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
 def build(path: Path, size: int, days: int) -> None:
     """Create the site's database, unless a finished one of this size is there."""
     done = path.with_suffix(".done")
-    if done.exists() and done.read_text() == f"{size} {days}":
+    if done.exists() and done.read_text() == f"{size} {days} real texts":
         return
     for leftover in path.parent.glob(f"{path.name}*"):
         leftover.unlink()
-    real = load_vectors(load_papers())
+    papers = load_papers()
+    real = load_vectors(papers)
     noise = np.random.default_rng(size)
     storage = open_storage(f"sqlite:///{path}")
     started = time.monotonic()
@@ -72,7 +74,13 @@ def build(path: Path, size: int, days: int) -> None:
         with storage.transaction():
             storage.save_papers(
                 [
-                    Paper(paper_id, f"Paper {paper_id}", "", ("A. Author",), upvotes=n % 97)
+                    Paper(
+                        paper_id,
+                        papers[n % len(papers)].title,
+                        papers[n % len(papers)].abstract,
+                        papers[n % len(papers)].authors,
+                        upvotes=n % 97,
+                    )
                     for n, paper_id in zip(rows, ids, strict=True)
                 ]
             )
@@ -84,7 +92,7 @@ def build(path: Path, size: int, days: int) -> None:
                 file=sys.stderr,
             )
     storage.close()
-    done.write_text(f"{size} {days}")
+    done.write_text(f"{size} {days} real texts")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -148,7 +156,7 @@ def main() -> None:
             end=end,
             limit=30,
             now=NOW,
-            window_vectors=WindowVectors(),  # nothing kept: the vectors are read again
+            window_papers=WindowPapers(),  # nothing kept: the vectors and words are read again
         )
         cold_calls.append(time.perf_counter() - began)
     window = storage.count_featured(start=start, end=end)

@@ -187,21 +187,63 @@ def test_pasted_lines_that_name_no_paper_are_reported(
     assert report.unknown == ["no such title"]
 
 
-def test_a_windows_vectors_are_read_once_until_they_are_stale(
+def test_a_windows_papers_are_read_once_until_they_are_stale(
     storage: Storage, site: dict[str, int]
 ) -> None:
     start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
-    kept = recommendations.WindowVectors(ttl_s=3600)
-    fresh = recommendations.WindowVectors(ttl_s=0)
-    before, _ = kept.get(storage, model=MODEL, start=start, end=end)
-    assert fresh.get(storage, model=MODEL, start=start, end=end)[0] == before
+    kept = recommendations.WindowPapers(ttl_s=3600)
+    fresh = recommendations.WindowPapers(ttl_s=0)
+    before = kept.get(storage, model=MODEL, start=start, end=end).ids
+    assert fresh.get(storage, model=MODEL, start=start, end=end).ids == before
     with storage.transaction():
         storage.save_papers([Paper("2608.00040", "New", "A", ("Bo",))])
         storage.save_entries([DailyEntry("2608.00040", NOW.date(), NOW)])
         storage.save_embeddings(
             model=MODEL, paper_ids=["2608.00040"], vectors=np.ones((1, DIMENSION), np.float32)
         )
-    assert kept.get(storage, model=MODEL, start=start, end=end)[0] == before  # kept a while
-    assert sorted(fresh.get(storage, model=MODEL, start=start, end=end)[0]) == sorted(
+    assert kept.get(storage, model=MODEL, start=start, end=end).ids == before  # kept a while
+    assert sorted(fresh.get(storage, model=MODEL, start=start, end=end).ids) == sorted(
         [*before, "2608.00040"]
     )
+
+
+def test_the_authors_and_words_of_likes_lift_papers_the_vectors_would_not(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    rng = np.random.default_rng(11)
+    liked = ["2608.00050", "2608.00051", "2608.00052"]
+    by_bo, on_qwen = "2608.00053", "2608.00054"
+    texts = {
+        "2608.00050": ("Qwen adapters", ("Grace Hopper",)),
+        "2608.00051": ("Qwen distillation", ("Grace Hopper", "Bo")),
+        "2608.00052": ("Small Qwen", ("Grace Hopper",)),
+        by_bo: ("Compilers", ("Bo",)),
+        on_qwen: ("Tuning Qwen", ("Someone Else",)),
+    }
+    with storage.transaction():
+        storage.save_papers(
+            [Paper(i, title, "Abstract", names) for i, (title, names) in texts.items()]
+        )
+        storage.save_entries([DailyEntry(i, NOW.date(), NOW) for i in texts])
+        # The likes' vectors are of topic 0, the two papers to find of topic 1.
+        storage.save_embeddings(
+            model=MODEL,
+            paper_ids=list(texts),
+            vectors=np.stack([topic_vector(rng, int(i >= by_bo)) for i in texts]).astype(
+                np.float32
+            ),
+        )
+        ada = add_member(storage, "ada")
+        for paper_id in liked:
+            votes.set_vote(storage=storage, user=ada, paper_id=paper_id, voted=True, now=NOW)
+    refit(storage)
+    model = storage.get_member_model(ada.id)
+    assert model is not None and model.authors["Grace Hopper"] > model.authors["Bo"] > 0
+    assert model.terms["qwen"] > 0
+    found = recommend(storage, ada).items
+    shown = [r.item.paper.id for r in found]
+    assert set(shown[:2]) == {by_bo, on_qwen}, shown
+    assert all(site[paper_id] == 0 for paper_id in shown[2:6]), shown  # then the vectors
+    # Bo's paper is explained by the one liked paper Bo wrote, not the nearest vector.
+    because = {r.item.paper.id: r.because.paper.id for r in found if r.because}
+    assert because[by_bo] == "2608.00051"

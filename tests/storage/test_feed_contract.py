@@ -126,13 +126,26 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
     assert sorted(signals.positives) == ["2601.00000", "2601.00001", "2601.00002"]
     assert signals.negatives == ("2601.00004", "2601.00003")  # newest first
     assert storage.stale_member_models(limit=10) == [(ada.id, 2)]
-    model = MemberModel(ada.id, MODEL, np.arange(8, dtype=np.float32), 0.5, 3, 2, NOW)
+    model = MemberModel(
+        ada.id,
+        MODEL,
+        np.arange(8, dtype=np.float32),
+        0.5,
+        3,
+        2,
+        NOW,
+        terms={"qwen": 0.25, "über": -0.5},
+        authors={"Zoë Ng": 6.9},
+        liked_by={"Zoë Ng": ["2601.00001", "2601.00000"]},
+    )
     with storage.transaction():
         storage.save_member_model(model, fitted_version=2)
     assert storage.stale_member_models(limit=10) == []
     stored = storage.get_member_model(ada.id)
     assert stored is not None and stored.bias == 0.5 and stored.model == MODEL
     np.testing.assert_array_equal(stored.weights, model.weights)
+    assert stored.terms == model.terms and stored.authors == model.authors
+    assert stored.liked_by == model.liked_by
     with storage.transaction():
         storage.mark_signals_changed(ada.id)
     assert storage.stale_member_models(limit=10) == [(ada.id, 3)]

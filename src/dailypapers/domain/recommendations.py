@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -11,7 +11,8 @@ from numpy.typing import NDArray
 
 @dataclass(frozen=True, slots=True)
 class MemberModel:
-    """A linear scorer: score(paper) = weights · vector(paper) + bias."""
+    """A linear scorer: score(paper) = weights · vector(paper) + bias + the weights of the
+    paper's terms (tf-idf) and of its authors (search/member_model.py)."""
 
     user_id: int
     model: str  # the embedding model whose vectors the weights apply to
@@ -20,6 +21,10 @@ class MemberModel:
     positives: int
     negatives: int
     fitted_at: datetime
+    terms: dict[str, float] = field(default_factory=dict)  # word or word pair: weight
+    authors: dict[str, float] = field(default_factory=dict)  # author's name: weight
+    # author's name: their liked papers, newest first (a few): to name as "because you liked"
+    liked_by: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

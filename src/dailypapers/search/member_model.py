@@ -1,4 +1,4 @@
-"""Fit a member's linear scorer over paper vectors: their likes against the rest.
+"""Fit a member's model: a linear scorer over paper vectors, plus their words and authors.
 
 In the spirit of arxiv-sanity's per-user SVM, but on semantic vectors: the positives are
 the papers a member liked, the negatives the papers they dismissed plus the most recently
@@ -7,11 +7,16 @@ is a class-balanced ridge regression solved in closed form (one 384×384 solve, 
 milliseconds); scikit-learn's linear SVM and logistic regression are there to compare.
 bench/recommend.py chose the regularisation and the background size by cross-validation
 (docs/performance.md, "For you").
+
+`fit_member` adds the words and authors of the member's likes (member_words.py) and mixes
+the three parts: the vector and word scores are each divided by their spread over the
+background papers (so a unit means as much in both), and the mixing weights are those the
+cross-validation chose.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -19,6 +24,9 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import sparse
+
+from dailypapers.search.member_words import Bag, PaperWords, author_weights, term_weights
 
 Matrix = NDArray[np.float32]
 Method = Literal["ridge", "svm", "logistic"]
@@ -36,6 +44,10 @@ class FitChoices:
     regularisation: float = 3.0  # ridge: lambda; svm and logistic: 1 / C
     background: int = 10000  # the most recently featured other papers, taken as negatives
     dismissed_weight: float = 2.0  # how much more a "not interested" counts than background
+    terms_weight: float = (
+        1.0  # the word profile's score, in background spreads, beside the vectors'
+    )
+    authors_weight: float = 10.0  # per log(1 + liked papers) of each of a paper's authors
 
 
 DEFAULT_CHOICES = FitChoices()
@@ -142,6 +154,75 @@ def _sklearn_fit(
     return np.asarray(classifier.coef_[0], dtype=np.float64), float(classifier.intercept_[0])
 
 
+@dataclass(frozen=True, slots=True)
+class FittedMember:
+    """A member's three parts, calibrated and mixed: score = vectors · weights + bias + the
+    paper's terms · terms + its authors · authors."""
+
+    weights: Matrix
+    bias: float
+    terms: dict[str, float]
+    authors: dict[str, float]
+
+
+def fit_member(
+    *,
+    liked: Matrix,
+    disliked: Matrix,
+    background: Matrix,
+    words: PaperWords,
+    liked_texts: Sequence[str],
+    disliked_texts: Sequence[str],
+    liked_authors: Sequence[Sequence[str]],
+    choices: FitChoices = DEFAULT_CHOICES,
+) -> FittedMember:
+    """Fit the member's parts against background papers (their vectors, and their `words`)."""
+    weights, bias = fit_linear_scorer(liked, disliked, background, choices)
+    spread = _spread(background @ weights) if len(background) else 1.0
+    offset = float(np.mean(background @ weights)) + bias if len(background) else 0.0
+    against = sparse.vstack([words.transform(disliked_texts), words.terms.matrix], format="csr")
+    against_weights = np.concatenate(
+        [
+            np.full(len(disliked_texts), choices.dismissed_weight),
+            np.ones(words.terms.matrix.shape[0]),
+        ]
+    )
+    profile = term_weights(
+        words.transform(liked_texts), against, against_weights, words.terms.names
+    )
+    term_scale = choices.terms_weight / _spread(words.terms.score(profile))
+    return FittedMember(
+        weights=(weights / spread).astype(np.float32),
+        bias=(bias - offset) / spread,
+        terms={name: weight * term_scale for name, weight in profile.items()},
+        authors={
+            name: weight * choices.authors_weight
+            for name, weight in author_weights(liked_authors).items()
+        },
+    )
+
+
+def _spread(scores: NDArray[np.float32]) -> float:
+    """Return the standard deviation of scores, or 1 where there is none to divide by."""
+    deviation = float(np.std(scores)) if len(scores) else 0.0
+    return deviation if deviation > 1e-9 else 1.0
+
+
+def score_member(
+    vectors: Matrix,
+    terms: Bag,
+    authors: Bag,
+    model: FittedMember,
+) -> NDArray[np.float32]:
+    """Return each paper's mixed score: rows of vectors, terms and authors are the same papers."""
+    scored = score(vectors, model.weights, model.bias)
+    if model.terms:
+        scored = scored + terms.score(model.terms)
+    if model.authors:
+        scored = scored + authors.score(model.authors)
+    return scored
+
+
 def score(vectors: Matrix, weights: Matrix, bias: float) -> NDArray[np.float32]:
     """Return each paper's score: one matrix product."""
     if len(vectors) == 0:
@@ -150,7 +231,17 @@ def score(vectors: Matrix, weights: Matrix, bias: float) -> NDArray[np.float32]:
         return np.asarray(vectors @ weights + np.float32(bias), dtype=np.float32)
 
 
-def nearest_rows(candidates: Matrix, references: Matrix) -> NDArray[np.intp]:
-    """Return, per candidate, the index of the most similar reference (cosine)."""
+def nearest_rows(
+    candidates: Matrix, references: Matrix, preferred: NDArray[np.bool_] | None = None
+) -> NDArray[np.intp]:
+    """Return, per candidate, the index of the most similar reference (cosine).
+
+    `preferred` (candidates × references) narrows a candidate's choice to the references
+    marked for it, when it has any: the liked papers that share an author with it.
+    """
     with one_blas_thread():
-        return np.asarray(np.argmax(candidates @ references.T, axis=1), dtype=np.intp)
+        similarity = candidates @ references.T
+    if preferred is not None:
+        narrowed = preferred.any(axis=1, keepdims=True) & ~preferred
+        similarity = np.where(narrowed, -np.inf, similarity)
+    return np.asarray(np.argmax(similarity, axis=1), dtype=np.intp)

@@ -1,11 +1,12 @@
 """For you: recommend papers from a member's likes, learned in the background.
 
 A member's likes (upvotes, saved papers, papers named on first visit) and dislikes ("not
-interested") train one linear scorer over the stored paper vectors (search/member_model.py).
+interested") train one linear scorer over the stored paper vectors, beside a profile of the
+words and the authors of their likes (search/member_model.py, search/member_words.py).
 Fitting happens in the background whenever the signals change (`refit_stale_models`, run by
 the worker and by `dailypapers serve`), never while a page waits: a request reads the fitted
-weights and scores a window's papers with one matrix product. The same function serves the
-For you page, the API and the digest's personal section.
+weights and scores a window's papers with one matrix product and two sparse ones. The same
+function serves the For you page, the API and the digest's personal section.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from dailypapers.domain.recommendations import MemberModel
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.member_model import (
     DEFAULT_CHOICES,
-    fit_linear_scorer,
+    FittedMember,
+    fit_member,
     nearest_rows,
-    score,
+    score_member,
 )
+from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
@@ -38,50 +41,67 @@ MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
+LIKED_BY_KEPT = 5  # per liked author, the liked papers a model keeps to name as the reason
 SEEDS_PER_CATEGORY = 5
 MAX_SEED_LINES = 50
 WINDOW_VECTORS_TTL_S = 60.0  # how stale a window's candidate vectors may be
 WINDOW_VECTORS_KEPT = 16
 
 
-class WindowVectors:
-    """The vectors of each window's featured papers, shared by every member's request.
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The papers featured in a window: ids, their vectors, and their words and authors."""
 
-    Reading a week of vectors (thousands of rows) is most of a request's cost at a million
-    papers, and it is the same for every member: it is read once and kept for a minute, so
-    a paper featured just now reaches For you within that minute.
+    ids: list[str]
+    vectors: Vectors
+    words: PaperWords
+
+
+class WindowPapers:
+    """Each window's papers as the model scores them, shared by every member's request.
+
+    Reading a week of vectors and words (thousands of rows) is most of a request's cost at
+    a million papers, and it is the same for every member: it is read once and kept for a
+    minute, so a paper featured just now reaches For you within that minute.
     """
 
     def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S) -> None:
         self.ttl_s = ttl_s
-        self._kept: OrderedDict[
-            tuple[str, str, date, date, int | None], tuple[float, list[str], Vectors]
-        ] = OrderedDict()
+        self._kept: OrderedDict[tuple[str, str, date, date, int | None], tuple[float, Window]] = (
+            OrderedDict()
+        )
         self._lock = threading.Lock()
 
     def get(
         self, storage: Storage, *, model: str, start: date, end: date, limit: int | None = None
-    ) -> tuple[list[str], Vectors]:
-        """Return ids and vectors of the papers featured in [start, end) (the newest `limit`)."""
+    ) -> Window:
+        """Return the papers featured in [start, end) (the newest `limit`) that have a vector."""
         key = (storage.url, model, start, end, limit)
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and now - kept[0] < self.ttl_s:
                 self._kept.move_to_end(key)
-                return kept[1], kept[2]
+                return kept[1]
         ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
+        texts = storage.paper_texts(ids)
+        words = paper_words(
+            ids,
+            [texts.get(paper_id, ("", ()))[0] for paper_id in ids],
+            [texts.get(paper_id, ("", ()))[1] for paper_id in ids],
+        )
+        window = Window(ids, vectors, words)
         with self._lock:
-            self._kept[key] = (now, ids, vectors)
+            self._kept[key] = (now, window)
             while len(self._kept) > WINDOW_VECTORS_KEPT:
                 self._kept.popitem(last=False)
-        return ids, vectors
+        return window
 
 
-WINDOW_VECTORS = WindowVectors()
+WINDOW_PAPERS = WindowPapers()
 # The background papers every refit contrasts likes with: the same for every member, and
 # minutes of staleness change nothing in a model.
-BACKGROUND_VECTORS = WindowVectors(ttl_s=600.0)
+BACKGROUND_PAPERS = WindowPapers(ttl_s=600.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +141,7 @@ def recommend_for_member(
     limit: int,
     now: datetime,
     exclude: Collection[str] = (),
+    window_papers: WindowPapers = WINDOW_PAPERS,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
@@ -132,13 +153,19 @@ def recommend_for_member(
     model = storage.get_member_model(user_id)
     if model is None:
         return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
-    ids, vectors = WINDOW_VECTORS.get(storage, model=model.model, start=start, end=end)
+    window = window_papers.get(storage, model=model.model, start=start, end=end)
+    ids, vectors = window.ids, window.vectors
     if not ids:
         return Recommendations([], start, end, personal=True)
-    scores = score(vectors, model.weights, model.bias)
+    scores = score_member(
+        vectors,
+        window.words.terms,
+        window.words.authors,
+        FittedMember(model.weights, model.bias, model.terms, model.authors),
+    )
     unseen = np.array([paper_id not in seen for paper_id in ids], dtype=bool)
     order = [int(i) for i in np.argsort(-scores, kind="stable") if unseen[i]][:limit]
-    because = _nearest_likes(storage, model, vectors[order], signals.positives[:EXPLAINED_BY])
+    because = _nearest_likes(storage, model, window, order, signals.positives[:EXPLAINED_BY])
     chosen = [ids[i] for i in order]
     featured = {
         item.paper.id: item for item in storage.featured_papers(chosen + list(because.values()))
@@ -154,16 +181,37 @@ def recommend_for_member(
 
 
 def _nearest_likes(
-    storage: Storage, model: MemberModel, chosen: np.ndarray, likes: Sequence[str]
+    storage: Storage, model: MemberModel, window: Window, order: list[int], likes: Sequence[str]
 ) -> dict[int, str]:
-    """Return, per row of the chosen papers' vectors, the id of the most similar liked paper."""
-    if not likes or len(chosen) == 0:
+    """Return, per chosen paper (its row in `order`), the liked paper to name as the reason.
+
+    That is the most similar liked paper, among those sharing an author with it if any do:
+    a paper lifted by its author is explained by a paper of that author.
+    """
+    if not likes or not order:
         return {}
     like_ids, like_vectors = storage.paper_vectors(model=model.model, paper_ids=likes)
     if not like_ids:
         return {}
-    nearest = nearest_rows(chosen, like_vectors)
+    shared = _shared_authors(model, window, order, like_ids)
+    nearest = nearest_rows(window.vectors[order], like_vectors, shared)
     return {row: like_ids[int(index)] for row, index in enumerate(nearest)}
+
+
+def _shared_authors(
+    model: MemberModel, window: Window, order: list[int], like_ids: list[str]
+) -> np.ndarray | None:
+    """Return chosen × liked papers: whether they share an author (None: none do)."""
+    if not model.liked_by:
+        return None
+    column = {paper_id: index for index, paper_id in enumerate(like_ids)}
+    shared = np.zeros((len(order), len(like_ids)), dtype=bool)
+    for row, i in enumerate(order):
+        for name in window.words.author_names[i]:
+            for paper_id in model.liked_by.get(name, ()):
+                if paper_id in column:
+                    shared[row, column[paper_id]] = True
+    return shared if shared.any() else None
 
 
 def _trending(
@@ -264,12 +312,12 @@ def refit_member_model(
 ) -> MemberModel | None:
     """Fit the member's scorer on their current signals; None if they have no usable likes."""
     signals = storage.member_signals(user_id, limit=MAX_SIGNALS)
-    _, liked = storage.paper_vectors(model=model_name, paper_ids=signals.positives)
+    liked_ids, liked = storage.paper_vectors(model=model_name, paper_ids=signals.positives)
     if len(liked) == 0:
         return None
-    _, disliked = storage.paper_vectors(model=model_name, paper_ids=signals.negatives)
+    disliked_ids, disliked = storage.paper_vectors(model=model_name, paper_ids=signals.negatives)
     today = now.date()
-    background_ids, background = BACKGROUND_VECTORS.get(
+    window = BACKGROUND_PAPERS.get(
         storage,
         model=model_name,
         start=today - timedelta(days=BACKGROUND_DAYS),
@@ -277,22 +325,47 @@ def refit_member_model(
         limit=DEFAULT_CHOICES.background + MAX_SIGNALS * 2,  # room for the member's own papers
     )
     seen = signals.seen
-    keep = [row for row, paper_id in enumerate(background_ids) if paper_id not in seen]
-    background = background[keep[: DEFAULT_CHOICES.background]]
+    keep = [row for row, paper_id in enumerate(window.ids) if paper_id not in seen]
+    background = window.vectors[keep[: DEFAULT_CHOICES.background]]
     if len(disliked) == 0:
         disliked = np.zeros((0, liked.shape[1]), dtype=np.float32)
     if len(background) == 0 and len(disliked) == 0:
         return None
-    weights, bias = fit_linear_scorer(liked, disliked, background)
+    texts = storage.paper_texts([*liked_ids, *disliked_ids])
+    fitted = fit_member(
+        liked=liked,
+        disliked=disliked,
+        background=background,
+        words=window.words,
+        liked_texts=[texts[i][0] for i in liked_ids if i in texts],
+        disliked_texts=[texts[i][0] for i in disliked_ids if i in texts],
+        liked_authors=[texts[i][1] for i in liked_ids if i in texts],
+    )
     return MemberModel(
         user_id=user_id,
         model=model_name,
-        weights=weights,
-        bias=bias,
+        weights=fitted.weights,
+        bias=fitted.bias,
         positives=len(liked),
         negatives=len(disliked) + len(background),
         fitted_at=now,
+        terms=fitted.terms,
+        authors=fitted.authors,
+        liked_by=_liked_by(fitted.authors, liked_ids, texts),
     )
+
+
+def _liked_by(
+    authors: dict[str, float], liked_ids: list[str], texts: dict[str, tuple[str, tuple[str, ...]]]
+) -> dict[str, list[str]]:
+    """Return, per author the model weighs, their newest liked papers (a few)."""
+    liked_by: dict[str, list[str]] = {}
+    for paper_id in liked_ids:
+        for name in texts.get(paper_id, ("", ()))[1]:
+            papers = liked_by.setdefault(name, []) if name in authors else []
+            if len(papers) < LIKED_BY_KEPT and paper_id not in papers:
+                papers.append(paper_id)
+    return liked_by
 
 
 def refit_stale_models(

@@ -66,3 +66,7 @@ class RecommendationStore(Protocol):
     def paper_vectors(self, *, model: str, paper_ids: Sequence[str]) -> tuple[list[str], Vectors]:
         """Return the ids (in the order given) and vectors of those papers that have one."""
         ...
+
+    def paper_texts(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+        """Return "title. abstract" and the authors of those papers that are stored, by id."""
+        ...
