@@ -207,6 +207,23 @@ def test_a_windows_papers_are_read_once_until_they_are_stale(
     )
 
 
+def test_a_stale_window_is_answered_at_once_while_a_thread_reads_it_afresh(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
+    graced = recommendations.WindowPapers(ttl_s=0, grace_s=3600)
+    before = graced.get(storage, model=MODEL, start=start, end=end).ids  # the first one waits
+    with storage.transaction():
+        storage.save_papers([Paper("2608.00041", "Newer", "A", ("Bo",))])
+        storage.save_entries([DailyEntry("2608.00041", NOW.date(), NOW)])
+        storage.save_embeddings(
+            model=MODEL, paper_ids=["2608.00041"], vectors=np.ones((1, DIMENSION), np.float32)
+        )
+    assert graced.get(storage, model=MODEL, start=start, end=end).ids == before
+    graced.settle()
+    assert "2608.00041" in graced.get(storage, model=MODEL, start=start, end=end).ids
+
+
 def test_the_authors_and_words_of_likes_lift_papers_the_vectors_would_not(
     storage: Storage, site: dict[str, int]
 ) -> None:

@@ -11,6 +11,7 @@ function serves the For you page, the API and the digest's personal section.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
@@ -37,6 +38,8 @@ from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
+log = logging.getLogger(__name__)
+
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
@@ -46,6 +49,8 @@ SEEDS_PER_CATEGORY = 5
 MAX_SEED_LINES = 50
 WINDOW_VECTORS_TTL_S = 60.0  # how stale a window's candidate vectors may be
 WINDOW_VECTORS_KEPT = 16
+
+WindowKey = tuple[str, str, date, date, int | None]  # database, model, start, end, limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,16 +65,18 @@ class Window:
 class WindowPapers:
     """Each window's papers as the model scores them, shared by every member's request.
 
-    Reading a week of vectors and words (thousands of rows) is most of a request's cost at
-    a million papers, and it is the same for every member: it is read once and kept for a
-    minute, so a paper featured just now reaches For you within that minute.
+    Reading a week of vectors and words (thousands of rows, the words counted) is most of a
+    request's cost at a million papers, and it is the same for every member: it is read once
+    and kept for `ttl_s`, so a paper featured just now reaches For you within that time.
+    For `grace_s` after that, a request still gets the kept papers at once while a thread
+    reads them afresh: only the very first request of a window waits for the read.
     """
 
-    def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S) -> None:
+    def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S, grace_s: float = 0.0) -> None:
         self.ttl_s = ttl_s
-        self._kept: OrderedDict[tuple[str, str, date, date, int | None], tuple[float, Window]] = (
-            OrderedDict()
-        )
+        self.grace_s = grace_s
+        self._kept: OrderedDict[WindowKey, tuple[float, Window]] = OrderedDict()
+        self._refreshing: dict[WindowKey, threading.Thread] = {}
         self._lock = threading.Lock()
 
     def get(
@@ -80,9 +87,41 @@ class WindowPapers:
         now = time.monotonic()
         with self._lock:
             kept = self._kept.get(key)
-            if kept is not None and now - kept[0] < self.ttl_s:
-                self._kept.move_to_end(key)
-                return kept[1]
+            if kept is not None:
+                age = now - kept[0]
+                if age < self.ttl_s:
+                    self._kept.move_to_end(key)
+                    return kept[1]
+                if age < self.ttl_s + self.grace_s:
+                    if key not in self._refreshing:
+                        thread = threading.Thread(
+                            target=self._refresh, args=(storage, key), daemon=True
+                        )
+                        self._refreshing[key] = thread
+                        thread.start()
+                    return kept[1]
+        return self._read(storage, key)
+
+    def settle(self) -> None:
+        """Wait for the reads under way in the background."""
+        with self._lock:
+            threads = list(self._refreshing.values())
+        for thread in threads:
+            thread.join()
+
+    def _refresh(self, storage: Storage, key: WindowKey) -> None:
+        try:
+            self._read(storage, key)
+        except Exception:  # the kept papers keep serving; the next request tries again
+            log.exception("reading the papers of a For you window failed")
+        finally:
+            storage.close()  # this thread's connection
+            with self._lock:
+                self._refreshing.pop(key, None)
+
+    def _read(self, storage: Storage, key: WindowKey) -> Window:
+        _, model, start, end, limit = key
+        read_at = time.monotonic()
         ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
         texts = storage.paper_texts(ids)
         words = paper_words(
@@ -92,16 +131,17 @@ class WindowPapers:
         )
         window = Window(ids, vectors, words)
         with self._lock:
-            self._kept[key] = (now, window)
+            self._kept[key] = (read_at, window)
+            self._kept.move_to_end(key)
             while len(self._kept) > WINDOW_VECTORS_KEPT:
                 self._kept.popitem(last=False)
         return window
 
 
-WINDOW_PAPERS = WindowPapers()
+WINDOW_PAPERS = WindowPapers(grace_s=3600.0)
 # The background papers every refit contrasts likes with: the same for every member, and
 # minutes of staleness change nothing in a model.
-BACKGROUND_PAPERS = WindowPapers(ttl_s=600.0)
+BACKGROUND_PAPERS = WindowPapers(ttl_s=600.0, grace_s=3600.0)
 
 
 @dataclass(frozen=True, slots=True)
