@@ -64,6 +64,7 @@ def comment_count(html: str) -> str:
 
 def test_comments_count_live_on_cards_pages_and_the_api(site: TestClient) -> None:
     before = site.get(f"/api/papers/{PAPER}").json()["numComments"]
+    assert "1 comment</a>" not in site.get("/papers/date/2025-10-17").text  # cards shown once
     post_form(site, f"/papers/{PAPER}/comments", {"body": "First"})
     assert site.get(f"/api/papers/{PAPER}").json()["numComments"] == before + 1
     card = site.get("/papers/date/2025-10-17").text

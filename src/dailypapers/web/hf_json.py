@@ -14,8 +14,9 @@ def timestamp(value: datetime | None) -> str | None:
     """Format a time the way Hugging Face does: 2025-10-16T10:40:52.000Z."""
     if value is None:
         return None
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: a third of the time, and fifty papers have three each.
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 _REPEATED = ("ai_summary", "ai_keywords", "githubRepo", "githubStars", "projectPage")
