@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from dailypapers.domain.authors import ClaimedAuthor, normalize_author_name
 from dailypapers.domain.papers import FeaturedPaper, Organization
@@ -107,3 +110,22 @@ def daily_entry_json(
         **{key: nested[key] for key in _REPEATED if key in nested},
     }
     return {key: value for key, value in data.items() if value is not None}
+
+
+def daily_entry_fragment(
+    item: FeaturedPaper, claims: Mapping[str, ClaimedAuthor] | None = None
+) -> orjson.Fragment:
+    """Return one entry of `/api/daily_papers` as JSON, for orjson to place as it is.
+
+    An entry with no claimed author is a function of the item alone, so its JSON is kept
+    under the item's values (a vote or an edit makes a new key): building and encoding
+    fifty of them was a third of the listing's time.
+    """
+    if claims:
+        return orjson.Fragment(orjson.dumps(daily_entry_json(item, claims)))
+    return orjson.Fragment(_unclaimed_entry_json(item))
+
+
+@lru_cache(maxsize=2048)
+def _unclaimed_entry_json(item: FeaturedPaper) -> bytes:
+    return orjson.dumps(daily_entry_json(item))
