@@ -390,7 +390,7 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
 
 # Papers kept read, by their whole row: reading three JSON lists and two times was a fifth
 # of a listing's SQL time. A changed row is a new key; the oldest are dropped.
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _paper_from_row(row: Row) -> Paper:
     """Read a paper from its columns followed by its local counts."""
     return Paper(

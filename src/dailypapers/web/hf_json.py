@@ -126,6 +126,6 @@ def daily_entry_fragment(
     return orjson.Fragment(_unclaimed_entry_json(item))
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=1024)
 def _unclaimed_entry_json(item: FeaturedPaper) -> bytes:
     return orjson.dumps(daily_entry_json(item))

@@ -42,7 +42,7 @@ def safe_url(url: str | None) -> str:
 
 
 # Cards kept rendered: a few pages' worth of listings and similar papers (a few MB).
-CARD_TEXTS_KEPT = 2048
+CARD_TEXTS_KEPT = 1024
 
 
 def with_query(path: str, **params: Any) -> str:
