@@ -96,19 +96,22 @@ class Renderer:
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.
 
-        The card's text is a function of the paper, its entry and organization, and the
-        words to mark, and nothing else (no reader, no request), so it is kept under those
-        values: a changed paper (a vote, an edit) is a new key, never a stale card. Rendering
-        it was most of a listing's time, and a signed-in page cannot use the response cache.
+        The card's text is a function of the paper, its entry and organization, and nothing
+        else (no reader, no request), so it is kept under those values: a changed paper (a
+        vote, an edit) is a new key, never a stale card. Rendering it was most of a listing's
+        time, and a signed-in page cannot use the response cache. A card with the words of a
+        search marked is rendered each time: another query's cards would only push the
+        listings' out.
         """
         template = self.environment.get_template("_card_text.html")
 
-        @lru_cache(maxsize=CARD_TEXTS_KEPT)
-        def render(item: FeaturedPaper, terms: tuple[str, ...]) -> Markup:
+        def render(item: FeaturedPaper, terms: Any = ()) -> Markup:
             return Markup(template.render(item=item, highlight_terms=terms))  # autoescaped
 
+        kept = lru_cache(maxsize=CARD_TEXTS_KEPT)(render)
+
         def card_text(item: FeaturedPaper, highlight_terms: Any = ()) -> Markup:
-            return render(item, tuple(highlight_terms) if highlight_terms else ())
+            return render(item, highlight_terms) if highlight_terms else kept(item)
 
         return card_text
 
