@@ -12,7 +12,12 @@ served by this script in a process of its own, is measured in the same run as th
 the stack, and every figure is printed as a share of it. Last, the server's resident memory.
 
     .venv/bin/python bench/pages.py [--cache /tmp/dailypapers-bench-pages] [--duration 5]
-        [--warmup 1] [--connections 32] [--only SUBSTRING] [--modes in,out] [--real-vectors]
+        [--warmup 1] [--connections 32] [--only SUBSTRING] [--skip SUBSTRING] [--modes in,out]
+        [--real-vectors] [--against OTHER/src [--rounds 2]]
+
+With --against, a second server runs the code of another checkout (its src folder, put first
+on PYTHONPATH) on the same corpus, and each page is loaded signed in on the two servers in
+turns, --rounds times: the same load for both, and the ratio of their rates is printed.
 """
 
 from __future__ import annotations
@@ -319,6 +324,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0, help="seconds measured per URL")
     parser.add_argument("--warmup", type=float, default=1.0, help="seconds of load before that")
     parser.add_argument("--only", default="", help="measure only pages whose label has this")
+    parser.add_argument("--skip", default="", help="measure no page whose label has this")
     parser.add_argument("--modes", default="in,out", help="in (signed in), out, or both")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument(
@@ -326,6 +332,8 @@ def main() -> None:
         action="store_true",
         help="embed every paper with the model (half an hour or more) instead of stand-ins",
     )
+    parser.add_argument("--against", type=Path, help="another checkout's src: compare in turns")
+    parser.add_argument("--rounds", type=int, default=2, help="turns per page with --against")
     parser.add_argument("--serve-ceiling", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -338,7 +346,11 @@ def main() -> None:
 
     database_url = prepare_corpus(args.cache, real_vectors=args.real_vectors)
     cookie = member_cookie(database_url)
-    pages = [page for page in pick_pages(database_url, args.seed) if args.only in page.label]
+    pages = [
+        page
+        for page in pick_pages(database_url, args.seed)
+        if args.only in page.label and not (args.skip and args.skip in page.label)
+    ]
     for line in describe_machine():
         print(line)
     print(
@@ -350,6 +362,9 @@ def main() -> None:
         "DAILYPAPERS_DATABASE_URL": database_url,
         "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",  # no embedding while measuring
     }
+    if args.against:
+        compare_in_turns(args, pages, cookie, env)
+        return
     results: dict[tuple[str, str], Result] = {}
     ceilings: dict[str, Result] = {}
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as temporary:
@@ -416,6 +431,65 @@ def main() -> None:
         f"server RSS: {rss_start:.0f} MB after warm-up, {rss_end:.0f} MB after the run"
         f" (target < {RSS_TARGET_MB} MB: {verdict_rss})"
     )
+
+
+def compare_in_turns(
+    args: argparse.Namespace, pages: list[Page], cookie: str, env: dict[str, str]
+) -> None:
+    """Load each page signed in on this code and on another checkout's, in turns."""
+    other_env = {
+        **env,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(args.against), env.get("PYTHONPATH", "")])),
+    }
+    serve = [sys.executable, "-m", "dailypapers", "serve", "--host", "127.0.0.1"]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-pages-") as temporary:
+        folder = Path(temporary)
+        with (
+            running(serve, other_env, folder / "other.log") as (other, other_pid),
+            running(serve, env, folder / "this.log") as (this, this_pid),
+        ):
+            for port in (other, this):  # the model and the HNSW file load on first use
+                status_of(port, "/search?q=warm+up+the+model", cookie)
+            time.sleep(2)
+            for page in pages:
+                if status_of(this, page.paths[0], cookie) != 200:
+                    print(f"  {page.label}: {page.paths[0]} is not 200 here, skipped", flush=True)
+                    continue
+                runs: dict[int, list[Result]] = {other: [], this: []}
+                for _ in range(args.rounds):
+                    for port in (other, this):
+                        if args.warmup > 0:
+                            load(port, page.paths[::-1], cookie=cookie, seconds=args.warmup,
+                                 connections=args.connections, folder=folder)  # fmt: skip
+                            wait_until_idle(port)
+                        runs[port].append(
+                            load(
+                                port,
+                                page.paths,
+                                cookie=cookie,
+                                seconds=args.duration,
+                                connections=args.connections,
+                                folder=folder,
+                            )
+                        )
+                        wait_until_idle(port)
+                before, after = (sorted(r.rps for r in runs[p]) for p in (other, this))
+                p99s = [max(r.p99_ms for r in runs[p]) for p in (other, this)]
+                ratio = after[len(after) // 2] / max(before[len(before) // 2], 0.001)
+                rows.append((page.label, before, after, p99s, ratio))
+                rates = [" / ".join(f"{r:,.0f}" for r in side) for side in (before, after)]
+                print(f"  {page.label}: {rates[0]} -> {rates[1]} req/s, x{ratio:.2f}", flush=True)
+            rss = server_rss_mb(other_pid), server_rss_mb(this_pid)
+    print(f"\n| page, signed in | {args.against}: req/s | p99 ms | this: req/s | p99 ms | ratio |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for label, before, after, p99s, ratio in rows:
+        print(
+            f"| `{label}` | {' / '.join(f'{r:,.0f}' for r in before)} | {p99s[0]:,.0f}"
+            f" | {' / '.join(f'{r:,.0f}' for r in after)} | {p99s[1]:,.0f} | {ratio:.2f} |"
+        )
+    print("\nratio: the median of the rounds here over the median there; p99: the worst round")
+    print(f"server RSS after the run: {rss[0]:.0f} MB there, {rss[1]:.0f} MB here")
 
 
 if __name__ == "__main__":

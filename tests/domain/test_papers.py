@@ -1,5 +1,7 @@
 """Merging a stored paper with a newly imported copy."""
 
+import random
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -67,3 +69,19 @@ def test_text_cleaning():
     assert clean_title(r"AutoCoder with \textsc{AIEV-Instruct}") == "AutoCoder with AIEV-Instruct"
     assert clean_title(r"Costs of $\mathcal{O}(n)$") == r"Costs of $\mathcal{O}(n)$"
     assert clean_abstract("a\x00b") == "ab"
+
+
+def test_an_excerpt_is_cut_from_the_text_with_every_run_of_spaces_squeezed():
+    words = ["Graph", "neural,", "networks;", "scale.", "x" * 40]
+    spaces = [" ", "  ", "\n", "\t\n ", "\u00a0", "\u3000", "\x1c", " " * 900]
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "".join(rng.choice(words) + rng.choice(spaces) for _ in range(rng.randrange(200)))
+        text = rng.choice(spaces) + text
+        for limit in (5, 30, 280):
+            flat = re.sub(r"\s+", " ", text).strip()  # the whole text, squeezed
+            if len(flat) <= limit:
+                assert excerpt(text, limit) == flat
+            else:
+                cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")
+                assert excerpt(text, limit) == cut + "…"

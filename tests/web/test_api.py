@@ -1,6 +1,10 @@
 """The JSON API: Hugging Face's paths, parameters and field names; clear errors."""
 
+from datetime import UTC, datetime, timedelta, timezone
+
 import pytest
+
+from dailypapers.web.hf_json import timestamp
 
 
 def test_daily_papers_of_a_day_in_hugging_faces_shape(client):
@@ -104,3 +108,12 @@ def test_sql_metacharacters_in_parameters_are_just_text(client):
     assert response.json() == []
     assert client.get("/api/papers/2510.14545'; DROP TABLE papers; --").status_code == 404
     assert client.get("/api/papers/2510.14545").status_code == 200
+
+
+def test_times_are_written_as_hugging_face_writes_them():
+    moment = datetime(2025, 10, 16, 10, 40, 52, 999_999, tzinfo=UTC)
+    assert timestamp(moment) == "2025-10-16T10:40:52.999Z"  # milliseconds, cut not rounded
+    assert timestamp(moment.replace(microsecond=0)) == "2025-10-16T10:40:52.000Z"
+    paris = moment.astimezone(timezone(timedelta(hours=2)))
+    assert timestamp(paris) == "2025-10-16T10:40:52.999Z"  # the same moment, in UTC
+    assert timestamp(None) is None

@@ -63,9 +63,16 @@ def comment_count(html: str) -> str:
 
 
 def test_comments_count_live_on_cards_pages_and_the_api(site: TestClient) -> None:
+    def listed() -> int:
+        entries = site.get("/api/daily_papers?date=2025-10-17&limit=100").json()
+        return int(next(entry["numComments"] for entry in entries if entry["paper"]["id"] == PAPER))
+
     before = site.get(f"/api/papers/{PAPER}").json()["numComments"]
+    assert listed() == before  # the listing and the cards are shown once before the comment
+    assert "1 comment</a>" not in site.get("/papers/date/2025-10-17").text
     post_form(site, f"/papers/{PAPER}/comments", {"body": "First"})
     assert site.get(f"/api/papers/{PAPER}").json()["numComments"] == before + 1
+    assert listed() == before + 1
     card = site.get("/papers/date/2025-10-17").text
     assert "1 comment</a>" in card and "2 on Hugging Face" in card
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-_SPACES = re.compile(r"\s+")
 # Formatting macros arXiv authors leave in titles; the braces' content is the text.
 _TEXT_MACROS = re.compile(
     r"\\(?:textsc|textbf|textit|texttt|textrm|emph|mathrm|mathbf)\{([^{}]*)\}"
@@ -30,7 +29,13 @@ def clean_abstract(text: str) -> str:
 
 def excerpt(text: str, limit: int = 300) -> str:
     """Cut text at a word boundary near the limit, marking the cut with an ellipsis."""
-    flat = _SPACES.sub(" ", text).strip()
+    # Only the start is shown: squeeze the spaces of enough of it (str.split splits on
+    # exactly what \s matches), not of the whole abstract with a regular expression.
+    head = text[: 4 * limit + 64]
+    flat = " ".join(head.split())
+    while len(flat) <= limit and len(head) < len(text):  # the head was mostly spaces
+        head = text[: 2 * len(head)]
+        flat = " ".join(head.split())
     if len(flat) <= limit:
         return flat
     cut = flat[:limit].rsplit(" ", 1)[0].rstrip(",.;:")

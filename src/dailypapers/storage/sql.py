@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -387,6 +388,9 @@ def _paper_to_row(paper: Paper) -> tuple[Any, ...]:
     )
 
 
+# Papers kept read, by their whole row: reading three JSON lists and two times was a fifth
+# of a listing's SQL time. A changed row is a new key; the oldest are dropped.
+@lru_cache(maxsize=2048)
 def _paper_from_row(row: Row) -> Paper:
     """Read a paper from its columns followed by its local counts."""
     return Paper(

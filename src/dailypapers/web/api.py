@@ -15,7 +15,7 @@ from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import claimed_names  # follows: verified authors
 from dailypapers.services.feed import list_featured
 from dailypapers.web.dependencies import NowDep, StorageDep
-from dailypapers.web.hf_json import daily_entry_json, paper_json
+from dailypapers.web.hf_json import daily_entry_fragment, paper_json
 from dailypapers.web.papers import find_featured_paper
 
 router = APIRouter(prefix="/api", tags=["papers"])
@@ -105,7 +105,7 @@ def daily_papers(
     )
     claims = claimed_names(storage, [item.paper.id for item in feed.papers])
     return json_response(
-        [daily_entry_json(item, claims.get(item.paper.id)) for item in feed.papers]
+        [daily_entry_fragment(item, claims.get(item.paper.id)) for item in feed.papers]
     )
 
 

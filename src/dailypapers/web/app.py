@@ -64,6 +64,10 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(avatars.router)  # offline pages: avatars kept here
     include_account_routes(app)  # accounts and community (issue 5): before the catch-alls
+    # The listings and paper pages: after every route their catch-alls (/papers/{id:path},
+    # /organizations/{name}) could match, before the rest, none of which they can: each
+    # route tried before a match costs every request, and these are the busiest pages.
+    app.include_router(pages.router)
     app.include_router(search.router)  # before api: /api/papers/search, not a paper id
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
@@ -71,7 +75,6 @@ def create_app(
     app.include_router(api.router)
     app.include_router(feeds.router)
     include_topic_feeds(app)
-    app.include_router(pages.router)
     errors.install(app)
     install_openapi_description(app)  # the API's errors, described for every /api route
     install_accounts(app, settings, password_hasher=password_hasher, arxiv_fetcher=arxiv_fetcher)

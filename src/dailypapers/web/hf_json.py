@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from dailypapers.domain.authors import ClaimedAuthor, normalize_author_name
 from dailypapers.domain.papers import FeaturedPaper, Organization
@@ -14,8 +17,9 @@ def timestamp(value: datetime | None) -> str | None:
     """Format a time the way Hugging Face does: 2025-10-16T10:40:52.000Z."""
     if value is None:
         return None
-    utc = value.astimezone(UTC)
-    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
+    # isoformat, not strftime: a third of the time, and fifty papers have three each.
+    utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+    return utc.isoformat(timespec="milliseconds").removesuffix("+00:00") + "Z"
 
 
 _REPEATED = ("ai_summary", "ai_keywords", "githubRepo", "githubStars", "projectPage")
@@ -106,3 +110,22 @@ def daily_entry_json(
         **{key: nested[key] for key in _REPEATED if key in nested},
     }
     return {key: value for key, value in data.items() if value is not None}
+
+
+def daily_entry_fragment(
+    item: FeaturedPaper, claims: Mapping[str, ClaimedAuthor] | None = None
+) -> orjson.Fragment:
+    """Return one entry of `/api/daily_papers` as JSON, for orjson to place as it is.
+
+    An entry with no claimed author is a function of the item alone, so its JSON is kept
+    under the item's values (a vote or an edit makes a new key): building and encoding
+    fifty of them was a third of the listing's time.
+    """
+    if claims:
+        return orjson.Fragment(orjson.dumps(daily_entry_json(item, claims)))
+    return orjson.Fragment(_unclaimed_entry_json(item))
+
+
+@lru_cache(maxsize=1024)
+def _unclaimed_entry_json(item: FeaturedPaper) -> bytes:
+    return orjson.dumps(daily_entry_json(item))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from markupsafe import Markup, escape
 
 from dailypapers.domain.avatars import initial
 from dailypapers.domain.highlight import highlight_excerpt
+from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.text import excerpt
 from dailypapers.settings import Settings
 
@@ -37,6 +39,10 @@ def safe_url(url: str | None) -> str:
     if url and url.strip().lower().startswith(("https://", "http://")):
         return url.strip()
     return ""
+
+
+# Cards kept rendered: a few pages' worth of listings and similar papers (a few MB).
+CARD_TEXTS_KEPT = 1024
 
 
 def with_query(path: str, **params: Any) -> str:
@@ -65,6 +71,49 @@ class Renderer:
         self.environment.filters["avatar_initial"] = initial  # organizations without avatar
         self.environment.globals["site_name"] = settings.site_name
         self.environment.globals["with_query"] = with_query
+        # A global, not `{% from %}` in each template: an import inside an included
+        # template (a card, thirty to a page) built the macro's module again each time.
+        avatars = self.environment.get_template("_avatar.html").module
+        self.environment.globals["avatar"] = avatars.avatar  # type: ignore[attr-defined]
+        self.environment.globals["card_text"] = self._card_text_renderer()
+        # Macros a card calls instead of including a template: an include copies the whole
+        # context, twice a card. Loaded on first use, once create_app has installed every
+        # global they call (a module sees the globals there were when it was made).
+        self.environment.globals["vote_button"] = self._macro("_vote.html", "vote_button")
+        self.environment.globals["card_actions"] = self._macro("_card_actions.html", "card_actions")
+
+    def _macro(self, template: str, name: str) -> Callable[..., Markup]:
+        """Return a function calling a template's macro, the template loaded on first call."""
+        loaded: list[Callable[..., Markup]] = []
+
+        def call(*args: Any) -> Markup:
+            if not loaded:
+                loaded.append(getattr(self.environment.get_template(template).module, name))
+            return loaded[0](*args)
+
+        return call
+
+    def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
+        """Return card_text(item, highlight_terms): what a card shows every reader, kept.
+
+        The card's text is a function of the paper, its entry and organization, and nothing
+        else (no reader, no request), so it is kept under those values: a changed paper (a
+        vote, an edit) is a new key, never a stale card. Rendering it was most of a listing's
+        time, and a signed-in page cannot use the response cache. A card with the words of a
+        search marked is rendered each time: another query's cards would only push the
+        listings' out.
+        """
+        template = self.environment.get_template("_card_text.html")
+
+        def render(item: FeaturedPaper, terms: Any = ()) -> Markup:
+            return Markup(template.render(item=item, highlight_terms=terms))  # autoescaped
+
+        kept = lru_cache(maxsize=CARD_TEXTS_KEPT)(render)
+
+        def card_text(item: FeaturedPaper, highlight_terms: Any = ()) -> Markup:
+            return render(item, highlight_terms) if highlight_terms else kept(item)
+
+        return card_text
 
     def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a template into a response."""
