@@ -21,7 +21,7 @@ from dailypapers.storage.lexical_postgresql import (
     weigh_lexemes,
 )
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 from dailypapers.storage.sql_values import Row
 
 # Papers are embedded in the order readers meet them: the latest featured day first, then
@@ -70,6 +70,13 @@ class PostgresSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        found = self.search_lexical_scored(query, limit=limit, within=within)
+        return [match.paper_id for match in found]
+
+    def search_lexical_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
+        """Return the papers `search_lexical` finds, each with its bm25 score."""
         within = self._author_scope(query, within)  # follows: the author-name index
         built = tsquery_expression(query)
         conditions, params = filter_conditions(query.filters)
@@ -79,7 +86,8 @@ class PostgresSearch(SqlSearch):
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
         if built is None:
-            return self._filtered_newest(conditions, params, limit) if conditions else []
+            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+            return [WordMatch(paper_id, 0.0) for paper_id in newest]
         tsquery, tsquery_params = built
         where = "".join(f" AND {condition}" for condition in conditions)
         lexemes, average_length = weigh_lexemes(
@@ -101,7 +109,7 @@ class PostgresSearch(SqlSearch):
         # Exact when the statistics say the matches fit the budget; a word that alone
         # matches more (or papers newer than the statistics) gets the budget's worth of them.
         if not rest:
-            return [row[0] for row in scored("", [], SCORE_BUDGET)]
+            return [WordMatch(row[0], float(row[1])) for row in scored("", [], SCORE_BUDGET)]
         holding = " AND p.search_text @@ CAST(? AS tsquery)"
         found = scored(holding, [any_of(first)], SCORE_BUDGET)
         threshold = float(found[-1][1]) if len(found) >= limit else 0.0
@@ -112,7 +120,7 @@ class PostgresSearch(SqlSearch):
             found += scored(holding + without, [all_of(rest), any_of(first)], half)
             found += scored(holding + without, [any_of(rest), any_of(first)], half)
         best = sorted({row[0]: float(row[1]) for row in found}.items(), key=_by_score)
-        return [paper_id for paper_id, _ in best[:limit]]
+        return [WordMatch(paper_id, score) for paper_id, score in best[:limit]]
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None

@@ -19,7 +19,7 @@ import numpy as np
 
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import SqlSearch, filter_conditions
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 from dailypapers.storage.sql_values import Row, to_datetime
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
 from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
@@ -88,6 +88,13 @@ class SqliteSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        found = self.search_lexical_scored(query, limit=limit, within=within)
+        return [match.paper_id for match in found]
+
+    def search_lexical_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
+        """Return the papers `search_lexical` finds, each with its bm25 score."""
         within = self._author_scope(query, within)  # follows: the author-name index
         if within is not None and not within:
             return []
@@ -96,7 +103,7 @@ class SqliteSearch(SqlSearch):
             found = self._search_words(words, query, limit=limit, within=within)
             if found is not None:
                 return found
-        return self.search_fts(query, limit=limit, within=within)
+        return self._search_fts_scored(query, limit=limit, within=within)
 
     def search_fts(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
@@ -106,23 +113,31 @@ class SqliteSearch(SqlSearch):
         Exact whatever the filters, but bm25 scores every match before LIMIT applies: a
         common word costs time in proportion to the number of papers.
         """
+        found = self._search_fts_scored(query, limit=limit, within=within)
+        return [match.paper_id for match in found]
+
+    def _search_fts_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
         expression = fts_match_expression(query)
         conditions, params = filter_conditions(query.filters)
         if within is not None:
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
         if expression is None:
-            return self._filtered_newest(conditions, params, limit) if conditions else []
+            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+            return [WordMatch(paper_id, 0.0) for paper_id in newest]
         join = "JOIN papers p ON p.id = k.paper_id" if conditions else ""
         where = "".join(f" AND {condition}" for condition in conditions)
         weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+        # FTS5's bm25 is negative, better matches lower: negated, higher is better.
         rows = self._execute(
-            f"SELECT k.paper_id FROM papers_fts JOIN paper_keys k ON k.key = papers_fts.rowid"
-            f" {join} WHERE papers_fts MATCH ?{where}"
-            f" ORDER BY bm25(papers_fts, {weights}) LIMIT ?",
+            f"SELECT k.paper_id, -bm25(papers_fts, {weights}) AS score FROM papers_fts"
+            f" JOIN paper_keys k ON k.key = papers_fts.rowid {join}"
+            f" WHERE papers_fts MATCH ?{where} ORDER BY score DESC LIMIT ?",
             [expression, *params, limit],
         )
-        return [row[0] for row in rows]
+        return [WordMatch(row[0], float(row[1])) for row in rows]
 
     def refresh_word_index(self) -> int:
         """Bring the word index up to date with every paper; return how many changes it took.
@@ -231,18 +246,20 @@ class SqliteSearch(SqlSearch):
 
     def _search_words(
         self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
-    ) -> list[str] | None:
+    ) -> list[WordMatch] | None:
         """Rank by the word index; None when a narrow filter needs FTS5 to find enough."""
         within_keys = None if within is None else list(self._keys_of(within).values())
         left = split_filters(query.filters)[1]  # the rest the word index answers itself
         wanted = limit * FILTERED_OVERFETCH if left else limit
-        keys = words.search(query, limit=wanted, within=within_keys)
-        ids = self._ids_of_keys(keys)
+        found = words.search_scored(query, limit=wanted, within=within_keys)
+        ids = self._ids_by_key([key for key, _ in found])
+        matches = [WordMatch(ids[key], score) for key, score in found if key in ids]
         if not left:
-            return ids[:limit]
-        kept = self.filter_papers(ids, left)
+            return matches[:limit]
+        passed = set(self.filter_papers([match.paper_id for match in matches], left))
+        kept = [match for match in matches if match.paper_id in passed]
         # Fewer keys than asked for means every match was ranked: then what passed is all.
-        return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
+        return kept[:limit] if len(kept) >= limit or len(found) < wanted else None
 
     def _current_word_index(self) -> WordIndex | None:
         """Return the word index if it is up to date (or nearly), else start catching it up."""
@@ -321,16 +338,19 @@ class SqliteSearch(SqlSearch):
 
     def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
         """Return the ids of the papers with these keys, in the same order, if still stored."""
+        ids = self._ids_by_key(keys)
+        return [ids[key] for key in keys if key in ids]
+
+    def _ids_by_key(self, keys: Sequence[int]) -> dict[int, str]:
         if not keys:
-            return []
+            return {}
         marks = ", ".join("?" * len(keys))
         rows = self._execute(
             f"SELECT k.key, k.paper_id FROM paper_keys k JOIN papers p ON p.id = k.paper_id"
             f" WHERE k.key IN ({marks})",
             keys,
         )
-        ids = {int(key): paper_id for key, paper_id in rows}
-        return [ids[key] for key in keys if key in ids]
+        return {int(key): paper_id for key, paper_id in rows}
 
     # -- the index file -------------------------------------------------------------
 
