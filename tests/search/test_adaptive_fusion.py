@@ -16,9 +16,9 @@ from support.embedders import HashingEmbedder
 
 def test_a_quoted_phrase_and_a_long_claim_are_fused_by_their_own_weights(monkeypatch):
     phrase, keywords, claim = (
-        hybrid.Fusion(1.0, 0.1, 1),
-        hybrid.Fusion(1.0, 0.4, 2),
-        hybrid.Fusion(1.0, 1.5, 30),
+        hybrid.Fusion(meaning=0.1),
+        hybrid.Fusion(meaning=0.4, clear_lead=1.5),
+        hybrid.Fusion(meaning=0.6),
     )
     table = {QueryKind.PHRASE: phrase, QueryKind.KEYWORDS: keywords, QueryKind.CLAIM: claim}
     monkeypatch.setitem(FUSION, "sqlite", table)
@@ -68,4 +68,4 @@ def test_below_the_floor_the_vectors_rank_nothing(loaded_storage, searcher):
     searcher.meaning_floor = 1.01
     floored = searcher.rankings(loaded_storage, query, candidates=100)
     assert unfloored.vector and floored.vector == []
-    assert floored.closest == unfloored.vector[: hybrid.CLOSEST_SHOWN]
+    assert floored.closest == [near.paper_id for near in unfloored.vector[: hybrid.CLOSEST_SHOWN]]
