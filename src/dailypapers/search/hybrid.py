@@ -42,8 +42,8 @@ CANDIDATES = 100  # papers each side ranks before fusion
 # sentence: half words, half meaning, and a word index's first paper that scores 1.5
 # times its second stays first. A quoted phrase has no development set of its own: it is
 # fused as key terms are. PostgreSQL's lexical scores (BM25 in SQL) are over their best
-# as SQLite's are; its fusion has not been measured on its own since rank fusion was
-# replaced, so it shares SQLite's.
+# as SQLite's are; on SciFact there the shared table gives 0.735 (rank fusion 0.732); it
+# stays shared until the keyword set is measured on PostgreSQL too.
 SQLITE_FUSION = {
     QueryKind.KEYWORDS: Fusion(meaning=0.0),
     QueryKind.PHRASE: Fusion(meaning=0.0),
