@@ -44,7 +44,7 @@ from pathlib import Path
 import bm25s
 import Stemmer
 
-from dailypapers.domain.fusion import CLAIM_FUNCTION_WORDS, Fusion, QueryKind, function_words
+from dailypapers.domain.fusion import CLAIM_FUNCTION_WORDS, QueryKind, function_words, fuse_scores
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.embedder import default_embedder
 from dailypapers.search.hybrid import FUSION, MEANING_FLOOR
@@ -61,10 +61,12 @@ from search_tuning import (
     DevSet,
     Judged,
     Metric,
+    Scored,
     choose,
     cross_validate,
     describe,
-    fused,
+    ids,
+    rank_fused,
 )
 
 DEFAULT_DATA = DATA / "eval" / "scifact-dev"
@@ -206,14 +208,19 @@ class Rankers:
             return list(ids[:CANDIDATES])
         return [paper for paper in ids if paper in self.corpus][:CANDIDATES]
 
-    def words(self, text: str, boosts: Boosts) -> list[str]:
+    def keep_scored(self, ranked: Scored) -> Scored:
+        """Return the scored papers that are in the corpus, the first CANDIDATES of them."""
+        return [(p, s) for p, s in ranked if self.corpus is None or p in self.corpus][:CANDIDATES]
+
+    def words(self, text: str, boosts: Boosts) -> Scored:
         """Rank by the word index with these boosts (on PostgreSQL: its lexical ranking)."""
         query = parse_query(text)
         storage = self.storage
         assert isinstance(storage, WordIndexSearch)
         index = storage._word_index
-        keys = index.search(query, limit=self.limit, boosts=dict(boosts))
-        return self.keep(storage._ids_of_keys(keys))
+        hits = index.search_scored(query, limit=self.limit, boosts=dict(boosts))
+        paper_ids = storage._ids_by_key([key for key, _ in hits])
+        return self.keep_scored([(paper_ids[k], s) for k, s in hits if k in paper_ids])
 
     def in_database(self, text: str) -> list[str]:
         """Rank by the database's own ranking: FTS5's bm25, PostgreSQL's BM25 in SQL."""
@@ -246,20 +253,20 @@ def judge(
     queries: list[tuple[str, dict[str, int]]],
     grid: list[Boosts],
     floor: float,
-) -> tuple[list[Judged], dict[str, list[list[str]]], list[float]]:
-    """Rank every query every way; return the judged queries, baselines, best similarities."""
+) -> tuple[list[Judged], dict[str, list[list[str]]], list[Scored]]:
+    """Rank every query every way; return the judged queries, baselines, unfloored vectors."""
     judged: list[Judged] = []
     baselines: dict[str, list[list[str]]] = {"in_database": [], "bm25": [], "vector": []}
-    best: list[float] = []
+    unfloored: list[Scored] = []
     for text, relevant in queries:
         query = parse_query(text)
         nearest = rankers.vectors(embedder.embed_query(query.text))  # type: ignore[attr-defined]
-        best.append(nearest[0][1] if nearest else 0.0)
+        unfloored.append(nearest)
         judged.append(
             Judged(
                 relevant=relevant,
                 lexical={boosts: rankers.words(text, boosts) for boosts in grid},
-                vector=[paper for paper, similarity in nearest if similarity >= floor],
+                vector=[(paper, cosine) for paper, cosine in nearest if cosine >= floor],
                 phrases=len(query.phrases),
                 function_words=function_words(query.text),
             )
@@ -267,7 +274,7 @@ def judge(
         baselines["in_database"].append(rankers.in_database(text))
         baselines["bm25"].append(rankers.plain_bm25(text))
         baselines["vector"].append([paper for paper, _ in nearest])
-    return judged, baselines, best
+    return judged, baselines, unfloored
 
 
 def nonsense_queries() -> list[str]:
@@ -355,11 +362,11 @@ def main() -> None:
             queries = queries[: args.queries]
             rankers = Rankers(storage, embedder.model_name, corpus)
             grid = boost_grid()
-            judged, baselines, best = judge(rankers, embedder, queries, grid, floor)
-            best_real += best
+            judged, baselines, unfloored = judge(rankers, embedder, queries, grid, floor)
+            best_real += [nearest[0][1] if nearest else 0.0 for nearest in unfloored]
             sets.append(DevSet(name, judged, metric))
             size = len(corpus) if corpus is not None else storage.count_papers()
-            report(name, storage, judged, baselines, metric, size)
+            report(name, storage, judged, baselines, unfloored, metric, size)
             if name == names[-1]:
                 nonsense = [
                     (rankers.vectors(embedder.embed_query(text)) or [("", 0.0)])[0][1]
@@ -377,6 +384,7 @@ def report(
     storage: Storage,
     judged: list[Judged],
     baselines: dict[str, list[list[str]]],
+    unfloored: list[Scored],
     metric: Metric,
     corpus_size: int,
 ) -> None:
@@ -392,17 +400,21 @@ def report(
         total = sum(measure(r, q.relevant) for r, q in zip(rankings, judged, strict=True))
         return total / len(judged)
 
-    def site_fusion(query: Judged) -> Fusion:
-        kind = QueryKind.PHRASE if query.phrases else query.kind(CLAIM_FUNCTION_WORDS)
-        return FUSION[storage.dialect][kind]
+    def kind(query: Judged) -> QueryKind:
+        return QueryKind.PHRASE if query.phrases else query.kind(CLAIM_FUNCTION_WORDS)
 
-    lexical = [query.lexical[shipped] for query in judged]
-    floored = [query.vector for query in judged]
-    hybrid = [fused(q.lexical[shipped], q.vector, site_fusion(q)) for q in judged]
-    unfloored = baselines["vector"]
-    pairs = list(zip(judged, unfloored, strict=True))
-    no_floor = [fused(q.lexical[shipped], v, site_fusion(q)) for q, v in pairs]
-    untuned = [fused(q.lexical[shipped], v, Fusion(1.0, 1.0, 60)) for q, v in pairs]
+    def site(query: Judged, vector: Scored) -> list[str]:
+        return fuse_scores(query.lexical[shipped], vector, FUSION[storage.dialect][kind(query)])
+
+    def former(query: Judged) -> list[str]:  # by rank, as tuned before: 0.25, k 1; 0.5, k 2
+        meaning, k = (0.5, 2) if kind(query) is QueryKind.CLAIM else (0.25, 1)
+        return rank_fused(ids(query.lexical[shipped]), ids(query.vector), meaning, k)
+
+    lexical = [ids(query.lexical[shipped]) for query in judged]
+    floored = [ids(query.vector) for query in judged]
+    hybrid = [site(q, q.vector) for q in judged]
+    no_floor = [site(q, v) for q, v in zip(judged, unfloored, strict=True)]
+    untuned = [rank_fused(lex, ids(v), 1.0, 60) for lex, v in zip(lexical, unfloored, strict=True)]
     rows = [
         ("lexical (word index: tantivy, site's boosts)", lexical),
         (
@@ -411,8 +423,9 @@ def report(
         ),
         ("plain BM25 (bm25s, stemmed, title+abstract, k1 0.9 b 0.4)", baselines["bm25"]),
         ("vector (HNSW, no floor)", baselines["vector"]),
-        ("hybrid (site: fusion by kind of query, floor)", hybrid),
+        ("hybrid (site: scores over their best, mixed by kind of query, floor)", hybrid),
         ("hybrid (site's fusion, no floor)", no_floor),
+        ("hybrid, former (rank fusion by kind of query, floor)", [former(q) for q in judged]),
         ("hybrid, untuned (RRF k=60, equal weights, no floor)", untuned),
         ("vector (above the floor)", floored),
     ]

@@ -1,10 +1,12 @@
 """Choose the word index's field boosts and the fusion by cross-validation on two sets.
 
-Each query of each development set has been ranked once per choice of field boosts (by
-the word index) and once by the vectors. A fold holds out a fifth of each set; the choice
-is made on the rest (each set counting equally: its mean metric), then measured on the
-held-out fifth. The means over the five held-out fifths are the honest figures; the
-choice made on all queries is the one the site ships.
+Each query of each development set has been ranked, with scores, once per choice of field
+boosts (by the word index) and once by the vectors. The fusion mixes the two sides' scores
+(domain/fusion.py: each over its best, a share of meaning, a clear word lead kept first).
+A fold holds out a fifth of each set; the choice is made on the rest (each set counting
+equally: its mean metric), then measured on the held-out fifth. The means over the five
+held-out fifths are the honest figures; the choice made on all queries is the one the site
+ships.
 """
 
 from __future__ import annotations
@@ -13,16 +15,19 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from dailypapers.domain.fusion import Fusion, QueryKind, fuse_rankings
+from dailypapers.domain.fusion import Fusion, QueryKind, fuse_scores
 
 FOLDS = 5
 SEED = 7
 FUNCTION_WORD_THRESHOLDS = (1, 2, 3)
-VECTOR_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0)
-RRF_KS = (1, 2, 5, 10, 30, 60)
+MEANINGS = tuple(step / 20 for step in range(21))  # 0, 0.05, ... 1
+CLEAR_LEADS = (None, 1.1, 1.25, 1.5, 2.0)
 
 Boosts = tuple[tuple[str, float], ...]  # (field, boost) pairs, hashable
 Metric = Callable[[list[str], dict[str, int]], float]
+Scored = list[tuple[str, float]]  # (paper id, score), best first
+# In order of meaning, then lead (none first): of equal candidates the first is chosen.
+FUSIONS = [Fusion(meaning, lead) for meaning in MEANINGS for lead in CLEAR_LEADS]
 
 
 @dataclass
@@ -30,11 +35,11 @@ class Judged:
     """One query: its answers, its rankings, and what decides its kind."""
 
     relevant: dict[str, int]
-    lexical: dict[Boosts, list[str]]  # the word index's ranking per choice of boosts
-    vector: list[str]  # at or above the meaning floor
+    lexical: dict[Boosts, Scored]  # the word index's ranking per choice of boosts
+    vector: Scored  # cosines at or above the meaning floor
     phrases: int
     function_words: int
-    hybrid: dict[tuple[Boosts, float, int], float] = field(default_factory=dict)
+    hybrid: dict[tuple[Boosts, Fusion], float] = field(default_factory=dict)
 
     def kind(self, threshold: int) -> QueryKind:
         """Return the query's kind as the site would judge it with this threshold."""
@@ -61,16 +66,24 @@ class DevSet:
     metric: Metric
 
 
-def fused(lexical: Sequence[str], vector: Sequence[str], fusion: Fusion) -> list[str]:
-    """Fuse two rankings the way the searcher does."""
-    weights = [fusion.lexical_weight, fusion.vector_weight]
-    return [item for item, _ in fuse_rankings([lexical, vector], weights=weights, k=fusion.k)]
+def ids(ranked: Scored) -> list[str]:
+    """Return the ids of a scored ranking."""
+    return [item for item, _ in ranked]
 
 
-def _hybrid(query: Judged, metric: Metric, boosts: Boosts, weight: float, k: int) -> float:
-    key = (boosts, weight, k)
+def rank_fused(lexical: Sequence[str], vector: Sequence[str], meaning: float, k: int) -> list[str]:
+    """Fuse by reciprocal rank, as the site did before: a baseline to compare with."""
+    scores: dict[str, float] = {}
+    for weight, ranking in ((1.0, lexical), (meaning, vector)):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores, key=scores.__getitem__, reverse=True)
+
+
+def _hybrid(query: Judged, metric: Metric, boosts: Boosts, fusion: Fusion) -> float:
+    key = (boosts, fusion)
     if key not in query.hybrid:
-        ranking = fused(query.lexical[boosts], query.vector, Fusion(1.0, weight, k))
+        ranking = fuse_scores(query.lexical[boosts], query.vector, fusion)
         query.hybrid[key] = metric(ranking, query.relevant)
     return query.hybrid[key]
 
@@ -81,7 +94,10 @@ def choose(sets: Sequence[DevSet], train: Sequence[Sequence[int]]) -> Choice:
 
     def lexical_score(boosts: Boosts) -> float:
         return sum(
-            sum(dev.metric(dev.queries[i].lexical[boosts], dev.queries[i].relevant) for i in idx)
+            sum(
+                dev.metric(ids(dev.queries[i].lexical[boosts]), dev.queries[i].relevant)
+                for i in idx
+            )
             / len(idx)
             for dev, idx in zip(sets, train, strict=True)
         )
@@ -92,22 +108,20 @@ def choose(sets: Sequence[DevSet], train: Sequence[Sequence[int]]) -> Choice:
         total = 0.0
         fusion: dict[QueryKind, Fusion] = {}
         for kind in (QueryKind.KEYWORDS, QueryKind.CLAIM):
-            score, weight, k = max(
-                (
-                    sum(
-                        _hybrid(dev.queries[i], dev.metric, boosts, weight, k) / len(idx)
-                        for dev, idx in zip(sets, train, strict=True)
-                        for i in idx
-                        if dev.queries[i].kind(threshold) is kind
-                    ),
-                    weight,
-                    k,
+
+            def kind_score(
+                candidate: Fusion, kind: QueryKind = kind, threshold: int = threshold
+            ) -> float:
+                return sum(
+                    _hybrid(dev.queries[i], dev.metric, boosts, candidate) / len(idx)
+                    for dev, idx in zip(sets, train, strict=True)
+                    for i in idx
+                    if dev.queries[i].kind(threshold) is kind
                 )
-                for weight in VECTOR_WEIGHTS
-                for k in RRF_KS
-            )
-            total += score
-            fusion[kind] = Fusion(1.0, weight, k)
+
+            chosen = max(FUSIONS, key=kind_score)  # the first of equals: the simplest
+            total += kind_score(chosen)
+            fusion[kind] = chosen
         fusion[QueryKind.PHRASE] = fusion[QueryKind.KEYWORDS]
         if best is None or total > best[0]:
             best = (total, Choice(boosts, threshold, fusion))
@@ -121,8 +135,8 @@ def score(dev: DevSet, idx: Sequence[int], choice: Choice) -> tuple[float, float
     for i in idx:
         query = dev.queries[i]
         fusion = choice.fusion[query.kind(choice.threshold)]
-        lexical += dev.metric(query.lexical[choice.boosts], query.relevant)
-        hybrid += _hybrid(query, dev.metric, choice.boosts, fusion.vector_weight, fusion.k)
+        lexical += dev.metric(ids(query.lexical[choice.boosts]), query.relevant)
+        hybrid += _hybrid(query, dev.metric, choice.boosts, fusion)
     return lexical / len(idx), hybrid / len(idx)
 
 
@@ -150,7 +164,7 @@ def describe(choice: Choice) -> str:
     """Return a choice as one line."""
     boosts = ", ".join(f"{name} {boost:g}" for name, boost in choice.boosts)
     fusions = "; ".join(
-        f"{kind.value}: meaning {fusion.vector_weight:g}, k {fusion.k}"
+        f"{kind.value}: meaning {fusion.meaning:g}, clear lead {fusion.clear_lead}"
         for kind, fusion in choice.fusion.items()
     )
     return f"boosts [{boosts}]; claim from {choice.threshold} function words; {fusions}"

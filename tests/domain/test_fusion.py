@@ -1,27 +1,50 @@
-"""Reciprocal rank fusion and pinning."""
+"""Score fusion of the words' and the meaning's rankings, and pinning."""
 
 import pytest
 
-from dailypapers.domain.fusion import fuse_rankings, pin_first
+from dailypapers.domain.fusion import Fusion, fuse_scores, pin_first
+
+WORDS = [("a", 12.0), ("b", 6.0), ("c", 3.0)]  # bm25 scores: a clear first
+MEANING = [("d", 0.80), ("c", 0.78), ("b", 0.40)]  # cosines: d and c close, b far
 
 
-def test_agreement_between_lists_beats_one_lists_top_hit():
-    fused = fuse_rankings([["a", "b", "c"], ["b", "d", "a"]], k=60)
-    assert [item for item, _ in fused] == ["b", "a", "d", "c"]
-    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61)
+def test_meaning_zero_keeps_the_words_order_and_adds_the_rest_after():
+    assert fuse_scores(WORDS, MEANING, Fusion(meaning=0.0)) == ["a", "b", "c", "d"]
 
 
-def test_weights_tilt_the_fusion():
-    lexical, vector = ["a", "b"], ["b", "a"]
-    assert fuse_rankings([lexical, vector], weights=[2.0, 1.0])[0][0] == "a"
-    assert fuse_rankings([lexical, vector], weights=[1.0, 2.0])[0][0] == "b"
+def test_meaning_one_ranks_by_meaning_and_the_words_only_papers_last():
+    assert fuse_scores(WORDS, MEANING, Fusion(meaning=1.0)) == ["d", "c", "b", "a"]
 
 
-def test_empty_lists_and_duplicates():
-    assert fuse_rankings([[], []]) == []
-    assert [item for item, _ in fuse_rankings([["a", "a", "b"]])] == ["a", "b"]
-    with pytest.raises(ValueError):
-        fuse_rankings([["a"]], weights=[1.0, 2.0])
+def test_each_side_counts_over_its_best_so_their_scales_do_not_matter():
+    # c: 0.25 of the best words score, 0.975 of the best meaning: at an even mix it passes
+    # a (1 and nothing), b (0.5 and 0.5) and d (nothing and 1), which tie in the words'
+    # order; scaling one side changes nothing.
+    even = fuse_scores(WORDS, MEANING, Fusion(meaning=0.5))
+    assert even == ["c", "a", "b", "d"]
+    scaled = [(item, score * 1000) for item, score in WORDS]
+    assert fuse_scores(scaled, MEANING, Fusion(meaning=0.5)) == even
+
+
+def test_a_clear_word_lead_keeps_its_paper_first():
+    # a scores twice b: at a lead of 2 the words have found it, whatever the meaning says.
+    assert fuse_scores(WORDS, MEANING, Fusion(meaning=0.5, clear_lead=2.0))[0] == "a"
+    assert fuse_scores(WORDS, MEANING, Fusion(meaning=0.5, clear_lead=2.5))[0] == "c"
+    # One word match alone is a clear lead too.
+    assert fuse_scores([("a", 1.0)], MEANING, Fusion(meaning=0.9, clear_lead=3.0))[0] == "a"
+
+
+def test_empty_sides_and_scores_of_zero():
+    assert fuse_scores([], [], Fusion(meaning=0.5)) == []
+    assert fuse_scores([], MEANING, Fusion(meaning=0.2, clear_lead=1.5)) == ["d", "c", "b"]
+    # Filters alone score every paper 0: they keep their order.
+    assert fuse_scores([("x", 0.0), ("y", 0.0)], [], Fusion(meaning=0.5)) == ["x", "y"]
+
+
+@pytest.mark.parametrize("meaning", [0.0, 0.3, 1.0])
+def test_every_paper_of_either_side_is_kept_once(meaning):
+    fused = fuse_scores(WORDS, MEANING, Fusion(meaning=meaning, clear_lead=1.5))
+    assert sorted(fused) == ["a", "b", "c", "d"]
 
 
 def test_pinned_ids_come_first_once():

@@ -89,9 +89,11 @@ def test_exact_title_and_arxiv_id_are_pinned(storage, embedder, searcher):
 def test_vector_results_honour_phrases_and_exclusions(storage, embedder, searcher):
     embed_missing(storage=storage, embedder=embedder)
     rankings = searcher.rankings(storage, parse_query("language -survey"), candidates=10)
-    assert "2501.00002" not in rankings.vector + rankings.lexical
+    found = [*rankings.vector, *rankings.lexical]
+    assert "2501.00002" not in [item.paper_id for item in found]
     phrased = searcher.rankings(storage, parse_query('"protein structure"'), candidates=10)
-    assert phrased.vector == ["2501.00004"] == phrased.lexical
+    assert [near.paper_id for near in phrased.vector] == ["2501.00004"]
+    assert [match.paper_id for match in phrased.lexical] == ["2501.00004"]
 
 
 def test_a_late_embedding_falls_back_to_words(storage, embedder):

@@ -50,7 +50,7 @@ def test_a_paraphrase_finds_the_paper_by_meaning(indexed, searcher):
     # not use them. The vectors carry the meaning across.
     query = parse_query("balancing exploration uncertainty when training tool-using LLM agents")
     rankings = searcher.rankings(indexed, query, candidates=10)
-    assert "2510.14545" in rankings.vector[:5]
+    assert "2510.14545" in [near.paper_id for near in rankings.vector[:5]]
     page = search_papers(
         storage=indexed,
         searcher=searcher,

@@ -84,6 +84,20 @@ def test_words_match_with_stemming_and_the_title_counts_most(storage):
     }
 
 
+@pytest.mark.parametrize("text", ["language models", "diffusion video", "flow", "cat:cs.LG"])
+def test_scored_matches_are_the_same_papers_best_first(storage, text):
+    # Hybrid search mixes these scores with the vectors': they must follow the ranking.
+    query = parse_query(text)
+    scored = storage.search_lexical_scored(query, limit=10)
+    assert [match.paper_id for match in scored] == storage.search_lexical(query, limit=10)
+    scores = [match.score for match in scored]
+    assert scored and scores == sorted(scores, reverse=True)
+    if query.terms:  # filters alone match without a score
+        assert scores[-1] > 0
+    else:
+        assert set(scores) == {0.0}
+
+
 def test_phrases_are_required_and_exclusions_drop(storage):
     assert lexical(storage, '"flow matching"') == ["2402.00002"]
     assert lexical(storage, '"matching flow"') == []

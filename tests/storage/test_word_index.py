@@ -75,13 +75,13 @@ def many(tmp_path: Path) -> SqliteStorage:
 def test_fts5_answers_while_the_word_index_catches_up_aside(many, monkeypatch):
     monkeypatch.setattr(search_words, "INLINE_CATCH_UP", 100)  # 300 new papers: too many
     fts_calls = []
-    search_in_database = many.search_in_database
+    search_in_database = many.search_in_database_scored
 
-    def counted_fts(*args: object, **kwargs: object) -> list[str]:
+    def counted_fts(*args: object, **kwargs: object) -> object:
         fts_calls.append(args)
         return search_in_database(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(many, "search_in_database", counted_fts)
+    monkeypatch.setattr(many, "search_in_database_scored", counted_fts)
     first = words(many, "rare topic")
     assert first == ["2405.00299"]
     assert len(fts_calls) == 1  # FTS5 answered
@@ -154,7 +154,7 @@ def test_categories_dates_and_code_are_filtered_inside_the_word_index(many, monk
     def no_fts5(*args: object, **kwargs: object) -> list[str]:
         raise AssertionError("FTS5 answered a filter the word index can answer")
 
-    monkeypatch.setattr(many, "search_in_database", no_fts5)
+    monkeypatch.setattr(many, "search_in_database_scored", no_fts5)
     assert words(many, "language cat:cs.CL", limit=3) == ["2405.00299"]
     assert words(many, "language cat:cs", limit=400) == words(many, "language", limit=400)
     assert len(words(many, "language after:2024-05-01 before:2024-05-02", limit=1)) == 1

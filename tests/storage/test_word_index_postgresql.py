@@ -103,13 +103,13 @@ def test_an_index_of_a_former_database_of_the_same_name_is_rebuilt(site, postgre
 def test_sql_answers_while_the_index_builds(site, monkeypatch):
     monkeypatch.setattr(search_words, "INLINE_CATCH_UP", 100)  # 300 papers: built aside
     asked = []
-    in_database = site.search_in_database
+    in_database = site.search_in_database_scored
 
-    def counted(*args: object, **kwargs: object) -> list[str]:
+    def counted(*args: object, **kwargs: object) -> object:
         asked.append(args)
         return in_database(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(site, "search_in_database", counted)
+    monkeypatch.setattr(site, "search_in_database_scored", counted)
     first = words(site, "tomography study 42", limit=1)
     assert first == ["2406.00042"]
     assert len(asked) == 1  # BM25 in SQL answered

@@ -1,9 +1,11 @@
-"""Reciprocal rank fusion: one ranking out of several, by rank alone.
+"""Hybrid fusion: one ranking out of the words' and the meaning's, by their scores.
 
-Each list gives every paper it ranks a score of weight / (k + rank), ranks counted from 1,
-and a paper's scores add up across lists. Scores of different engines (bm25, cosine) are not
-comparable, ranks are; k = 60 is the constant of Cormack, Clarke and Büttcher (SIGIR 2009),
-which keeps one list's top hit from outweighing agreement between lists.
+bm25 scores and cosines are on different scales, and a bm25 score's size depends on the
+query; each side's scores divided by its best are comparable (the best of each is 1), and
+unlike ranks they keep how far ahead a paper is. How much meaning counts, and when a clear
+lead of the words settles the first place, depends on what the query looks like (Fusion,
+QueryKind). Chosen on data over reciprocal rank fusion (Cormack, Clarke and Büttcher,
+SIGIR 2009), which the site used before: docs/performance.md.
 """
 
 from __future__ import annotations
@@ -16,26 +18,6 @@ from dailypapers.domain.search_query import STOPWORDS, SearchQuery
 
 _PUNCTUATION = "\"'.,;:!?()[]{}"
 
-RRF_K = 60
-
-
-def fuse_rankings(
-    rankings: Sequence[Sequence[str]],
-    *,
-    weights: Sequence[float] | None = None,
-    k: int = RRF_K,
-) -> list[tuple[str, float]]:
-    """Return (id, fused score) best first; ties keep the order of first appearance."""
-    if weights is None:
-        weights = [1.0] * len(rankings)
-    if len(weights) != len(rankings):
-        raise ValueError("give one weight per ranking")
-    scores: dict[str, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(dict.fromkeys(ranking), start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda pair: pair[1], reverse=True)
-
 
 def pin_first(pinned: Sequence[str], ranked: Sequence[str]) -> list[str]:
     """Put the pinned ids first, in their order, then the rest without repeats."""
@@ -44,11 +26,44 @@ def pin_first(pinned: Sequence[str], ranked: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True, slots=True)
 class Fusion:
-    """How two rankings are fused: reciprocal rank fusion with a weight per ranking."""
+    """How the two rankings of a query are mixed into one.
 
-    lexical_weight: float
-    vector_weight: float
-    k: int
+    Each side's scores are divided by its best (the word index's first paper scores 1, and
+    so does the paper closest in meaning), and a paper's score is (1 - meaning) times its
+    word score plus `meaning` times its meaning score, a side that did not rank it
+    counting 0. When the word index's first paper scores `clear_lead` times its second or
+    more, the words have clearly found the paper asked for: it stays first.
+    """
+
+    meaning: float  # 0 (words alone) to 1 (meaning alone)
+    clear_lead: float | None = None  # None: the mix decides the first place too
+
+
+def fuse_scores(
+    lexical: Sequence[tuple[str, float]],
+    vector: Sequence[tuple[str, float]],
+    fusion: Fusion,
+) -> list[str]:
+    """Return the ids of both rankings, best first, mixed by their scores (see Fusion)."""
+    words, meaning = _over_best(lexical), _over_best(vector)
+    share = fusion.meaning
+    mixed = {
+        item: (1 - share) * words.get(item, 0.0) + share * meaning.get(item, 0.0)
+        for item in dict.fromkeys([*words, *meaning])
+    }
+    fused = sorted(mixed, key=mixed.__getitem__, reverse=True)  # ties: words' order first
+    lead = fusion.clear_lead
+    if lead is not None and lexical:
+        second = lexical[1][1] if len(lexical) > 1 else 0.0
+        if lexical[0][1] >= lead * second:
+            return pin_first([lexical[0][0]], fused)
+    return fused
+
+
+def _over_best(ranked: Sequence[tuple[str, float]]) -> dict[str, float]:
+    """Return each id's score divided by the best one (1 for all when none is above 0)."""
+    best = max((score for _, score in ranked), default=0.0)
+    return {item: score / best if best > 0 else 1.0 for item, score in ranked}
 
 
 class QueryKind(StrEnum):

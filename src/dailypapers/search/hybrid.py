@@ -1,10 +1,10 @@
-"""Hybrid search: words (bm25) and meaning (vectors) fused by reciprocal rank.
+"""Hybrid search: words (bm25) and meaning (vectors) fused by their scores.
 
 What the reader typed is parsed (domain/search_query.py); an arXiv id, an arXiv URL or a
 paper's exact title is pinned first; the lexical index and the vector index each rank up
-to CANDIDATES papers, and their ranks are fused. Embedding the query runs on a worker
-thread under a time limit: when it is late (the model still loading, the machine busy),
-the words alone answer, and the outcome says so.
+to CANDIDATES papers, and their scores, each over its best, are mixed (domain/fusion.py).
+Embedding the query runs on a worker thread under a time limit: when it is late (the model
+still loading, the machine busy), the words alone answer, and the outcome says so.
 """
 
 from __future__ import annotations
@@ -23,29 +23,31 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from dailypapers.domain.fusion import Fusion, QueryKind, fuse_rankings, pin_first, query_kind
+from dailypapers.domain.fusion import Fusion, QueryKind, fuse_scores, pin_first, query_kind
 from dailypapers.domain.search_query import SearchQuery, normalize_title
 from dailypapers.storage.base import Storage
-from dailypapers.storage.search_types import SimilarPaper
+from dailypapers.storage.search_types import SimilarPaper, WordMatch
 
 log = logging.getLogger("dailypapers.search")
 
 CANDIDATES = 100  # papers each side ranks before fusion
 
 
-# How much each ranking counts, by what the query looks like (domain/fusion.py's
-# query_kind), chosen by cross-validation on the two development sets: SciFact's claims
-# and the keyword queries (bench/search_quality.py --tune, docs/performance.md). For a few
-# key terms meaning counts a quarter as much as words; for a sentence, half. A
-# quoted phrase has no development set of its own: it is fused as key terms are (the
-# meaning side keeps only papers with the phrase, see `_honour_words`).
-# Both databases rank words with the same word index (storage/word_index.py), so they fuse
-# alike: on PostgreSQL, SciFact dev gives 0.709 lexical and 0.735 hybrid with these (BM25 in
-# SQL, which answers only while a host builds its index, was fused at 1 : 0.8, k = 2: 0.732).
+# How much meaning counts, by what the query looks like (domain/fusion.py's query_kind),
+# chosen by cross-validation on the two development sets, SciFact's claims and the keyword
+# queries (bench/search_quality.py --tune, docs/performance.md), from meaning 0 to 1 in
+# steps of 0.05 and a clear word lead of none, 1.1, 1.25, 1.5 or 2. Key terms: words alone
+# rank (meaning 0: papers close in meaning but without the words follow the word matches),
+# since on three-keyword queries every share of meaning ranked below the words. A
+# sentence: half words, half meaning, and a word index's first paper that scores 1.5
+# times its second stays first. A quoted phrase has no development set of its own: it is
+# fused as key terms are. Both databases rank words with the same word index
+# (storage/word_index.py), so they fuse alike; PostgreSQL's BM25 in SQL, which answers
+# only while a host builds its index, is scaled over its best the same way.
 _FUSION_BY_KIND = {
-    QueryKind.KEYWORDS: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
-    QueryKind.PHRASE: Fusion(lexical_weight=1.0, vector_weight=0.25, k=1),
-    QueryKind.CLAIM: Fusion(lexical_weight=1.0, vector_weight=0.5, k=2),
+    QueryKind.KEYWORDS: Fusion(meaning=0.0),
+    QueryKind.PHRASE: Fusion(meaning=0.0),
+    QueryKind.CLAIM: Fusion(meaning=0.5, clear_lead=1.5),
 }
 FUSION: dict[str, dict[QueryKind, Fusion]] = {
     "sqlite": _FUSION_BY_KIND,
@@ -127,10 +129,10 @@ class SearchOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Rankings:
-    """The two rankings a hybrid search fuses, kept apart for measuring each."""
+    """The two rankings a hybrid search fuses, with their scores, kept apart for measuring each."""
 
-    lexical: list[str]
-    vector: list[str]  # only papers at or above the meaning floor
+    lexical: list[WordMatch]
+    vector: list[SimilarPaper]  # only papers at or above the meaning floor
     note: str | None = None
     closest: list[str] = field(default_factory=list)  # the nearest few, floor or not
 
@@ -265,14 +267,11 @@ class HybridSearcher:
         else:
             rankings = self.rankings(storage, query, candidates=max(limit, CANDIDATES))
             fusion = fusion_for(storage.dialect, query)
-            fused = [
-                paper_id
-                for paper_id, _ in fuse_rankings(
-                    [rankings.lexical, rankings.vector],
-                    weights=[fusion.lexical_weight, fusion.vector_weight],
-                    k=fusion.k,
-                )
-            ]
+            fused = fuse_scores(
+                [(match.paper_id, match.score) for match in rankings.lexical],
+                [(near.paper_id, near.similarity) for near in rankings.vector],
+                fusion,
+            )
             # The title as typed, else without the operators (one lookup when they agree).
             titles = dict.fromkeys(normalize_title(text) for text in (query.raw, query.text))
             titled = next((found for title in titles if (found := storage.find_titled(title))), [])
@@ -293,7 +292,7 @@ class HybridSearcher:
 
     def rankings(self, storage: Storage, query: SearchQuery, *, candidates: int) -> Rankings:
         """Return the lexical and the vector ranking of a query, before fusion."""
-        lexical = storage.search_lexical(query, limit=candidates)
+        lexical = storage.search_lexical_scored(query, limit=candidates)
         if self.model_name is None:
             self.warm_up()
             return Rankings(lexical, [], "the language model is loading: matching words only")
@@ -308,10 +307,14 @@ class HybridSearcher:
         if not found and not query.filters:  # vectors are stored, but none came back
             return Rankings(lexical, [], "the semantic index is loading: matching words only")
         nearest = _honour_words(storage, query, [item.paper_id for item in found])
-        close = {item.paper_id for item in found if item.similarity >= self.meaning_floor}
+        kept = set(nearest)
         return Rankings(
             lexical,
-            [paper_id for paper_id in nearest if paper_id in close],
+            [
+                item
+                for item in found
+                if item.paper_id in kept and item.similarity >= self.meaning_floor
+            ],
             closest=nearest[:CLOSEST_SHOWN],
         )
 

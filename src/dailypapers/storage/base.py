@@ -22,7 +22,7 @@ from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.recommendations_protocol import RecommendationStore  # your feed
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 
 
 class StorageError(Exception):
@@ -152,6 +152,16 @@ class Storage(
 
         A query of filters alone lists the newest papers that meet them; `within` limits
         the answer to those papers.
+        """
+        ...
+
+    def search_lexical_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
+        """Return the papers `search_lexical` finds, each with its bm25 score.
+
+        Scores are comparable within one answer only (hybrid search divides them by the
+        best); a query of filters alone scores every paper 0.
         """
         ...
 

@@ -22,7 +22,7 @@ from dailypapers.storage.lexical_postgresql import (
     weigh_lexemes,
 )
 from dailypapers.storage.search_sql import filter_conditions
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 from dailypapers.storage.sql_values import Row
 from dailypapers.storage.words_postgresql import PostgresWordChanges
 
@@ -69,10 +69,10 @@ class PostgresSearch(PostgresWordChanges):
     _vector_indexes: set[tuple[str, int]]
     bm25 = Bm25Parameters()  # storage/lexical_postgresql.py
 
-    def search_in_database(
+    def search_in_database_scored(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
-    ) -> list[str]:
-        """Search as `search_lexical` does, by BM25 in SQL alone (in step with every write).
+    ) -> list[WordMatch]:
+        """Search as `search_lexical_scored` does, by BM25 in SQL alone (in step with every write).
 
         Exact when each word is rare; a word matching more papers than SCORE_BUDGET has
         that many of them scored (see storage/lexical_postgresql.py), and scoring costs
@@ -86,7 +86,8 @@ class PostgresSearch(PostgresWordChanges):
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
         if built is None:
-            return self._filtered_newest(conditions, params, limit) if conditions else []
+            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+            return [WordMatch(paper_id, 0.0) for paper_id in newest]
         tsquery, tsquery_params = built
         where = "".join(f" AND {condition}" for condition in conditions)
         lexemes, average_length = weigh_lexemes(
@@ -108,7 +109,7 @@ class PostgresSearch(PostgresWordChanges):
         # Exact when the statistics say the matches fit the budget; a word that alone
         # matches more (or papers newer than the statistics) gets the budget's worth of them.
         if not rest:
-            return [row[0] for row in scored("", [], SCORE_BUDGET)]
+            return [WordMatch(row[0], float(row[1])) for row in scored("", [], SCORE_BUDGET)]
         holding = " AND p.search_text @@ CAST(? AS tsquery)"
         found = scored(holding, [any_of(first)], SCORE_BUDGET)
         threshold = float(found[-1][1]) if len(found) >= limit else 0.0
@@ -119,7 +120,7 @@ class PostgresSearch(PostgresWordChanges):
             found += scored(holding + without, [all_of(rest), any_of(first)], half)
             found += scored(holding + without, [any_of(rest), any_of(first)], half)
         best = sorted({row[0]: float(row[1]) for row in found}.items(), key=_by_score)
-        return [paper_id for paper_id, _ in best[:limit]]
+        return [WordMatch(paper_id, score) for paper_id, score in best[:limit]]
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None

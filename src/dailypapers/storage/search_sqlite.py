@@ -17,7 +17,7 @@ import numpy as np
 
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import filter_conditions
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors
+from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 from dailypapers.storage.search_words import WordIndexSearch, paper_words
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
 from dailypapers.storage.word_index import WordIndex
@@ -62,10 +62,10 @@ class SqliteSearch(WordIndexSearch):
     _vector_files_lock: threading.Lock
     _word_index: WordIndex
 
-    def search_in_database(
+    def search_in_database_scored(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
-    ) -> list[str]:
-        """Search as `search_lexical` does, by FTS5 alone (in step with every write).
+    ) -> list[WordMatch]:
+        """Search as `search_lexical_scored` does, by FTS5 alone (in step with every write).
 
         Exact whatever the filters, but bm25 scores every match before LIMIT applies: a
         common word costs time in proportion to the number of papers.
@@ -76,17 +76,19 @@ class SqliteSearch(WordIndexSearch):
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
         if expression is None:
-            return self._filtered_newest(conditions, params, limit) if conditions else []
+            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+            return [WordMatch(paper_id, 0.0) for paper_id in newest]
         join = "JOIN papers p ON p.id = k.paper_id" if conditions else ""
         where = "".join(f" AND {condition}" for condition in conditions)
         weights = ", ".join(str(weight) for weight in BM25_WEIGHTS)
+        # FTS5's bm25 is negative, better matches lower: negated, higher is better.
         rows = self._execute(
-            f"SELECT k.paper_id FROM papers_fts JOIN paper_keys k ON k.key = papers_fts.rowid"
-            f" {join} WHERE papers_fts MATCH ?{where}"
-            f" ORDER BY bm25(papers_fts, {weights}) LIMIT ?",
+            f"SELECT k.paper_id, -bm25(papers_fts, {weights}) AS score FROM papers_fts"
+            f" JOIN paper_keys k ON k.key = papers_fts.rowid {join}"
+            f" WHERE papers_fts MATCH ?{where} ORDER BY score DESC LIMIT ?",
             [expression, *params, limit],
         )
-        return [row[0] for row in rows]
+        return [WordMatch(row[0], float(row[1])) for row in rows]
 
     def papers_to_embed(
         self, *, model: str, limit: int, below: int | None = None
@@ -217,18 +219,16 @@ class SqliteSearch(WordIndexSearch):
         )
         return {paper_id: int(key) for paper_id, key in rows}
 
-    def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
-        """Return the ids of the papers with these keys, in the same order, if still stored."""
+    def _ids_by_key(self, keys: Sequence[int]) -> dict[int, str]:
         if not keys:
-            return []
+            return {}
         marks = ", ".join("?" * len(keys))
         rows = self._execute(
             f"SELECT k.key, k.paper_id FROM paper_keys k JOIN papers p ON p.id = k.paper_id"
             f" WHERE k.key IN ({marks})",
             keys,
         )
-        ids = {int(key): paper_id for key, paper_id in rows}
-        return [ids[key] for key in keys if key in ids]
+        return {int(key): paper_id for key, paper_id in rows}
 
     # -- the index file -------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""What the search part of the storage interface hands over: texts to embed, neighbours."""
+"""What the search part of the storage interface hands over: texts to embed, matches, neighbours."""
 
 from __future__ import annotations
 
@@ -26,3 +26,11 @@ class SimilarPaper:
 
     paper_id: str
     similarity: float
+
+
+@dataclass(frozen=True, slots=True)
+class WordMatch:
+    """A paper that matches a query's words, with its bm25 score (comparable within one answer)."""
+
+    paper_id: str
+    score: float

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from dailypapers.domain.search_query import SearchQuery
 from dailypapers.storage.search_sql import SqlSearch
+from dailypapers.storage.search_types import WordMatch
 from dailypapers.storage.sql_values import Row, to_datetime
 from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
 
@@ -58,6 +59,13 @@ class WordIndexSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
         """Return the ids of papers that match the query's words and filters, best first."""
+        found = self.search_lexical_scored(query, limit=limit, within=within)
+        return [match.paper_id for match in found]
+
+    def search_lexical_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
+        """Return the papers `search_lexical` finds, each with its bm25 score."""
         within = self._author_scope(query, within)  # follows: the author-name index
         if within is not None and not within:
             return []
@@ -66,12 +74,19 @@ class WordIndexSearch(SqlSearch):
             found = self._search_words(words, query, limit=limit, within=within)
             if found is not None:
                 return found
-        return self.search_in_database(query, limit=limit, within=within)
+        return self.search_in_database_scored(query, limit=limit, within=within)
 
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
-        """Search as `search_lexical` does, by the database's own ranking alone."""
+        """Return the ids `search_in_database_scored` finds, best first."""
+        found = self.search_in_database_scored(query, limit=limit, within=within)
+        return [match.paper_id for match in found]
+
+    def search_in_database_scored(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[WordMatch]:
+        """Search as `search_lexical_scored` does, by the database's own ranking alone."""
         raise NotImplementedError
 
     def refresh_word_index(self) -> int:
@@ -103,8 +118,8 @@ class WordIndexSearch(SqlSearch):
         """Return the index keys of these papers."""
         raise NotImplementedError
 
-    def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
-        """Return the ids of the papers with these keys, in the same order, if still stored."""
+    def _ids_by_key(self, keys: Sequence[int]) -> dict[int, str]:
+        """Return the ids of the papers with these keys that are still stored."""
         raise NotImplementedError
 
     def _open_word_index(self, words: WordIndex) -> None:
@@ -115,18 +130,20 @@ class WordIndexSearch(SqlSearch):
 
     def _search_words(
         self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
-    ) -> list[str] | None:
+    ) -> list[WordMatch] | None:
         """Rank by the word index; None when a narrow filter needs the database to find enough."""
         within_keys = None if within is None else list(self._keys_of(within).values())
         left = split_filters(query.filters)[1]  # the rest the word index answers itself
         wanted = limit * FILTERED_OVERFETCH if left else limit
-        keys = words.search(query, limit=wanted, within=within_keys)
-        ids = self._ids_of_keys(keys)
+        found = words.search_scored(query, limit=wanted, within=within_keys)
+        ids = self._ids_by_key([key for key, _ in found])
+        matches = [WordMatch(ids[key], score) for key, score in found if key in ids]
         if not left:
-            return ids[:limit]
-        kept = self.filter_papers(ids, left)
+            return matches[:limit]
+        passed = set(self.filter_papers([match.paper_id for match in matches], left))
+        kept = [match for match in matches if match.paper_id in passed]
         # Fewer keys than asked for means every match was ranked: then what passed is all.
-        return kept[:limit] if len(kept) >= limit or len(keys) < wanted else None
+        return kept[:limit] if len(kept) >= limit or len(found) < wanted else None
 
     def _current_word_index(self) -> WordIndex | None:
         """Return the word index if it is up to date (or nearly), else start catching it up."""

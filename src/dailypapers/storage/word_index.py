@@ -231,6 +231,18 @@ class WordIndex:
 
         `boosts` replaces FIELD_BOOSTS (a benchmark tunes them); a field boosted 0 is skipped.
         """
+        found = self.search_scored(query, limit=limit, within=within, boosts=boosts)
+        return [key for key, _ in found]
+
+    def search_scored(
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[int] | None = None,
+        boosts: Mapping[str, float] | None = None,
+    ) -> list[tuple[int, float]]:
+        """Return (key, bm25 score) of the papers that best match the words, best first."""
         assert self.index is not None
         compiled = self._compile(query, within, FIELD_BOOSTS if boosts is None else boosts)
         if compiled is None or limit <= 0:
@@ -238,7 +250,11 @@ class WordIndex:
         searcher = self.index.searcher()
         hits = searcher.search(compiled, limit, count=False).hits
         keys = searcher.fast_field_values("key", [address for _, address in hits])
-        return [int(key) for key in keys if key is not None]
+        return [
+            (int(key), float(score))
+            for key, (score, _) in zip(keys, hits, strict=True)
+            if key is not None
+        ]
 
     def _compile(
         self, query: SearchQuery, within: Sequence[int] | None, boosts: Mapping[str, float]

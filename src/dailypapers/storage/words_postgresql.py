@@ -119,14 +119,13 @@ class PostgresWordChanges(WordIndexSearch):
         rows = self._execute("SELECT id, search_key FROM papers WHERE id = ANY(?)", (list(ids),))
         return {paper_id: int(key) for paper_id, key in rows}
 
-    def _ids_of_keys(self, keys: Sequence[int]) -> list[str]:
+    def _ids_by_key(self, keys: Sequence[int]) -> dict[int, str]:
         if not keys:
-            return []
+            return {}
         rows: list[Row] = self._execute(
             "SELECT search_key, id FROM papers WHERE search_key = ANY(?)", (list(keys),)
         )
-        ids = {int(key): paper_id for key, paper_id in rows}
-        return [ids[key] for key in keys if key in ids]
+        return {int(key): paper_id for key, paper_id in rows}
 
 
 def _held(words: WordIndex) -> dict[int, int]:
