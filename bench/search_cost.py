@@ -28,8 +28,8 @@ from dailypapers.domain.search_query import parse_query
 from dailypapers.search.hybrid import CANDIDATES
 from dailypapers.services.search import search_papers
 from dailypapers.settings import Settings
+from dailypapers.web.accounts.sessions import RequestAuth, _current
 from dailypapers.web.app import create_app
-from dailypapers.web.sessions import RequestAuth, _current
 from pages import DEFAULT_CACHE
 from pages_corpus import MEMBER, member_cookie, pick_pages
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from dailypapers.web.hf_json import timestamp
+from dailypapers.web.api.hf_json import timestamp
 
 
 def test_daily_papers_of_a_day_in_hugging_faces_shape(client):

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from starlette.routing import Match
 
 from dailypapers.domain.periods import parse_day
-from dailypapers.web import pages
+from dailypapers.web.pages import listings
 
 
 def card_ids(html):
@@ -204,7 +204,7 @@ def test_no_route_after_the_pages_router_could_be_taken_by_it(client: TestClient
     """The pages router is tried early; its catch-alls must not shadow any route after it."""
     routes = list(client.app.router.routes)  # type: ignore[attr-defined]
     at = next(
-        i for i, r in enumerate(routes) if getattr(r, "original_router", None) is pages.router
+        i for i, r in enumerate(routes) if getattr(r, "original_router", None) is listings.router
     )
     samples = {"path": "a/b", "int": "1", "arxiv_id": "2510.14545"}
     later = [route for route in routes[at + 1 :] for route in _leaves(route)]
@@ -213,7 +213,7 @@ def test_no_route_after_the_pages_router_could_be_taken_by_it(client: TestClient
         path = re.sub(
             r"{\w+(?::(\w+))?}", lambda m: samples.get(m.group(1) or "", "x1"), route.path
         )
-        for page_route in pages.router.routes:
+        for page_route in listings.router.routes:
             for method in ("GET", "POST", "DELETE"):
                 scope = {"type": "http", "method": method, "path": path, "root_path": ""}
                 assert page_route.matches(scope)[0] is Match.NONE, (path, page_route.path)

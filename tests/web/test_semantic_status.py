@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from dailypapers.search.availability import TURN_ON_COMMAND, semantic_search_unavailable
 from dailypapers.search.onnx_minilm import MINILM_PACKAGE
 from dailypapers.storage import Storage, open_storage
-from dailypapers.web.semantic_status import announce_semantic_search_off
+from dailypapers.web.pages.semantic_status import announce_semantic_search_off
 
 from support.accounts import make_site
 from support.serve_process import serve_process

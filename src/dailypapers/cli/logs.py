@@ -8,7 +8,7 @@ import sys
 from pythonjsonlogger.json import JsonFormatter
 
 from dailypapers.settings import Settings
-from dailypapers.web.operations import RequestIdFilter
+from dailypapers.web.operations.middleware import RequestIdFilter
 
 _TEXT = "%(asctime)s %(levelname)s %(message)s"
 # JSON logs name each field; an access line adds method, path, route, status, duration_ms.

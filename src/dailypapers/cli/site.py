@@ -38,7 +38,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
-    from dailypapers.web.semantic_status import announce_semantic_search_off
+    from dailypapers.web.pages.semantic_status import announce_semantic_search_off
     from dailypapers.web.server import uvicorn_options
 
     settings = load_settings()

@@ -15,38 +15,29 @@ from dailypapers.domain.rate_limits import parse_rate_limits
 from dailypapers.services.passwords import make_hasher
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.sources.http import PoliteFetcher, user_agent
-from dailypapers.web import (
-    account_pages,
-    admin_mail,
-    api_me,
-    api_write,
-    collection_pages,
-    for_you_pages,
-    member_pages,
-    my_data_pages,
-    organization_pages,
-    paper_actions,
-    settings_pages,
-    submit_pages,
-)
-from dailypapers.web.auth import AccountsConfig, install_error_handlers
-from dailypapers.web.community_rendering import install_template_helpers
+from dailypapers.web.accounts import member_pages, my_data_pages, settings_pages, sign_in
+from dailypapers.web.accounts.auth import AccountsConfig, install_error_handlers
+from dailypapers.web.accounts.community_rendering import install_template_helpers
+from dailypapers.web.accounts.sessions import AccountsMiddleware
+from dailypapers.web.api import me as api_me
+from dailypapers.web.api import write as api_write
+from dailypapers.web.operations import admin_mail
+from dailypapers.web.pages import collections, for_you, organizations, paper_actions, submit
 from dailypapers.web.security_headers import SecurityHeaders
-from dailypapers.web.sessions import AccountsMiddleware
 
 
 def include_account_routes(app: FastAPI) -> None:
     """Add the account and community routes; call before the routes with catch-all paths."""
     for module in (
         api_me,  # your feed: recommendations and collections through the API
-        for_you_pages,  # your feed: before pages, /papers/{id}/not-interested is no paper id
-        collection_pages,  # your feed: likewise /papers/{id}/save
+        for_you,  # your feed: before pages, /papers/{id}/not-interested is no paper id
+        collections,  # your feed: likewise /papers/{id}/save
         my_data_pages,  # your feed: export my data, delete my account
         api_write,  # before api: /api/papers/{id}/comments is not a paper id
-        account_pages,
+        sign_in,
         settings_pages,
-        submit_pages,
-        organization_pages,  # before pages: /organizations/new is not an organization
+        submit,
+        organizations,  # before pages: /organizations/new is not an organization
         member_pages,
         admin_mail,
         paper_actions,

@@ -16,17 +16,21 @@ from dailypapers.search.hybrid import HybridSearcher, default_searcher
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage, open_storage
-from dailypapers.web import api, avatars, errors, feeds, pages, search, subscriptions
+from dailypapers.web import errors
 from dailypapers.web.accounts_app import include_account_routes, install_accounts
-from dailypapers.web.api_docs import install_api_docs
+from dailypapers.web.api import papers as api_papers
+from dailypapers.web.api.docs import install_api_docs
+from dailypapers.web.api.openapi_description import install_openapi_description
 from dailypapers.web.cache import ResponseCache
-from dailypapers.web.collection_pages import install_collection_helpers  # your feed
+from dailypapers.web.digests import subscriptions
+from dailypapers.web.feeds import daily as daily_feeds
 from dailypapers.web.follows_app import include_follow_routes, include_topic_feeds
-from dailypapers.web.metrics import SiteMetrics
-from dailypapers.web.openapi_description import install_openapi_description
-from dailypapers.web.operations import Operations
+from dailypapers.web.operations.metrics import SiteMetrics
+from dailypapers.web.operations.middleware import Operations
+from dailypapers.web.pages import avatars, listings, search
+from dailypapers.web.pages.collections import install_collection_helpers  # your feed
+from dailypapers.web.pages.semantic_status import announce_semantic_search_off
 from dailypapers.web.rendering import Renderer
-from dailypapers.web.semantic_status import announce_semantic_search_off
 
 
 def create_app(
@@ -47,7 +51,7 @@ def create_app(
     app = FastAPI(
         title=settings.site_name,
         version=__version__,
-        docs_url=None,  # web/api_docs.py serves Swagger UI from this site
+        docs_url=None,  # web/api/docs.py serves Swagger UI from this site
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -67,13 +71,13 @@ def create_app(
     # The listings and paper pages: after every route their catch-alls (/papers/{id:path},
     # /organizations/{name}) could match, before the rest, none of which they can: each
     # route tried before a match costs every request, and these are the busiest pages.
-    app.include_router(pages.router)
+    app.include_router(listings.router)
     app.include_router(search.router)  # before api: /api/papers/search, not a paper id
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
     include_follow_routes(app, settings)  # follows, author pages and topic feeds
-    app.include_router(api.router)
-    app.include_router(feeds.router)
+    app.include_router(api_papers.router)
+    app.include_router(daily_feeds.router)
     include_topic_feeds(app)
     errors.install(app)
     install_openapi_description(app)  # the API's errors, described for every /api route

@@ -8,12 +8,14 @@ from fastapi import FastAPI
 
 from dailypapers.services.follows import FollowResultCache
 from dailypapers.settings import Settings, load_secret_key
-from dailypapers.web import api_follows, author_pages, following_pages, topic_feeds
+from dailypapers.web.api import follows as api_follows
+from dailypapers.web.feeds import topics as topic_feeds
+from dailypapers.web.pages import authors, following
 
 
 def include_follow_routes(app: FastAPI, settings: Settings) -> None:
     """Add the routes and template helpers of follows, author pages and topic feeds."""
-    for module in (api_follows, author_pages, following_pages):
+    for module in (api_follows, authors, following):
         app.include_router(module.router)
     app.state.follow_cache = FollowResultCache()
 
@@ -21,7 +23,7 @@ def include_follow_routes(app: FastAPI, settings: Settings) -> None:
     def secret() -> bytes:
         return load_secret_key(settings)
 
-    following_pages.install_follow_helpers(app.state.renderer, app.state.storage, secret)
+    following.install_follow_helpers(app.state.renderer, app.state.storage, secret)
 
 
 def include_topic_feeds(app: FastAPI) -> None:

@@ -7,7 +7,7 @@ from fastapi import HTTPException
 from dailypapers.domain.arxiv_ids import normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
-from dailypapers.web.sessions import current_viewer
+from dailypapers.web.accounts.sessions import current_viewer
 
 
 def find_featured_paper(storage: Storage, text: str) -> FeaturedPaper:

@@ -20,17 +20,17 @@ from dailypapers.services.citation_formats import (
 from dailypapers.services.collection_import import decode_upload, import_citations
 from dailypapers.services.errors import NotFound
 from dailypapers.storage import Storage
-from dailypapers.web.auth import (
+from dailypapers.web.accounts.auth import (
     AccountsDep,
     MemberDep,
     local_path,
     same_site_path,
     see_other,
 )
+from dailypapers.web.accounts.sessions import current_auth, current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.rendering import Renderer
 from dailypapers.web.row_ids import RowId, optional_row_id
-from dailypapers.web.sessions import current_auth, current_viewer
 
 router = APIRouter(include_in_schema=False)
 FORMATS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}

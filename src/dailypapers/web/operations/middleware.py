@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.services.health import ReadinessProbe
 from dailypapers.storage import Storage
-from dailypapers.web.metrics import SiteMetrics
+from dailypapers.web.operations.metrics import SiteMetrics
 
 access_log = logging.getLogger("dailypapers.access")
 request_id: ContextVar[str] = ContextVar("request_id", default="-")

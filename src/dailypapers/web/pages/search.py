@@ -18,9 +18,9 @@ from dailypapers.search.hybrid import HybridSearcher, SearchMode
 from dailypapers.services.search import SearchPage, papers_like_text, search_papers
 from dailypapers.services.semantic_index import IndexingProgress
 from dailypapers.storage import Storage
-from dailypapers.web.api import json_response
+from dailypapers.web.api.hf_json import daily_entry_json
+from dailypapers.web.api.papers import json_response
 from dailypapers.web.dependencies import RendererDep, SettingsDep, StorageDep
-from dailypapers.web.hf_json import daily_entry_json
 
 router = APIRouter()
 

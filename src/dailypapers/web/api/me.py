@@ -20,12 +20,12 @@ from dailypapers.services import collections, recommendations
 from dailypapers.services.citation_formats import MEDIA_TYPES, CitedPaper
 from dailypapers.services.errors import NotFound
 from dailypapers.services.profiles import visible_profile
-from dailypapers.web.api import json_response
-from dailypapers.web.api_follows import follow_json
-from dailypapers.web.auth import ApiUserDep, get_api_user
-from dailypapers.web.collection_pages import FORMATS
+from dailypapers.web.accounts.auth import ApiUserDep, get_api_user
+from dailypapers.web.api.follows import follow_json
+from dailypapers.web.api.hf_json import paper_json, timestamp
+from dailypapers.web.api.papers import json_response
 from dailypapers.web.dependencies import NowDep, StorageDep
-from dailypapers.web.hf_json import paper_json, timestamp
+from dailypapers.web.pages.collections import FORMATS
 from dailypapers.web.row_ids import RowId
 
 router = APIRouter(prefix="/api", tags=["your feed"])

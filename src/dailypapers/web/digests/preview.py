@@ -28,7 +28,7 @@ from dailypapers.services.digests import preview_digest
 from dailypapers.services.subscriptions import check_preferences
 from dailypapers.storage import Storage
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
-from dailypapers.web.subscription_forms import PreviewLinksDep
+from dailypapers.web.digests.subscription_forms import PreviewLinksDep
 
 router = APIRouter(include_in_schema=False)
 

@@ -16,8 +16,8 @@ from markupsafe import Markup
 
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
+from dailypapers.web.accounts.sessions import CSRF_FIELD, current_auth, current_viewer
 from dailypapers.web.rendering import Renderer
-from dailypapers.web.sessions import CSRF_FIELD, current_auth, current_viewer
 
 SAFE_TAGS = frozenset(
     {

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from dailypapers.domain.rate_limits import Action
 from dailypapers.services import accounts
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed
-from dailypapers.web.account_mail import (
+from dailypapers.web.accounts.account_mail import (
     MailLinksUnavailable,
     mail_note,
     queue_already_registered,
@@ -18,7 +18,13 @@ from dailypapers.web.account_mail import (
     queue_signup_link,
     site_url,
 )
-from dailypapers.web.auth import AccountsDep, AuthDep, enforce_rate_limit, local_path, see_other
+from dailypapers.web.accounts.auth import (
+    AccountsDep,
+    AuthDep,
+    enforce_rate_limit,
+    local_path,
+    see_other,
+)
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 
 router = APIRouter(include_in_schema=False)

@@ -11,9 +11,9 @@ from dailypapers.domain.community import MemberRole
 from dailypapers.services import organizations
 from dailypapers.services.errors import InvalidInput
 from dailypapers.storage import Storage
-from dailypapers.web.auth import MemberDep, see_other
+from dailypapers.web.accounts.auth import MemberDep, see_other
+from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
-from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 

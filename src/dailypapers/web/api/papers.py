@@ -14,8 +14,8 @@ from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import claimed_names  # follows: verified authors
 from dailypapers.services.feed import list_featured
+from dailypapers.web.api.hf_json import daily_entry_fragment, paper_json
 from dailypapers.web.dependencies import NowDep, StorageDep
-from dailypapers.web.hf_json import daily_entry_fragment, paper_json
 from dailypapers.web.papers import find_featured_paper
 
 router = APIRouter(prefix="/api", tags=["papers"])

@@ -19,7 +19,7 @@ from dailypapers.services import comments, moderation, organizations, votes
 from dailypapers.services.comments import comment_threads
 from dailypapers.services.errors import NotAllowed, NotFound
 from dailypapers.storage import Storage
-from dailypapers.web.auth import (
+from dailypapers.web.accounts.auth import (
     MemberDep,
     enforce_rate_limit,
     local_path,
@@ -27,10 +27,10 @@ from dailypapers.web.auth import (
     see_other,
     wants_fragment,
 )
+from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 from dailypapers.web.rendering import Renderer
 from dailypapers.web.row_ids import RowId, optional_row_id
-from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 

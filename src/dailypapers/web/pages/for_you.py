@@ -12,7 +12,7 @@ from dailypapers.domain.accounts import User
 from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.services import recommendations
 from dailypapers.storage import Storage
-from dailypapers.web.auth import MemberDep, local_path, same_site_path, see_other
+from dailypapers.web.accounts.auth import MemberDep, local_path, same_site_path, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 from dailypapers.web.rendering import Renderer
 

@@ -18,11 +18,17 @@ from dailypapers.services import follows
 from dailypapers.services.authors import claimed_names
 from dailypapers.services.errors import NotFound
 from dailypapers.storage import Storage
-from dailypapers.web.auth import MemberDep, local_path, same_site_path, see_other, wants_fragment
+from dailypapers.web.accounts.auth import (
+    MemberDep,
+    local_path,
+    same_site_path,
+    see_other,
+    wants_fragment,
+)
+from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+from dailypapers.web.feeds.topics import feed_secret
 from dailypapers.web.rendering import Renderer
-from dailypapers.web.sessions import current_viewer
-from dailypapers.web.topic_feeds import feed_secret
 
 router = APIRouter(include_in_schema=False)
 FOLLOWING_PAGE_SIZE = 50

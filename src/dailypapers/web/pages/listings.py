@@ -16,15 +16,15 @@ from dailypapers.services.feed import list_featured
 from dailypapers.services.search import similar_papers
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
+from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
-from dailypapers.web.for_you_pages import for_you_page
 from dailypapers.web.markdown import paper_markdown
-from dailypapers.web.organization_pages import organization_page_context
-from dailypapers.web.paper_actions import paper_page_context
+from dailypapers.web.pages.for_you import for_you_page
+from dailypapers.web.pages.organizations import organization_page_context
+from dailypapers.web.pages.paper_actions import paper_page_context
+from dailypapers.web.pages.search import SearcherDep
 from dailypapers.web.papers import find_featured_paper
 from dailypapers.web.rendering import Renderer
-from dailypapers.web.search import SearcherDep
-from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 

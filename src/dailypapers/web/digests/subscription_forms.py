@@ -16,7 +16,7 @@ from dailypapers.domain.subscriptions import (
 )
 from dailypapers.services.subscriptions import SubscriptionLinks, check_preferences
 from dailypapers.settings import Settings, load_secret_key
-from dailypapers.web.account_mail import MailLinksUnavailable, site_url
+from dailypapers.web.accounts.account_mail import MailLinksUnavailable, site_url
 from dailypapers.web.dependencies import SettingsDep
 from dailypapers.web.rendering import Renderer
 

@@ -22,7 +22,7 @@ from dailypapers.services.member_feed import FEED_SIZE, FeedItem, member_feed
 from dailypapers.settings import Settings, load_secret_key
 from dailypapers.storage import Storage
 from dailypapers.web.dependencies import NowDep, SettingsDep, StorageDep
-from dailypapers.web.feed_documents import (
+from dailypapers.web.feeds.documents import (
     FeedDocument,
     feed_format,
     feed_response,

@@ -18,7 +18,7 @@ from dailypapers.services.submissions import (
 from dailypapers.sources.arxiv_api import ArxivApiError
 from dailypapers.sources.http import FetchError
 from dailypapers.storage import Storage
-from dailypapers.web.auth import AccountsDep, MemberDep, enforce_rate_limit, see_other
+from dailypapers.web.accounts.auth import AccountsDep, MemberDep, enforce_rate_limit, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 
 router = APIRouter(include_in_schema=False)

@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 from dailypapers.domain.follows import Follow
 from dailypapers.services import follows
 from dailypapers.services.errors import NotFound
-from dailypapers.web.api import json_response
-from dailypapers.web.auth import ApiUserDep
+from dailypapers.web.accounts.auth import ApiUserDep
+from dailypapers.web.api.hf_json import paper_json, timestamp
+from dailypapers.web.api.papers import json_response
 from dailypapers.web.dependencies import NowDep, StorageDep
-from dailypapers.web.hf_json import paper_json, timestamp
 
 router = APIRouter(prefix="/api/me", tags=["follows"])
 

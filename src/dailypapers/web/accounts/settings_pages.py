@@ -12,7 +12,7 @@ from dailypapers.domain.accounts import User
 from dailypapers.services import accounts
 from dailypapers.services.errors import InvalidInput, NotAllowed
 from dailypapers.storage import Storage
-from dailypapers.web.auth import AccountsDep, AuthDep, MemberDep, see_other
+from dailypapers.web.accounts.auth import AccountsDep, AuthDep, MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.rendering import Renderer
 from dailypapers.web.row_ids import RowId

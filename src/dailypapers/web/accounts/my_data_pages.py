@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.services.errors import NotAllowed
 from dailypapers.services.member_data import delete_account, export_member_data
-from dailypapers.web.auth import AccountsDep, ApiUserDep, AuthDep, MemberDep
+from dailypapers.web.accounts.auth import AccountsDep, ApiUserDep, AuthDep, MemberDep
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 
 router = APIRouter()

@@ -11,7 +11,7 @@ from dailypapers.mail.reading import summarize
 from dailypapers.services import moderation
 from dailypapers.services.notices import delivery_lag
 from dailypapers.storage.mail_queue_protocol import UnsentMessage
-from dailypapers.web.auth import MemberDep
+from dailypapers.web.accounts.auth import MemberDep
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 
 router = APIRouter(include_in_schema=False)

@@ -26,12 +26,11 @@ from dailypapers.services.subscriptions import (
     unsubscribe,
 )
 from dailypapers.storage import Storage
-from dailypapers.web import digest_preview
-from dailypapers.web.account_mail import mail_note
-from dailypapers.web.auth import MemberDep
+from dailypapers.web.accounts.account_mail import mail_note
+from dailypapers.web.accounts.auth import MemberDep
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
-from dailypapers.web.rendering import Renderer
-from dailypapers.web.subscription_forms import (
+from dailypapers.web.digests import preview
+from dailypapers.web.digests.subscription_forms import (
     INVALID_LINK,
     PRIVATE,
     LinksDep,
@@ -39,9 +38,10 @@ from dailypapers.web.subscription_forms import (
     digest_page,
     invalid_link_page,
 )
+from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
-router.include_router(digest_preview.router)
+router.include_router(preview.router)
 api_router = APIRouter(prefix="/api/digest", tags=["digests"])
 
 # -- subscribe --------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from dailypapers.services.rate_limiting import RateLimited, check_rate_limits
 from dailypapers.sources.arxiv_api import ArxivApiError
 from dailypapers.sources.http import FetchError, PoliteFetcher
 from dailypapers.storage import Storage
+from dailypapers.web.accounts.sessions import RequestAuth, current_auth
 from dailypapers.web.errors import error_response
-from dailypapers.web.sessions import RequestAuth, current_auth
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from dailypapers.domain.community import ClaimStatus
 from dailypapers.services import moderation
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.services.profiles import PROFILE_LIST_LENGTH, visible_profile
-from dailypapers.web.auth import MemberDep, see_other
+from dailypapers.web.accounts.auth import MemberDep, see_other
+from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 from dailypapers.web.row_ids import RowId
-from dailypapers.web.sessions import current_viewer
 
 router = APIRouter(include_in_schema=False)
 

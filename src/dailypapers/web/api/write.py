@@ -22,11 +22,11 @@ from dailypapers.services.submissions import (
     fetch_from_arxiv,
     typed_paper,
 )
-from dailypapers.web.api import PaperId, json_response
-from dailypapers.web.auth import AccountsDep, ApiUserDep, enforce_rate_limit
-from dailypapers.web.community_rendering import comment_html
+from dailypapers.web.accounts.auth import AccountsDep, ApiUserDep, enforce_rate_limit
+from dailypapers.web.accounts.community_rendering import comment_html
+from dailypapers.web.api.hf_json import paper_json, timestamp
+from dailypapers.web.api.papers import PaperId, json_response
 from dailypapers.web.dependencies import NowDep, SettingsDep, StorageDep
-from dailypapers.web.hf_json import paper_json, timestamp
 from dailypapers.web.row_ids import RowId, optional_row_id
 
 router = APIRouter(prefix="/api", tags=["community"])

@@ -1,0 +1,1 @@
+"""Digest pages: subscribe, confirm, manage, unsubscribe, preview."""

@@ -1,0 +1,1 @@
+"""Pages for people: listings, papers, authors, organizations, search, and a member's feed."""
