@@ -26,6 +26,7 @@ from dailypapers.domain.accounts import (
 )
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed
 from dailypapers.services.passwords import hash_password, needs_rehash, verify_password
+from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.base import Storage
 
 ACCESS_TOKEN_PREFIX = "dp_"  # lets secret scanners and people tell what a leaked string is
@@ -45,7 +46,7 @@ def digest(secret: str) -> str:
 
 def create_user(
     *,
-    storage: Storage,
+    storage: AccountStore,
     hasher: PasswordHasher,
     username: str,
     email: str,
@@ -74,7 +75,7 @@ class AccountBanned(NotAllowed):
 
 
 def authenticate(
-    *, storage: Storage, hasher: PasswordHasher, login: str, password: str
+    *, storage: AccountStore, hasher: PasswordHasher, login: str, password: str
 ) -> User | None:
     """Return the member whose username or email and password these are, else None.
 
@@ -103,7 +104,7 @@ def sign_in_subject(*, storage: Storage, login: str) -> str:
     return f"member {user.id}" if user else login.strip().lower()
 
 
-def _member_named(storage: Storage, login: str) -> User | None:
+def _member_named(storage: AccountStore, login: str) -> User | None:
     """Return the member whose username, or address if it has an @, this login is."""
     login = login.strip()
     return storage.find_user_by_email(login.lower()) if "@" in login else storage.find_user(login)
@@ -114,7 +115,7 @@ def session_lifetime(days: int) -> timedelta:
     return timedelta(days=days)
 
 
-def start_session(*, storage: Storage, user: User, now: datetime, lifetime: timedelta) -> str:
+def start_session(*, storage: AccountStore, user: User, now: datetime, lifetime: timedelta) -> str:
     """Open a session for the member; return the token for the cookie."""
     token = new_secret()
     storage.save_session(
@@ -123,19 +124,19 @@ def start_session(*, storage: Storage, user: User, now: datetime, lifetime: time
     return token
 
 
-def session_user(*, storage: Storage, token: str, now: datetime) -> User | None:
+def session_user(*, storage: AccountStore, token: str, now: datetime) -> User | None:
     """Return the member a session token belongs to, if it is live."""
     return storage.user_for_session(digest(token), now=now)
 
 
-def end_session(*, storage: Storage, token: str) -> None:
+def end_session(*, storage: AccountStore, token: str) -> None:
     """End the session this token opened."""
     storage.delete_session(digest(token))
 
 
 def change_password(
     *,
-    storage: Storage,
+    storage: AccountStore,
     hasher: PasswordHasher,
     user: User,
     current: str,
@@ -147,7 +148,9 @@ def change_password(
     _set_password(storage=storage, hasher=hasher, user_id=user.id, password=new)
 
 
-def _set_password(*, storage: Storage, hasher: PasswordHasher, user_id: int, password: str) -> None:
+def _set_password(
+    *, storage: AccountStore, hasher: PasswordHasher, user_id: int, password: str
+) -> None:
     try:
         validate_password(password)
     except ValueError as error:
@@ -162,7 +165,7 @@ def _set_password(*, storage: Storage, hasher: PasswordHasher, user_id: int, pas
 
 
 def create_access_token(
-    *, storage: Storage, user: User, name: str, now: datetime
+    *, storage: AccountStore, user: User, name: str, now: datetime
 ) -> tuple[AccessToken, str]:
     """Issue a token for the member; return it and its secret, which is shown only now."""
     label = " ".join(name.split())[:100] or "token"
@@ -173,7 +176,7 @@ def create_access_token(
     return token, secret
 
 
-def access_token_user(*, storage: Storage, secret: str, now: datetime) -> User | None:
+def access_token_user(*, storage: AccountStore, secret: str, now: datetime) -> User | None:
     """Return the member a token secret belongs to, or None for an unknown or revoked one."""
     if not secret.startswith(ACCESS_TOKEN_PREFIX):
         return None
@@ -194,7 +197,7 @@ class SignupRequest:
 
 def request_signup(
     *,
-    storage: Storage,
+    storage: AccountStore,
     hasher: PasswordHasher,
     username: str,
     email: str,
@@ -228,7 +231,7 @@ def request_signup(
     return SignupRequest(address, token)
 
 
-def confirm_signup(*, storage: Storage, token: str, now: datetime) -> User:
+def confirm_signup(*, storage: AccountStore, token: str, now: datetime) -> User:
     """Create the member a mailed sign-up link stands for; the link works once."""
     found = storage.take_mailed_link(digest(token), purpose="signup", now=now)
     if found is None:
@@ -248,7 +251,7 @@ def confirm_signup(*, storage: Storage, token: str, now: datetime) -> User:
 
 
 def request_password_reset(
-    *, storage: Storage, email: str, now: datetime
+    *, storage: AccountStore, email: str, now: datetime
 ) -> tuple[User, str] | None:
     """Return the member and a reset token for the address, or None if it has no member."""
     try:
@@ -270,13 +273,13 @@ def request_password_reset(
     return user, token
 
 
-def mailed_link_is_live(*, storage: Storage, token: str, purpose: str, now: datetime) -> bool:
+def mailed_link_is_live(*, storage: AccountStore, token: str, purpose: str, now: datetime) -> bool:
     """Tell whether a mailed link (reset or signup) can still be used, without using it."""
     return storage.peek_mailed_link(digest(token), purpose=purpose, now=now) is not None
 
 
 def reset_password(
-    *, storage: Storage, hasher: PasswordHasher, token: str, password: str, now: datetime
+    *, storage: AccountStore, hasher: PasswordHasher, token: str, password: str, now: datetime
 ) -> User:
     """Set a new password through a mailed reset link; the link works once."""
     try:

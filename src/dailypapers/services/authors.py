@@ -11,6 +11,7 @@ from dailypapers.domain.papers import FeaturedPaper, Organization
 from dailypapers.domain.ranking import Rankable, SortMode, rank
 from dailypapers.services.errors import NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.follows_protocol import FollowStore
 
 MAX_AUTHOR_PAPERS = 2000  # a page lists at most this many of one name's papers
 COAUTHORS_SHOWN = 30
@@ -75,7 +76,7 @@ def _sorted_ids(storage: Storage, ids: list[str], sort: SortMode, now: datetime)
 
 
 def claimed_names(
-    storage: Storage, paper_ids: Sequence[str]
+    storage: FollowStore, paper_ids: Sequence[str]
 ) -> dict[str, dict[str, ClaimedAuthor]]:
     """Return, per paper, its verified authors by folded name."""
     claimed: dict[str, dict[str, ClaimedAuthor]] = {}

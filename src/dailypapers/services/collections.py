@@ -20,9 +20,10 @@ from dailypapers.domain.collections import (
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services.errors import Conflict, InvalidInput, NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.collections_protocol import CollectionStore
 
 
-def default_collection(*, storage: Storage, user_id: int, now: datetime) -> Collection:
+def default_collection(*, storage: CollectionStore, user_id: int, now: datetime) -> Collection:
     """Return the member's "Saved" collection, making it the first time."""
     found = storage.default_collection(user_id)
     if found is not None:
@@ -45,7 +46,7 @@ def default_collection(*, storage: Storage, user_id: int, now: datetime) -> Coll
 
 def create_collection(
     *,
-    storage: Storage,
+    storage: CollectionStore,
     user_id: int,
     name: str,
     description: str = "",
@@ -69,7 +70,7 @@ def create_collection(
 
 
 def visible_collection(
-    *, storage: Storage, collection_id: int, viewer_id: int | None
+    *, storage: CollectionStore, collection_id: int, viewer_id: int | None
 ) -> Collection:
     """Return the collection if this viewer may see it; a private one is 404 to others."""
     collection = storage.get_collection(collection_id)
@@ -78,7 +79,7 @@ def visible_collection(
     return collection
 
 
-def owned_collection(*, storage: Storage, collection_id: int, user_id: int) -> Collection:
+def owned_collection(*, storage: CollectionStore, collection_id: int, user_id: int) -> Collection:
     """Return the member's own collection; anyone else's is 404, as if it did not exist."""
     collection = storage.get_collection(collection_id)
     if collection is None or collection.user_id != user_id:
@@ -88,7 +89,7 @@ def owned_collection(*, storage: Storage, collection_id: int, user_id: int) -> C
 
 def update_collection(
     *,
-    storage: Storage,
+    storage: CollectionStore,
     user_id: int,
     collection_id: int,
     name: str,

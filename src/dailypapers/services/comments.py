@@ -8,6 +8,7 @@ from dailypapers.domain.accounts import User
 from dailypapers.domain.community import Comment, CommentThread, thread_comments, validate_comment
 from dailypapers.services.errors import InvalidInput, NotAllowed, NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.community_protocol import CommunityStore
 
 
 def _checked_body(body: str) -> str:
@@ -45,7 +46,7 @@ def post_comment(
     return comment
 
 
-def _own_comment(storage: Storage, user: User, comment_id: int) -> Comment:
+def _own_comment(storage: CommunityStore, user: User, comment_id: int) -> Comment:
     """Return the comment if it is the member's and still there; refuse otherwise."""
     comment = storage.get_comment(comment_id)
     if comment is None or comment.deleted:
@@ -56,7 +57,7 @@ def _own_comment(storage: Storage, user: User, comment_id: int) -> Comment:
 
 
 def edit_comment(
-    *, storage: Storage, user: User, comment_id: int, body: str, now: datetime
+    *, storage: CommunityStore, user: User, comment_id: int, body: str, now: datetime
 ) -> Comment:
     """Replace the text of the member's own comment."""
     _own_comment(storage, user, comment_id)
@@ -66,13 +67,15 @@ def edit_comment(
     return comment
 
 
-def delete_comment(*, storage: Storage, user: User, comment_id: int, now: datetime) -> Comment:
+def delete_comment(
+    *, storage: CommunityStore, user: User, comment_id: int, now: datetime
+) -> Comment:
     """Delete the member's own comment; its replies stay under a placeholder."""
     comment = _own_comment(storage, user, comment_id)
     storage.delete_comment(comment_id, now=now)
     return comment
 
 
-def comment_threads(*, storage: Storage, paper_id: str) -> list[CommentThread]:
+def comment_threads(*, storage: CommunityStore, paper_id: str) -> list[CommentThread]:
     """Return the paper's comments as threads, oldest first."""
     return thread_comments(storage.paper_comments(paper_id))

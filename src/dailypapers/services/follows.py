@@ -23,6 +23,7 @@ from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.follows_protocol import FollowStore
 
 PER_FOLLOW = 20  # newest papers asked of each follow: a page of 50 rarely needs more
 FEED_TOKEN_PURPOSE = b"dailypapers private feed"
@@ -58,7 +59,7 @@ def follow(*, storage: Storage, user: User, kind: str, target: str, now: datetim
     return wanted
 
 
-def unfollow(*, storage: Storage, user: User, kind: str, target: str) -> bool:
+def unfollow(*, storage: FollowStore, user: User, kind: str, target: str) -> bool:
     """Stop following the target; return False if the member did not follow it."""
     wanted = parse_follow(kind, target)
     if storage.remove_follow(user_id=user.id, kind=wanted.kind, key=wanted.key):
@@ -75,7 +76,9 @@ def is_following(follows: Sequence[Follow], wanted: Follow) -> bool:
     return any(f.kind is wanted.kind and f.key == wanted.key for f in follows)
 
 
-def visible_follows(*, storage: Storage, owner: User, viewer: User | None) -> list[Follow] | None:
+def visible_follows(
+    *, storage: FollowStore, owner: User, viewer: User | None
+) -> list[Follow] | None:
     """Return what the owner follows if the viewer may see it (themselves, or made public)."""
     if viewer is not None and viewer.id == owner.id:
         return storage.user_follows(owner.id)
@@ -202,7 +205,7 @@ def feed_token_user(*, storage: Storage, secret: bytes, token: str) -> User | No
     return user if hmac.compare_digest(expected, token) else None
 
 
-def rotate_feed_token(*, storage: Storage, user: User) -> FollowSettings:
+def rotate_feed_token(*, storage: FollowStore, user: User) -> FollowSettings:
     """Give the member a new private feed URL; the old one stops working."""
     settings = storage.get_follow_settings(user.id)
     rotated = replace(settings, feed_version=settings.feed_version + 1)

@@ -7,7 +7,9 @@ from datetime import datetime
 from dailypapers.domain.accounts import Role, User
 from dailypapers.domain.community import AuthorshipClaim, ClaimStatus
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.base import Storage
+from dailypapers.storage.community_protocol import CommunityStore
 
 
 def require_moderator(user: User) -> None:
@@ -23,7 +25,7 @@ def require_admin(user: User) -> None:
 
 
 def set_comment_hidden(
-    *, storage: Storage, moderator: User, comment_id: int, hidden: bool, now: datetime
+    *, storage: CommunityStore, moderator: User, comment_id: int, hidden: bool, now: datetime
 ) -> None:
     """Hide a comment from everyone but its author and the moderators, or show it again."""
     require_moderator(moderator)
@@ -43,7 +45,7 @@ def set_submission_hidden(
 
 
 def set_banned(
-    *, storage: Storage, moderator: User, username: str, banned: bool, now: datetime
+    *, storage: AccountStore, moderator: User, username: str, banned: bool, now: datetime
 ) -> User:
     """Ban a member (ending their sessions) or lift the ban; staff are not banned by staff."""
     require_moderator(moderator)
@@ -62,7 +64,7 @@ def set_banned(
     return updated
 
 
-def set_role(*, storage: Storage, admin: User, username: str, role: Role) -> None:
+def set_role(*, storage: AccountStore, admin: User, username: str, role: Role) -> None:
     """Make a member a moderator, an admin, or a plain member again."""
     require_admin(admin)
     target = storage.find_user(username)
@@ -95,7 +97,7 @@ def claim_authorship(
 
 
 def decide_claim(
-    *, storage: Storage, admin: User, claim_id: int, approve: bool, now: datetime
+    *, storage: CommunityStore, admin: User, claim_id: int, approve: bool, now: datetime
 ) -> AuthorshipClaim:
     """Approve or reject a pending authorship claim."""
     require_admin(admin)

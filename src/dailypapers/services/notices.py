@@ -15,15 +15,15 @@ from email.policy import SMTP as SMTP_POLICY
 from dailypapers.domain.outbox import MessageKind, OutgoingMessage
 from dailypapers.mail.smtp import envelope_sender, finish_message
 from dailypapers.settings import Settings
-from dailypapers.storage.base import Storage
-from dailypapers.storage.mail_queue_protocol import DeliveryLag
+from dailypapers.storage.digests_protocol import DigestStore
+from dailypapers.storage.mail_queue_protocol import DeliveryLag, MailQueueStore
 
 # A sender polls every few seconds; mail that waited this long is late, not on its way.
 LATE_AFTER = timedelta(minutes=2)
 
 
 def queue_notice(
-    *, storage: Storage, settings: Settings, to: str, subject: str, body: str, now: datetime
+    *, storage: DigestStore, settings: Settings, to: str, subject: str, body: str, now: datetime
 ) -> None:
     """Put a plain-text message in the outbox, to be sent by `serve` or a worker."""
     message = EmailMessage()
@@ -45,7 +45,7 @@ def queue_notice(
     )
 
 
-def delivery_lag(*, storage: Storage, now: datetime) -> DeliveryLag | None:
+def delivery_lag(*, storage: MailQueueStore, now: datetime) -> DeliveryLag | None:
     """Return the mail that is late (tried and failed, or never picked up), if any is."""
     return storage.delivery_lag(due_before=now - LATE_AFTER)
 

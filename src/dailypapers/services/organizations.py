@@ -9,10 +9,11 @@ from dailypapers.domain.community import MemberRole, Membership
 from dailypapers.domain.papers import Organization
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from dailypapers.storage.base import Storage
+from dailypapers.storage.community_protocol import CommunityStore
 
 
 def create_organization(
-    *, storage: Storage, user: User, name: str, fullname: str, now: datetime
+    *, storage: CommunityStore, user: User, name: str, fullname: str, now: datetime
 ) -> Organization:
     """Create an organization with the member as its owner."""
     if user.banned:
@@ -36,7 +37,9 @@ def create_organization(
     return organization
 
 
-def membership_of(storage: Storage, user: User | None, organization: str) -> Membership | None:
+def membership_of(
+    storage: CommunityStore, user: User | None, organization: str
+) -> Membership | None:
     """Return the member's accepted membership of the organization, if any."""
     if user is None or user.banned:
         return None
@@ -88,7 +91,9 @@ def invite_member(
     return membership
 
 
-def accept_invitation(*, storage: Storage, user: User, organization: str, now: datetime) -> None:
+def accept_invitation(
+    *, storage: CommunityStore, user: User, organization: str, now: datetime
+) -> None:
     """Join an organization the member was invited to."""
     if user.banned:
         raise NotAllowed("banned members cannot join organizations")

@@ -30,6 +30,7 @@ from dailypapers.mail.smtp import (
 from dailypapers.services.subscriptions import change_status
 from dailypapers.settings import Settings
 from dailypapers.storage.base import Storage
+from dailypapers.storage.digests_protocol import DigestStore
 
 log = logging.getLogger("dailypapers.mail")
 MAIL_MEMORY = timedelta(days=30)
@@ -135,7 +136,7 @@ def deliver_outbox(
 
 
 def _put_off(
-    storage: Storage,
+    storage: DigestStore,
     settings: Settings,
     owner: str,
     item: OutboxItem,
@@ -182,7 +183,7 @@ def _refused(
             log.warning("%s bounces (%s): no more mail goes to it", item.recipient, error)
 
 
-def forget_old_mail(*, storage: Storage, now: datetime) -> int:
+def forget_old_mail(*, storage: DigestStore, now: datetime) -> int:
     """Delete what mail no longer needs: finished messages and digests past MAIL_MEMORY.
 
     A digest's papers are kept only while a later digest could overlap its period (a

@@ -12,7 +12,7 @@ from dailypapers.domain.rate_limits import (
     retry_after,
     window_start,
 )
-from dailypapers.storage.base import Storage
+from dailypapers.storage.accounts_protocol import AccountStore
 
 
 class RateLimited(Exception):
@@ -26,7 +26,7 @@ class RateLimited(Exception):
 
 def check_rate_limits(
     *,
-    storage: Storage,
+    storage: AccountStore,
     limits: Mapping[tuple[Action, Scope], RateLimit],
     action: Action,
     subjects: Mapping[Scope, str | None],

@@ -26,7 +26,7 @@ from dailypapers.services.subscriptions import (
     request_subscription,
 )
 from dailypapers.settings import Settings
-from dailypapers.storage.base import Storage
+from dailypapers.storage.digests_protocol import DigestStore
 
 CSV_COLUMNS = ("email", "frequency", "top", "categories", "authors", "organizations", "searches")
 LIST_SEPARATOR = ";"  # between several values in one cell: "cs.CL; cs.LG"
@@ -128,7 +128,7 @@ def _split(cell: str) -> list[str]:
 
 def add_subscribers(
     *,
-    storage: Storage,
+    storage: DigestStore,
     settings: Settings,
     links: SubscriptionLinks,
     rows: Sequence[SubscriberRow],

@@ -29,7 +29,7 @@ from dailypapers.domain.tokens import TokenPurpose, read_token, sign_token, toke
 from dailypapers.mail.notices import subscription_notice
 from dailypapers.mail.smtp import envelope_sender, mail_domain
 from dailypapers.settings import Settings
-from dailypapers.storage.base import Storage
+from dailypapers.storage.digests_protocol import DigestStore
 
 NOTICE_INTERVAL = timedelta(minutes=10)
 
@@ -114,7 +114,7 @@ def check_preferences(
 
 def request_subscription(
     *,
-    storage: Storage,
+    storage: DigestStore,
     settings: Settings,
     links: SubscriptionLinks,
     email: str,
@@ -188,7 +188,7 @@ def _notice(
 
 
 def subscribe_member(
-    *, storage: Storage, email: str, preferences: Preferences, now: datetime
+    *, storage: DigestStore, email: str, preferences: Preferences, now: datetime
 ) -> Subscriber:
     """Start the digest for a signed-in member's own address, which their sign-up verified.
 
@@ -214,7 +214,7 @@ def subscribe_member(
 
 
 def subscriber_for_token(
-    *, storage: Storage, key: bytes, purpose: TokenPurpose, token: str, now: datetime
+    *, storage: DigestStore, key: bytes, purpose: TokenPurpose, token: str, now: datetime
 ) -> Subscriber | None:
     """Return the subscriber a signed link names, or None for a forged, stale or bad one."""
     claim = read_token(token)
@@ -235,7 +235,7 @@ def subscriber_for_token(
 
 def confirm_subscription(
     *,
-    storage: Storage,
+    storage: DigestStore,
     key: bytes,
     token: str,
     now: datetime,
@@ -257,7 +257,7 @@ def confirm_subscription(
 
 
 def change_preferences(
-    *, storage: Storage, subscriber: Subscriber, preferences: Preferences
+    *, storage: DigestStore, subscriber: Subscriber, preferences: Preferences
 ) -> Subscriber:
     """Save a subscriber's new preferences; return the subscriber as stored."""
     saved = storage.save_subscriber(replace(subscriber, preferences=preferences))
@@ -266,7 +266,7 @@ def change_preferences(
     return saved
 
 
-def unsubscribe(*, storage: Storage, subscriber: Subscriber, now: datetime) -> Subscriber:
+def unsubscribe(*, storage: DigestStore, subscriber: Subscriber, now: datetime) -> Subscriber:
     """Stop all mail to the subscriber, including digests already composed; idempotent."""
     if subscriber.status is SubscriberStatus.UNSUBSCRIBED:
         return subscriber
@@ -278,7 +278,7 @@ def unsubscribe(*, storage: Storage, subscriber: Subscriber, now: datetime) -> S
 
 
 def change_status(
-    *, storage: Storage, subscriber: Subscriber, status: SubscriberStatus, now: datetime
+    *, storage: DigestStore, subscriber: Subscriber, status: SubscriberStatus, now: datetime
 ) -> Subscriber:
     """Save the subscriber with a new status, dated now."""
     saved = storage.save_subscriber(replace(subscriber, status=status, status_at=now))
@@ -287,7 +287,7 @@ def change_status(
     return saved
 
 
-def expire_unconfirmed(*, storage: Storage, settings: Settings, now: datetime) -> int:
+def expire_unconfirmed(*, storage: DigestStore, settings: Settings, now: datetime) -> int:
     """Forget the subscriptions never confirmed in time; return how many."""
     cutoff = now - timedelta(hours=settings.subscription_expire_hours)
     return storage.delete_unconfirmed(asked_before=cutoff)
