@@ -222,6 +222,11 @@ class Settings:
         "Connections and requests one web process serves at once; past it new requests get"
         " 503 at once. 0: no limit.",
     )
+    web_threads: int = _setting(
+        4,
+        "Threads one web process runs its database work on. Few is faster: a thread takes"
+        " Python's lock back for each row it reads, and forty (Starlette's default) queue on it.",
+    )
     shutdown_timeout_s: int = _setting(
         30, "Seconds `serve` lets requests under way finish when told to stop."
     )
@@ -400,6 +405,7 @@ def _check_operations_settings(settings: Settings) -> None:
     for name, low, high in (
         ("keep_alive_timeout_s", 1, 3600),
         ("max_connections", 0, 1_000_000),
+        ("web_threads", 1, 1000),
         ("shutdown_timeout_s", 0, 3600),
         ("worker_metrics_port", 0, 65535),
     ):

@@ -12,10 +12,14 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import anyio.to_thread
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from dailypapers.settings import Settings
 from dailypapers.storage import open_storage
+from dailypapers.web.app import create_app
 
 from support.accounts import csrf_from
 from support.serve_process import serve_process
@@ -163,3 +167,16 @@ def test_serve_never_prints_the_database_password(tmp_path: Path, postgres_url: 
     printed = log.read_text()
     assert f"Serving postgresql://{user}:***@{parts.hostname}:{parts.port}" in printed
     assert PASSWORD not in printed
+
+
+def test_a_web_process_runs_its_database_work_on_the_threads_it_is_given(tmp_path: Path) -> None:
+    async def threads() -> float:
+        return anyio.to_thread.current_default_thread_limiter().total_tokens
+
+    settings = Settings(database_url=_sqlite_url(tmp_path), web_threads=3)
+    with TestClient(create_app(settings)) as client:
+        assert client.portal is not None
+        assert client.portal.call(threads) == 3
+        assert client.get("/").status_code == 200  # and the pages are served on them
+    with pytest.raises(ValueError, match="WEB_THREADS"):
+        Settings.from_env({"DAILYPAPERS_WEB_THREADS": "0"})

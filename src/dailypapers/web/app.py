@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from importlib import resources
+from typing import Any
 
+import anyio.to_thread
 from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -88,7 +91,25 @@ def create_app(
     # operations: outermost, so health checks skip the cache and ids cover everything
     metrics = SiteMetrics(app.state.storage) if settings.metrics == "on" else None
     app.add_middleware(Operations, storage=app.state.storage, metrics=metrics)
+    _limit_threads(app, settings.web_threads)
     return app
+
+
+def _limit_threads(app: FastAPI, threads: int) -> None:
+    """Run sync routes and dependencies on `threads` threads of the pool, not forty.
+
+    Each thread gives up the GIL around every SQLite call and row and waits to take it back:
+    with forty of them a signed-in listing spent most of its time waiting (docs/performance.md).
+    """
+    previous = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: Any) -> AsyncIterator[Any]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        async with previous(application) as state:
+            yield state
+
+    app.router.lifespan_context = lifespan
 
 
 def _own_searcher(app: FastAPI, settings: Settings) -> HybridSearcher:
