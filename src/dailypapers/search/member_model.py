@@ -178,8 +178,9 @@ def fit_member(
 ) -> FittedMember:
     """Fit the member's parts against background papers (their vectors, and their `words`)."""
     weights, bias = fit_linear_scorer(liked, disliked, background, choices)
-    spread = _spread(background @ weights) if len(background) else 1.0
-    offset = float(np.mean(background @ weights)) + bias if len(background) else 0.0
+    scores = background @ weights if len(background) else None
+    spread = _spread(scores) if scores is not None else 1.0
+    offset = float(np.mean(scores)) + bias if scores is not None else 0.0
     against = sparse.vstack([words.transform(disliked_texts), words.terms.matrix], format="csr")
     against_weights = np.concatenate(
         [

@@ -124,11 +124,8 @@ class WindowPapers:
         read_at = time.monotonic()
         ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
         texts = storage.paper_texts(ids)
-        words = paper_words(
-            ids,
-            [texts.get(paper_id, ("", ()))[0] for paper_id in ids],
-            [texts.get(paper_id, ("", ()))[1] for paper_id in ids],
-        )
+        pairs = [texts.get(paper_id, ("", ())) for paper_id in ids]
+        words = paper_words(ids, [text for text, _ in pairs], [names for _, names in pairs])
         window = Window(ids, vectors, words)
         with self._lock:
             self._kept[key] = (read_at, window)

@@ -219,21 +219,6 @@ class WordIndex:
 
     # -- searching ------------------------------------------------------------------
 
-    def search(
-        self,
-        query: SearchQuery,
-        *,
-        limit: int,
-        within: Sequence[int] | None = None,
-        boosts: Mapping[str, float] | None = None,
-    ) -> list[int]:
-        """Return the keys of the papers that best match the query's words, best first.
-
-        `boosts` replaces FIELD_BOOSTS (a benchmark tunes them); a field boosted 0 is skipped.
-        """
-        found = self.search_scored(query, limit=limit, within=within, boosts=boosts)
-        return [key for key, _ in found]
-
     def search_scored(
         self,
         query: SearchQuery,
@@ -242,7 +227,10 @@ class WordIndex:
         within: Sequence[int] | None = None,
         boosts: Mapping[str, float] | None = None,
     ) -> list[tuple[int, float]]:
-        """Return (key, bm25 score) of the papers that best match the words, best first."""
+        """Return (key, bm25 score) of the papers that best match the words, best first.
+
+        `boosts` replaces FIELD_BOOSTS (a benchmark tunes them); a field boosted 0 is skipped.
+        """
         assert self.index is not None
         compiled = self._compile(query, within, FIELD_BOOSTS if boosts is None else boosts)
         if compiled is None or limit <= 0:
