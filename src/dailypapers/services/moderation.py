@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from dailypapers.domain.accounts import Role, User
-from dailypapers.domain.community import AuthorshipClaim, ClaimStatus
+from dailypapers.domain.community import AuthorshipClaim, ClaimStatus, Comment
 from dailypapers.services.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from dailypapers.storage.accounts_protocol import AccountStore
 from dailypapers.storage.base import Storage
@@ -26,12 +26,15 @@ def require_admin(user: User) -> None:
 
 def set_comment_hidden(
     *, storage: CommunityStore, moderator: User, comment_id: int, hidden: bool, now: datetime
-) -> None:
-    """Hide a comment from everyone but its author and the moderators, or show it again."""
+) -> Comment:
+    """Hide a comment from everyone but its author and the moderators, or show it again;
+    return the comment (as it was: its paper and id are what a caller links to)."""
     require_moderator(moderator)
-    if storage.get_comment(comment_id) is None:
+    comment = storage.get_comment(comment_id)
+    if comment is None:
         raise NotFound(f"there is no comment {comment_id}")
     storage.set_comment_hidden(comment_id, hidden_by=moderator.id if hidden else None, now=now)
+    return comment
 
 
 def set_submission_hidden(

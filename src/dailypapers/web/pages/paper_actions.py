@@ -185,15 +185,13 @@ def hide_comment(
 ) -> Response:
     """Hide a comment, or show it again (moderators)."""
     with storage.transaction():
-        moderation.set_comment_hidden(
+        comment = moderation.set_comment_hidden(
             storage=storage,
             moderator=member,
             comment_id=comment_id,
             hidden=action == "hide",
             now=now,
         )
-        comment = storage.get_comment(comment_id)
-    assert comment is not None
     return see_other(f"{_paper_path(comment.paper_id)}#comment-{comment.id}")
 
 
