@@ -159,7 +159,6 @@ class Methods:
 
     def _papers_words(self, rows: NDArray[np.intp]) -> PaperWords:
         return paper_words(
-            [str(row) for row in rows],
             [self.texts[row] for row in rows],
             [self.papers[row].authors for row in rows],
         )

@@ -18,7 +18,6 @@ def background_texts(count: int) -> list[str]:
 
 def test_a_papers_score_adds_the_weights_of_its_words_and_authors() -> None:
     words = paper_words(
-        ["a", "b", "c"],
         ["Qwen tuning", "Llama tuning", "nothing here"],
         [("Ada Lovelace", "Bo"), ("Bo",), ()],
     )
@@ -29,15 +28,15 @@ def test_a_papers_score_adds_the_weights_of_its_words_and_authors() -> None:
 
 
 def test_papers_without_any_words_score_nothing() -> None:
-    words = paper_words(["a", "b"], ["", "the of and"], [(), ()])
+    words = paper_words(["", "the of and"], [(), ()])
     np.testing.assert_array_equal(words.terms.score({"qwen": 1.0}), [0.0, 0.0])
     assert words.transform(["Qwen"]).shape == (1, 0)
-    empty = paper_words([], [], [])
+    empty = paper_words([], [])
     assert len(empty.terms.score({"qwen": 1.0})) == 0 and len(empty.authors.score({})) == 0
 
 
 def test_the_word_profile_weighs_the_likes_words_above_the_backgrounds() -> None:
-    background = paper_words([str(n) for n in range(200)], background_texts(200), [()] * 200)
+    background = paper_words(background_texts(200), [()] * 200)
     assert "study" not in background.terms.names  # in every paper: no taste in it
     liked = background.transform(["field0 kernels", "field0 kernels for molecules"])
     profile = term_weights(liked, background.terms.matrix, np.ones(200), background.terms.names)
@@ -57,7 +56,7 @@ def test_the_fitted_member_lifts_a_liked_authors_paper_and_a_liked_word() -> Non
     vectors = rng.normal(size=(count, 8)).astype(np.float32)  # no topic to learn from
     texts = background_texts(count)
     authors = [(f"Author {n}",) for n in range(count)]
-    words = paper_words([str(n) for n in range(count)], texts, authors)
+    words = paper_words(texts, authors)
     fitted = fit_member(
         liked=vectors[:3],
         disliked=np.zeros((0, 8), dtype=np.float32),
@@ -72,7 +71,6 @@ def test_the_fitted_member_lifts_a_liked_authors_paper_and_a_liked_word() -> Non
     vector_part = vectors[3:] @ fitted.weights + fitted.bias
     assert abs(float(vector_part.mean())) < 1e-4 and float(vector_part.std()) == pytest.approx(1)
     window = paper_words(
-        ["plain", "by Hopper", "on Qwen"],
         ["field1 study of field2", "field1 study of field2", "field1 study of Qwen"],
         [("Someone",), ("Grace Hopper",), ("Someone",)],
     )

@@ -54,7 +54,6 @@ class Bag:
 class PaperWords:
     """The words (tf-idf, l2-normalised rows) and the authors (0/1) of a list of papers."""
 
-    ids: list[str]
     terms: Bag
     authors: Bag
     author_names: list[tuple[str, ...]]  # per paper, as given
@@ -68,9 +67,7 @@ class PaperWords:
         return _tfidf(self.vectorizer.transform(texts), self.idf)
 
 
-def paper_words(
-    ids: Sequence[str], texts: Sequence[str], authors: Sequence[Sequence[str]]
-) -> PaperWords:
+def paper_words(texts: Sequence[str], authors: Sequence[Sequence[str]]) -> PaperWords:
     """Return the words and authors of these papers, the idf counted among themselves."""
     vectorizer: CountVectorizer | None = CountVectorizer(
         strip_accents="unicode",
@@ -99,7 +96,6 @@ def paper_words(
         shape=(len(authors), len(author_names)),
     )
     return PaperWords(
-        list(ids),
         Bag(_tfidf(counts, idf), names),
         Bag(author_matrix, author_names),
         [tuple(names) for names in authors],

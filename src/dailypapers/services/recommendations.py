@@ -125,7 +125,7 @@ class WindowPapers:
         ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
         texts = storage.paper_texts(ids)
         pairs = [texts.get(paper_id, ("", ())) for paper_id in ids]
-        words = paper_words(ids, [text for text, _ in pairs], [names for _, names in pairs])
+        words = paper_words([text for text, _ in pairs], [names for _, names in pairs])
         window = Window(ids, vectors, words)
         with self._lock:
             self._kept[key] = (read_at, window)
