@@ -18,7 +18,7 @@ import numpy as np
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
-from dailypapers.storage.search_words import WordIndexSearch, paper_words
+from dailypapers.storage.search_words import PAPER_COLUMNS, WordIndexSearch, paper_words
 from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
 from dailypapers.storage.word_index import WordIndex
 
@@ -191,9 +191,7 @@ class SqliteSearch(WordIndexSearch):
         taken = 0
         with words.writing(wait=wait) as writer:
             while rows := self._execute(
-                "SELECT c.seq, c.paper_key, p.title, p.abstract, p.authors, p.ai_keywords,"
-                " p.categories,"
-                " p.published_at, p.github_repo"
+                f"SELECT c.seq, c.paper_key, {PAPER_COLUMNS}"
                 " FROM paper_text_changes c JOIN paper_keys k ON k.key = c.paper_key"
                 " LEFT JOIN papers p ON p.id = k.paper_id"
                 " WHERE c.seq > ? ORDER BY c.seq LIMIT ?",

@@ -33,6 +33,12 @@ WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes t
 LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
 
 
+# What a catch-up row holds after its change and the paper's key, in `paper_words`'s order.
+PAPER_COLUMNS = (
+    "p.title, p.abstract, p.authors, p.ai_keywords, p.categories, p.published_at, p.github_repo"
+)
+
+
 def paper_words(row: Row) -> PaperWords:
     """Read a paper's words and filtered fields from a catch-up row (its change first)."""
     _, key, title, abstract, authors, keywords, categories, published_at, github_repo = row

@@ -18,13 +18,10 @@ from pathlib import Path
 
 from psycopg.conninfo import conninfo_to_dict
 
-from dailypapers.storage.search_words import WordIndexSearch, paper_words
+from dailypapers.storage.search_words import PAPER_COLUMNS, WordIndexSearch, paper_words
 from dailypapers.storage.sql_values import Row
 from dailypapers.storage.word_index import WordIndex, WordWriter
 
-PAPER_COLUMNS = (
-    "p.title, p.abstract, p.authors, p.ai_keywords, p.categories, p.published_at, p.github_repo"
-)
 # The oldest transaction still running: every change stamped below it is committed (or gone).
 FRONTIER = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text"
 
