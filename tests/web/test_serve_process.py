@@ -115,6 +115,7 @@ def test_json_logs_carry_the_request_id_sent_back(tmp_path: Path) -> None:
     assert access[0]["route"] == "/papers/{kind:period}/{key}"  # the template, not the path
     assert access[0]["status"] == response.status_code
     assert access[0]["logger"] == "dailypapers.access" and "time" in access[0]
+    assert isinstance(access[0]["process"], int)
 
 
 def test_serve_refuses_a_proxy_list_it_cannot_read(tmp_path: Path) -> None:

@@ -33,11 +33,11 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     """Serve the site."""
     import uvicorn
 
-    from dailypapers.cli.logs import configure_logging
     from dailypapers.search.availability import semantic_search_unavailable
     from dailypapers.search.embedder import default_embedder
     from dailypapers.search.hybrid import HybridSearcher
     from dailypapers.web.app import create_app
+    from dailypapers.web.operations.logs import configure_logging
     from dailypapers.web.pages.semantic_status import announce_semantic_search_off
     from dailypapers.web.server import uvicorn_options
 

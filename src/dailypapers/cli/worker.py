@@ -21,7 +21,7 @@ from dailypapers.worker.runner import run_jobs
 @click.option("--once", is_flag=True, help="Run every job once now, then exit.")
 def worker(once: bool) -> None:
     """Run the scheduled jobs (DAILYPAPERS_INGEST_SCHEDULE and others) until stopped."""
-    from dailypapers.cli.logs import configure_logging  # with the web's request ids: loads late
+    from dailypapers.web.operations.logs import configure_logging  # loads the web: late
 
     settings = load_settings()
     configure_logging(settings, level=logging.INFO)

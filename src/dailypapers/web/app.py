@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from dailypapers.web.cache import ResponseCache
 from dailypapers.web.digests import subscriptions
 from dailypapers.web.feeds import daily as daily_feeds
 from dailypapers.web.follows_app import include_follow_routes, include_topic_feeds
+from dailypapers.web.operations.logs import configure_logging
 from dailypapers.web.operations.metrics import SiteMetrics
 from dailypapers.web.operations.middleware import Operations
 from dailypapers.web.pages import avatars, listings, search
@@ -48,9 +50,12 @@ def create_app(
     """Return the site for these settings (and this storage and searcher, when given).
 
     Without settings they are read from the environment, so that a process manager can
-    start workers from the import string: `uvicorn --factory dailypapers.web.app:create_app`.
+    start workers from the import string: `uvicorn --factory dailypapers.web.app:create_app`;
+    such a worker is a process of its own, so it also sets up its logs as `serve` does.
     """
-    settings = settings or Settings.from_env()
+    if settings is None:
+        settings = Settings.from_env()
+        configure_logging(settings, level=logging.WARNING)
     app = FastAPI(
         title=settings.site_name,
         version=__version__,

@@ -1,4 +1,4 @@
-"""Where `serve` and `worker` write their logs, and in which format."""
+"""Where `serve`, its workers and `worker` write their logs, and in which format."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from dailypapers.web.operations.middleware import RequestIdFilter
 
 _TEXT = "%(asctime)s %(levelname)s %(message)s"
 # JSON logs name each field; an access line adds method, path, route, status, duration_ms.
-_JSON_FIELDS = ["asctime", "levelname", "name", "message", "request_id"]
+# `process` tells apart the lines of `serve --workers N`, which share one stream.
+_JSON_FIELDS = ["asctime", "levelname", "name", "process", "message", "request_id"]
 
 
 def configure_logging(settings: Settings, *, level: int) -> None:
