@@ -51,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from dailypapers.domain.ranking import trending_score
 from dailypapers.search.member_model import FitChoices, FittedMember, fit_member, score_member
 from dailypapers.search.member_words import PaperWords, paper_words
+from dailypapers.services.recommendations import BACKGROUND_WORDS
 from recommend_data import CACHE_DIR, DEFAULT_ARCHIVE, BenchPaper, load_papers, load_vectors
 
 MIN_ORGANIZATION_PAPERS = 8
@@ -168,11 +169,12 @@ class Methods:
         builds them (its background: the most recently featured papers; its window)."""
         key = (task.cutoff, which)
         if key not in self._words:
-            if which == "background":
+            if which == "background":  # words of the newest few, as the site counts them
                 rows = self._before(task)[::-1][:BACKGROUND_READ]
+                self._words[key] = (rows, self._papers_words(rows[:BACKGROUND_WORDS]))
             else:
                 rows = task.candidates
-            self._words[key] = (rows, self._papers_words(rows))
+                self._words[key] = (rows, self._papers_words(rows))
         return self._words[key]
 
     def member_model(self, task: Task, choices: FitChoices) -> NDArray[np.intp]:

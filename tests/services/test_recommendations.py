@@ -207,6 +207,19 @@ def test_a_windows_papers_are_read_once_until_they_are_stale(
     )
 
 
+def test_a_background_counts_the_words_of_its_newest_papers_only(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
+    every = recommendations.WindowPapers().get(storage, model=MODEL, start=start, end=end, limit=9)
+    newest = recommendations.WindowPapers(words_of=3).get(
+        storage, model=MODEL, start=start, end=end, limit=9
+    )
+    assert newest.ids == every.ids and len(newest.ids) == 9
+    assert newest.words.terms.matrix.shape[0] == 3
+    assert newest.words.author_names == every.words.author_names[:3]
+
+
 def test_a_stale_window_is_answered_at_once_while_a_thread_reads_it_afresh(
     storage: Storage, site: dict[str, int]
 ) -> None:

@@ -174,6 +174,25 @@ def test_the_index_follows_updates(storage):
     assert lexical(storage, "rectified") == ["2402.00002"]
 
 
+def test_the_words_version_changes_with_the_words_only(storage):
+    # The Following page keeps a saved search's answer until this changes.
+    before = storage.words_version()
+    assert before is not None
+    with storage.transaction():
+        storage.save_entries(
+            [DailyEntry("2401.00001", date(2024, 1, 11), datetime(2024, 1, 11, tzinfo=UTC))]
+        )
+        storage.save_papers([replace(PAPERS[1], upvotes=7)])  # counts, not words
+    assert storage.words_version() == before
+    with storage.transaction():
+        storage.save_papers([replace(PAPERS[1], abstract="Flow matching, with rectified flows.")])
+    changed = storage.words_version()
+    assert changed not in (None, before)
+    with storage.transaction():
+        storage.save_papers([replace(PAPERS[0], id="2405.00005")])
+    assert storage.words_version() not in (None, before, changed)
+
+
 def test_exact_titles(storage):
     assert storage.find_titled("flow matching for generative modeling.") == ["2402.00002"]
     assert storage.find_titled("  Flow Matching  for Generative Modeling ") == ["2402.00002"]

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.domain.accounts import Role
 from dailypapers.domain.community import ClaimStatus
-from dailypapers.domain.papers import Paper
+from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.storage import Storage, open_storage
 
 from support.accounts import PAPER, add_member, api_token, make_site, member_client, post_form
@@ -317,3 +317,19 @@ def test_following_shows_a_new_paper_at_once_despite_the_kept_answers(
     after = site.get("/following").text
     assert "Dense retrieval, sparsely" in after
     assert after.index("Dense retrieval, sparsely") < after.index("Sparse mixtures")
+
+
+def test_a_search_by_organization_shows_a_paper_featured_after_the_first_visit(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    # Searches are kept until the papers' words change; an organization's papers change
+    # with the daily entries instead, which leave the words as they were.
+    with loaded_storage.transaction():
+        loaded_storage.save_organizations([Organization("sparse-lab", "Sparse Lab")])
+    post_form(site, "/follows/add", {"kind": "search", "target": "sparse org:sparse-lab"})
+    assert "Sparse mixtures" not in site.get("/following").text
+    featured = datetime(2026, 8, 21, tzinfo=UTC)
+    entry = DailyEntry("2401.00002", featured.date(), featured, None, "sparse-lab")
+    with loaded_storage.transaction():
+        loaded_storage.save_entries([entry])
+    assert "Sparse mixtures" in site.get("/following").text

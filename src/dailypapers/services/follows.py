@@ -124,11 +124,11 @@ def _newest_of_follows(
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
     generation = storage.generation() if cache is not None else 0
+    keys = _cache_keys(storage, follows, generation) if cache is not None else {}
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
-        key = (storage.url, followed.kind, followed.key, generation)
-        kept = cache.get(key) if cache is not None else None
+        kept = cache.get(keys[followed]) if cache is not None else None
         if kept is not None:
             found[followed] = kept
         elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
@@ -148,8 +148,31 @@ def _newest_of_follows(
             found[followed] = [(paper_id, dates.get(paper_id)) for paper_id in ids]
     if cache is not None:
         for followed, dated in found.items():
-            cache.put((storage.url, followed.kind, followed.key, generation), dated)
+            cache.put(keys[followed], dated)
     return found
+
+
+def _cache_keys(
+    storage: Storage, follows: Sequence[Follow], generation: int
+) -> dict[Follow, tuple[object, ...]]:
+    """Return the key each follow's answer is kept under: valid until it changes.
+
+    Any write changes the generation. A search's matches change only with the papers' words
+    (a vote or a comment leaves them), so a search is kept until the words change, unless
+    it filters by organization: that reads the daily entries.
+    """
+    searches = any(f.kind is FollowKind.SEARCH for f in follows)
+    words = storage.words_version() if searches else None
+    keys: dict[Follow, tuple[object, ...]] = {}
+    for followed in follows:
+        keys[followed] = (storage.url, followed.kind, followed.key, generation)
+        if (
+            followed.kind is FollowKind.SEARCH
+            and words is not None
+            and not parse_query(followed.key).filters.organizations
+        ):
+            keys[followed] = (storage.url, followed.kind, followed.key, "words", words)
+    return keys
 
 
 def following_papers(

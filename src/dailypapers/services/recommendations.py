@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
 MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
+# The newest background papers whose words a refit counts (for the words' idf and the
+# profile's contrast): counting them is most of a first refit's time, and the vectors'
+# 10,000 need no words.
+BACKGROUND_WORDS = 5000
 EXPLAINED_BY = 200  # the newest likes searched for "because you liked"
 LIKED_BY_KEPT = 5  # per liked author, the liked papers a model keeps to name as the reason
 SEEDS_PER_CATEGORY = 5
@@ -55,7 +59,8 @@ WindowKey = tuple[str, str, date, date, int | None]  # database, model, start, e
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The papers featured in a window: ids, their vectors, and their words and authors."""
+    """The papers featured in a window: ids, their vectors, and their words and authors
+    (of the first ids only, when the window counts the words of so many)."""
 
     ids: list[str]
     vectors: Vectors
@@ -72,9 +77,16 @@ class WindowPapers:
     reads them afresh: only the very first request of a window waits for the read.
     """
 
-    def __init__(self, *, ttl_s: float = WINDOW_VECTORS_TTL_S, grace_s: float = 0.0) -> None:
+    def __init__(
+        self,
+        *,
+        ttl_s: float = WINDOW_VECTORS_TTL_S,
+        grace_s: float = 0.0,
+        words_of: int | None = None,
+    ) -> None:
         self.ttl_s = ttl_s
         self.grace_s = grace_s
+        self.words_of = words_of  # count the words of the newest this many only (None: all)
         self._kept: OrderedDict[WindowKey, tuple[float, Window]] = OrderedDict()
         self._refreshing: dict[WindowKey, threading.Thread] = {}
         self._lock = threading.Lock()
@@ -123,8 +135,9 @@ class WindowPapers:
         _, model, start, end, limit = key
         read_at = time.monotonic()
         ids, vectors = storage.featured_vectors(model=model, start=start, end=end, limit=limit)
-        texts = storage.paper_texts(ids)
-        pairs = [texts.get(paper_id, ("", ())) for paper_id in ids]
+        worded = ids if self.words_of is None else ids[: self.words_of]
+        texts = storage.paper_texts(worded)
+        pairs = [texts.get(paper_id, ("", ())) for paper_id in worded]
         words = paper_words([text for text, _ in pairs], [names for _, names in pairs])
         window = Window(ids, vectors, words)
         with self._lock:
@@ -138,7 +151,7 @@ class WindowPapers:
 WINDOW_PAPERS = WindowPapers(grace_s=3600.0)
 # The background papers every refit contrasts likes with: the same for every member, and
 # minutes of staleness change nothing in a model.
-BACKGROUND_PAPERS = WindowPapers(ttl_s=600.0, grace_s=3600.0)
+BACKGROUND_PAPERS = WindowPapers(ttl_s=600.0, grace_s=3600.0, words_of=BACKGROUND_WORDS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,6 +165,16 @@ class Storage(
         """
         ...
 
+    def words_version(self) -> str | None:
+        """Return a mark that changes whenever the words `search_lexical` reads change.
+
+        The words are the papers' texts and what the word index filters on (categories,
+        dates, code links, authors); not the daily entries an organization filter reads.
+        None while the word index is built aside: searches read the database meanwhile,
+        and no mark says when their answers change.
+        """
+        ...
+
     def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:
         """Return those of the ids whose papers pass the filters, in the order given."""
         ...

@@ -82,6 +82,15 @@ class WordIndexSearch(SqlSearch):
                 return found
         return self.search_in_database_scored(query, limit=limit, within=within)
 
+    def words_version(self) -> str | None:
+        """Return a mark that changes whenever the words `search_lexical` reads change."""
+        words = self._current_word_index()
+        if words is None:
+            return None
+        # The marks too: on PostgreSQL, changes applied above the frontier leave it where
+        # it was and are remembered there.
+        return f"{words.seq} {json.dumps(words.marks, sort_keys=True)}"
+
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[str]:
