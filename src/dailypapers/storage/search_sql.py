@@ -46,11 +46,12 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
     if filters.organizations:
         names = [name.lower() for name in filters.organizations]
         marks = ", ".join("?" * len(names))
+        # The full names are looked up in the small organizations table first: joined to
+        # the daily entries under one OR, PostgreSQL read every entry for each search.
         conditions.append(
-            "EXISTS (SELECT 1 FROM daily_entries e"
-            " LEFT JOIN organizations o ON o.name = e.organization"
-            f" WHERE e.paper_id = p.id"
-            f" AND (LOWER(e.organization) IN ({marks}) OR LOWER(o.fullname) IN ({marks})))"
+            "EXISTS (SELECT 1 FROM daily_entries e WHERE e.paper_id = p.id"
+            f" AND (LOWER(e.organization) IN ({marks}) OR e.organization IN"
+            f" (SELECT o.name FROM organizations o WHERE LOWER(o.fullname) IN ({marks}))))"
         )
         params.extend(names + names)
     if filters.after is not None:
