@@ -29,7 +29,9 @@ from dailypapers.storage.words_postgresql import PostgresWordChanges
 # Papers are embedded in the order readers meet them: the latest featured day first, then
 # papers never featured, each newest key first. Keys stay below 2**32 (four billion papers).
 EMBEDDING_ORDER = "COALESCE(d.day - DATE '1900-01-01', 0)::bigint * 4294967296 + p.search_key"
-EF_SEARCH = 200  # HNSW candidates per search: above the 100 that hybrid search asks for
+# HNSW candidates per search, above the 100 that hybrid search asks for: at 100,000 papers
+# 200 gave recall@10 0.944 to 0.960 against exact search, 300 gave 0.975 for a tenth more time.
+EF_SEARCH = 300
 FILTERED_OVERFETCH = 4  # with filters, the graph is asked for this many times the papers
 
 
