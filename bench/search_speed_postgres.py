@@ -1,21 +1,27 @@
 """Search speed on PostgreSQL: hybrid, the word index, BM25 in SQL, filtered queries, by size.
 
     .venv/bin/python bench/search_speed_postgres.py [--sizes 100000] [--queries 200]
+        [--vectors real|random] [--server-options "-c shared_buffers=1GB"]
 
 A throwaway PostgreSQL server (the test suite's) is filled with the shared data's real
 papers through the import service, then with perturbed copies of them up to each size
 (as bench/search_speed.py makes them: a tenth of the abstract's words dropped, a word
 added to the title). The indexing job's work is done as it does it (`refresh_word_index`:
 the SQL ranking's term statistics, then this host's word index, in a temporary folder).
-Every paper gets a random unit vector of the packaged model's dimension, made by the
-server (embedding a million papers takes hours here), and pgvector's HNSW index is built
-over them: random vectors have no structure for the graph to use, so its search costs at
-least what real ones would. Then the queries of bench/search_speed.py (common words, words
-of real abstracts, real titles) are timed in process: hybrid as the site runs it (query
-embedded by the real model, the word index, HNSW, fusion), the word index alone, BM25 in
-SQL alone (what answers while a host builds its index), the query embedding alone and the
-HNSW search alone; and its filtered queries through the word index and through the hybrid
-search, best of three.
+Vectors, written by COPY then indexed in bulk by pgvector's HNSW (as the site creates it):
+with `--vectors real` (the default) each of the 9,877 Hugging Face papers has its own vector
+from the packaged model (bench/recommend_data.py embeds and caches them once) and every
+other paper a real paper's vector, in turn, plus Gaussian noise, renormalised (cosine about
+0.84 to it, as bench/search_speed.py makes them: embedding a million papers takes hours
+here); with `--vectors random`, random unit vectors, which give the graph no structure (its
+worst case). ANN recall@10 and @100 compare the site's vector search (`nearest_papers`)
+with an exact scan of the same vectors, for the queries' vectors (a neighbour is right if it
+is as close as the exact k-th, within 1e-3). Then the queries of bench/search_speed.py
+(common words, words of real abstracts, real titles) are timed in process: hybrid as the
+site runs it (query embedded by the real model, the word index, HNSW, fusion), the word
+index alone, BM25 in SQL alone (what answers while a host builds its index), the query
+embedding alone and the HNSW search alone; and its filtered queries through the word index
+and through the hybrid search, best of three.
 """
 
 from __future__ import annotations
@@ -23,11 +29,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import struct
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+import numpy as np
 
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.embedder import default_embedder
@@ -35,6 +44,7 @@ from dailypapers.search.hybrid import HybridSearcher
 from dailypapers.services.importing import import_file
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.postgresql import PostgresStorage
+from recommend_data import load_papers, load_vectors
 from search_speed import COMMON_QUERIES, FILTERED_QUERIES, make_queries, percentile, perturbed
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -66,19 +76,96 @@ def grow(storage: Storage, size: int, rng: random.Random) -> float:
     return time.perf_counter() - began
 
 
-def add_random_vectors(storage: PostgresStorage, model: str, dimension: int) -> float:
-    """Give every paper without one a random vector, then the HNSW index; return seconds."""
+def realistic_vectors(ids: list[str], seed: int) -> np.ndarray:
+    """Return one unit vector per id: a Hugging Face paper's own vector for its own id, else
+    a real paper's vector (in turn) plus Gaussian noise, renormalised (bench/search_speed.py)."""
+    papers = load_papers()
+    real = load_vectors(papers)
+    own = {paper.paper_id: row for row, paper in enumerate(papers)}
+    noise = np.random.default_rng(seed)
+    rows = np.arange(len(ids)) % len(real)
+    vectors = noise.standard_normal((len(ids), real.shape[1]), dtype=np.float32)
+    vectors *= 0.035  # in place, in 4-byte floats: a million papers' noise is 1.5 GB
+    vectors += real[rows]
+    for position, paper_id in enumerate(ids):
+        if (row := own.get(paper_id)) is not None:
+            vectors[position] = real[row]
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def random_vectors(count: int, dimension: int, seed: int) -> np.ndarray:
+    """Return random unit vectors: no structure for the graph to use, its worst case."""
+    vectors = np.random.default_rng(seed).standard_normal((count, dimension), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors
+
+
+def copy_vectors(storage: PostgresStorage, model: str, ids: list[str], vectors: np.ndarray) -> None:
+    """Write the vectors by binary COPY (pgvector's wire form: dimension, flags, float4s)."""
+    header = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+    model_field = struct.pack("!i", len(model.encode())) + model.encode()
+    dimension = vectors.shape[1]
+    vector_head = struct.pack("!ihh", 4 + 4 * dimension, dimension, 0)
+    big_endian = vectors.astype(">f4")
+    with (
+        storage._connection().cursor() as cursor,
+        cursor.copy(
+            "COPY paper_embeddings (model, paper_id, embedding) FROM STDIN WITH (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.write(header)
+        for paper_id, vector in zip(ids, big_endian, strict=True):
+            key = paper_id.encode()
+            copy.write(
+                struct.pack("!h", 3)
+                + model_field
+                + struct.pack("!i", len(key))
+                + key
+                + vector_head
+                + vector.tobytes()
+            )
+        copy.write(struct.pack("!h", -1))
+
+
+def add_vectors(
+    storage: PostgresStorage, model: str, dimension: int, kind: str
+) -> tuple[float, list[str], np.ndarray]:
+    """Give every paper a vector, then build the HNSW index; return seconds, ids, vectors."""
     began = time.perf_counter()
-    # `p.id IS NOT NULL` ties the subquery to each paper, so each gets its own vector.
-    storage._execute(
-        "INSERT INTO paper_embeddings (model, paper_id, embedding)"
-        " SELECT ?, p.id, (SELECT array_agg(random() - 0.5)"
-        " FROM generate_series(1, ?) WHERE p.id IS NOT NULL)::vector FROM papers p"
-        " WHERE NOT EXISTS (SELECT 1 FROM paper_embeddings e WHERE e.paper_id = p.id)",
-        (model, dimension),
-    )
-    storage._ensure_vector_index(model, dimension)  # built in bulk the first time
-    return time.perf_counter() - began
+    ids = [row[0] for row in storage._execute("SELECT id FROM papers ORDER BY id")]
+    if kind == "real":
+        vectors = realistic_vectors(ids, seed=len(ids))
+    else:
+        vectors = random_vectors(len(ids), dimension, seed=len(ids))
+    storage.delete_embeddings(model=model)  # drops the index: built in bulk below
+    copy_vectors(storage, model, ids, vectors)
+    storage._ensure_vector_index(model, dimension)
+    return time.perf_counter() - began, ids, vectors
+
+
+def ann_recall(
+    storage: PostgresStorage,
+    model: str,
+    query_vectors: np.ndarray,
+    ids: list[str],
+    vectors: np.ndarray,
+    k: int,
+) -> float:
+    """Return the HNSW's mean recall@k against an exact scan of the same vectors.
+
+    As ann-benchmarks counts it, and bench/search_speed.py on SQLite: a neighbour is right
+    if it is at least as close as the exact k-th, within 1e-3.
+    """
+    row_of = {paper_id: row for row, paper_id in enumerate(ids)}
+    recalls = []
+    for vector in query_vectors:
+        scores = vectors @ vector
+        kth = float(np.partition(-scores, k - 1)[k - 1]) * -1
+        found = storage.nearest_papers(model=model, vector=vector, limit=k)
+        right = sum(1 for item in found if scores[row_of[item.paper_id]] >= kth - 1e-3)
+        recalls.append(min(right, k) / k)
+    return float(np.mean(recalls))
 
 
 def time_queries(search: Callable[[str], object], queries: list[str]) -> dict[str, float]:
@@ -116,6 +203,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="100000")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--vectors",
+        choices=["real", "random"],
+        default="real",
+        help="real papers' vectors with noise (the default), or random ones (HNSW's worst case)",
+    )
+    parser.add_argument(
+        "--server-options",
+        default="",
+        help="extra `-c name=value` settings of the throwaway server (shared_buffers, ...)",
+    )
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from support.postgres_server import fresh_database, running_postgres
@@ -125,7 +223,7 @@ def main() -> None:
     dimension = len(embedder.embed_query("a query"))
     searcher = HybridSearcher(load_embedder=lambda: embedder, model_name=model, timeout_s=1.0)
     with (
-        running_postgres() as server,
+        running_postgres(options=args.server_options) as server,
         fresh_database(server) as url,
         tempfile.TemporaryDirectory(prefix="word-indexes") as folder,
     ):
@@ -167,17 +265,21 @@ def main() -> None:
         print(
             "| papers | grow | statistics + word index | vectors + HNSW | hybrid p50 / p95"
             " | word index p50 / p95 | word index p95, common words | BM25 in SQL p50 / p95"
-            " | BM25 in SQL p95, common words | query embedding p50 / p95 | HNSW p50 / p95 |"
+            " | BM25 in SQL p95, common words | query embedding p50 / p95 | HNSW p50 / p95"
+            " | ANN recall@10 / @100 |"
         )
-        print("|" + " --- |" * 11)
+        print("|" + " --- |" * 12)
         filtered_rows = []
         for size in (int(part) for part in args.sizes.split(",")):
             grow_s = grow(storage, size, rng)
             began = time.perf_counter()
             storage.refresh_word_index()
             index_s = time.perf_counter() - began
-            vectors_s = add_random_vectors(storage, model, dimension)
+            vectors_s, ids, stored = add_vectors(storage, model, dimension, args.vectors)
             storage._execute("ANALYZE")
+            probes = np.stack([vectors[query] for query in queries])
+            recall = [ann_recall(storage, model, probes, ids, stored, k) for k in (10, 100)]
+            del stored
             mixed = time_queries(hybrid, queries)
             plain = time_queries(words, queries)
             sql = time_queries(in_sql, queries)
@@ -189,7 +291,8 @@ def main() -> None:
                 f" | {plain['p50']:.1f} / {plain['p95']:.1f} ms | {plain['common_p95']:.1f} ms"
                 f" | {sql['p50']:.0f} / {sql['p95']:.0f} ms | {sql['common_p95']:.0f} ms"
                 f" | {embedding['p50']:.1f} / {embedding['p95']:.1f} ms"
-                f" | {graph['p50']:.1f} / {graph['p95']:.1f} ms |",
+                f" | {graph['p50']:.1f} / {graph['p95']:.1f} ms"
+                f" | {recall[0]:.3f} / {recall[1]:.3f} |",
                 flush=True,
             )
             by_words, by_hybrid = best_of_three(words), best_of_three(hybrid)

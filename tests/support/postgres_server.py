@@ -100,8 +100,11 @@ def _tail(path: Path, lines: int = 40) -> str:
 
 
 @contextlib.contextmanager
-def running_postgres() -> Iterator[str]:
-    """Yield a psycopg URL of a fresh superuser database on a throwaway local server."""
+def running_postgres(options: str = "") -> Iterator[str]:
+    """Yield a psycopg URL of a fresh superuser database on a throwaway local server.
+
+    `options` adds server settings (`-c name=value ...`), as a benchmark sizes its memory.
+    """
     if existing := os.environ.get(URL_ENV):
         yield existing
         return
@@ -133,8 +136,8 @@ def running_postgres() -> Iterator[str]:
             init_flags = "-A trust -E UTF8 --no-locale --no-sync --no-instructions"
             pg("initdb", "-D", str(data_dir), "-U", DB_USER, *init_flags.split())
             port = free_port()
-            options = f"-p {port} -k {run_dir} {SERVER_OPTIONS}"
-            pg("pg_ctl", "-D", str(data_dir), "-l", str(server_log), "-o", options, "-w", "start")
+            settings = f"-p {port} -k {run_dir} {SERVER_OPTIONS} {options}"
+            pg("pg_ctl", "-D", str(data_dir), "-l", str(server_log), "-o", settings, "-w", "start")
             started = True
             admin_url = f"postgresql://{DB_USER}@127.0.0.1:{port}/postgres"
             with psycopg.connect(admin_url, autocommit=True) as conn:

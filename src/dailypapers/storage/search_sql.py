@@ -11,7 +11,7 @@ from dailypapers.domain.search_query import SearchFilters, SearchQuery, normaliz
 from dailypapers.storage.sql import SqlStorage
 from dailypapers.storage.sql_values import Row, batches
 
-AUTHOR_SCOPE_LIMIT = 5000  # an `author:` filter matching more papers filters as it goes
+SCOPE_LIMIT = 5000  # an `author:` or `org:` filter matching more papers filters as it goes
 
 
 def like_pattern(text: str) -> str:
@@ -44,15 +44,11 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
                 params.append(like_pattern(f'"{category.lower()}.'))
         conditions.append(f"({' OR '.join(parts)})")
     if filters.organizations:
-        names = [name.lower() for name in filters.organizations]
-        marks = ", ".join("?" * len(names))
+        match, match_params = organization_match(filters.organizations)
         conditions.append(
-            "EXISTS (SELECT 1 FROM daily_entries e"
-            " LEFT JOIN organizations o ON o.name = e.organization"
-            f" WHERE e.paper_id = p.id"
-            f" AND (LOWER(e.organization) IN ({marks}) OR LOWER(o.fullname) IN ({marks})))"
+            f"EXISTS (SELECT 1 FROM daily_entries e WHERE e.paper_id = p.id AND {match})"
         )
-        params.extend(names + names)
+        params.extend(match_params)
     if filters.after is not None:
         conditions.append("p.published_at >= ?")
         params.append(_midnight(filters.after))
@@ -64,6 +60,20 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
     return conditions, params
 
 
+def organization_match(names: Sequence[str]) -> tuple[str, list[Any]]:
+    """Return a condition on daily entries (alias e) featured for one of these organizations,
+    by name or full name, case aside, and its parameters."""
+    lowered = [name.lower() for name in names]
+    marks = ", ".join("?" * len(lowered))
+    # The full names are looked up in the small organizations table first: joined to the
+    # daily entries under one OR, PostgreSQL read every entry for each search.
+    condition = (
+        f"(LOWER(e.organization) IN ({marks}) OR e.organization IN"
+        f" (SELECT o.name FROM organizations o WHERE LOWER(o.fullname) IN ({marks})))"
+    )
+    return condition, lowered + lowered
+
+
 def _midnight(day: date) -> str:
     # A full UTC timestamp: PostgreSQL would read a bare date in the session's time zone,
     # and SQLite compares it as text with the stored UTC timestamps.
@@ -73,17 +83,34 @@ def _midnight(day: date) -> str:
 class SqlSearch(SqlStorage):
     """The search queries both backends run the same way."""
 
-    def _author_scope(
+    def _filter_scope(
         self, query: SearchQuery, within: Sequence[str] | None
     ) -> Sequence[str] | None:
-        """Narrow a search to the papers its `author:` filters name, when they are few.
+        """Narrow a search to the papers its `author:` and `org:` filters name, when few.
 
-        The name index finds them at once; ranking only those is faster than ranking every
-        match of the words and keeping the few by that author.
+        The name index and the daily entries find them at once; ranking only those is faster
+        than ranking every match of the words and keeping the few that pass (an `org:`
+        matching nothing made PostgreSQL score every match of the words in SQL).
         """
-        if not query.filters.authors or within is not None:
+        filters = query.filters
+        if within is not None or not (filters.authors or filters.organizations):
             return within
-        return self.papers_by_author_filter(query.filters.authors, limit=AUTHOR_SCOPE_LIMIT)
+        scopes = []
+        if filters.authors:
+            scopes.append(self.papers_by_author_filter(filters.authors, limit=SCOPE_LIMIT))
+        if filters.organizations:
+            scopes.append(self._papers_of_organizations(filters.organizations))
+        known = [set(scope) for scope in scopes if scope is not None]
+        return sorted(set.intersection(*known)) if known else None
+
+    def _papers_of_organizations(self, names: Sequence[str]) -> list[str] | None:
+        """Return the papers featured for these organizations; None if more than SCOPE_LIMIT."""
+        match, params = organization_match(names)
+        rows = self._execute(
+            f"SELECT e.paper_id FROM daily_entries e WHERE {match} LIMIT ?",
+            [*params, SCOPE_LIMIT + 1],
+        )
+        return None if len(rows) > SCOPE_LIMIT else [row[0] for row in rows]
 
     def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:
         """Return those of the ids whose papers pass the filters, in the order given."""

@@ -72,7 +72,7 @@ class WordIndexSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[WordMatch]:
         """Return the papers `search_lexical` finds, each with its bm25 score."""
-        within = self._author_scope(query, within)  # follows: the author-name index
+        within = self._filter_scope(query, within)  # the author-name index, daily entries
         if within is not None and not within:
             return []
         words = self._current_word_index() if query.terms or query.phrases else None
