@@ -5,10 +5,12 @@ from html import unescape
 from typing import Any
 
 import pytest
+from fastapi import APIRouter
 from fastapi.testclient import TestClient
 from starlette.routing import Match
 
 from dailypapers.domain.periods import parse_day
+from dailypapers.web.api import papers as api_papers
 from dailypapers.web.pages import listings
 
 
@@ -200,23 +202,24 @@ def test_a_withdrawn_paper_is_marked_not_hidden(loaded_storage):
     assert '<span class="badge">withdrawn</span>' in listing
 
 
-def test_no_route_after_the_pages_router_could_be_taken_by_it(client: TestClient) -> None:
-    """The pages router is tried early; its catch-alls must not shadow any route after it."""
+@pytest.mark.parametrize("early", [listings.router, api_papers.router], ids=["pages", "api"])
+def test_no_route_after_an_early_router_could_be_taken_by_it(
+    client: TestClient, early: APIRouter
+) -> None:
+    """The busiest routers are tried early; their paths must not shadow any route after them."""
     routes = list(client.app.router.routes)  # type: ignore[attr-defined]
-    at = next(
-        i for i, r in enumerate(routes) if getattr(r, "original_router", None) is listings.router
-    )
+    at = next(i for i, r in enumerate(routes) if getattr(r, "original_router", None) is early)
     samples = {"path": "a/b", "int": "1", "arxiv_id": "2510.14545"}
     later = [route for route in routes[at + 1 :] for route in _leaves(route)]
-    assert later, "nothing is routed after the pages router"
+    assert later, "nothing is routed after the router"
     for route in later:
         path = re.sub(
             r"{\w+(?::(\w+))?}", lambda m: samples.get(m.group(1) or "", "x1"), route.path
         )
-        for page_route in listings.router.routes:
+        for early_route in early.routes:
             for method in ("GET", "POST", "DELETE"):
                 scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-                assert page_route.matches(scope)[0] is Match.NONE, (path, page_route.path)
+                assert early_route.matches(scope)[0] is Match.NONE, (path, early_route.path)
 
 
 def _leaves(route: object) -> list[Any]:

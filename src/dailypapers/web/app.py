@@ -67,6 +67,10 @@ def create_app(
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"
+    # The paper API first: Starlette tries routes in order, and each one tried costs every
+    # request (FastAPI's included routers about 3 us a route here); its two paths match no
+    # other route (tests/web/test_pages.py), and it is the busiest thing scripts call.
+    app.include_router(api_papers.router)
     install_api_docs(app, str(static))  # offline pages: before /static, whose path it shares
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(avatars.router)  # offline pages: avatars kept here
@@ -79,7 +83,6 @@ def create_app(
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
     include_follow_routes(app, settings)  # follows, author pages and topic feeds
-    app.include_router(api_papers.router)
     app.include_router(daily_feeds.router)
     include_topic_feeds(app)
     errors.install(app)
