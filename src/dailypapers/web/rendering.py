@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -43,6 +45,16 @@ def safe_url(url: str | None) -> str:
 
 # Cards kept rendered: a few pages' worth of listings and similar papers (a few MB).
 CARD_TEXTS_KEPT = 1024
+# A card's vote button and Save forms kept, in each state (voted or not, saved or not).
+CARD_FORMS_KEPT = 4096
+# The CSRF token written into forms kept for every reader; each reader's own replaces it.
+KEPT_CSRF_TOKEN = f"kept-{secrets.token_hex(16)}"
+_rendering_kept_forms: ContextVar[bool] = ContextVar("dailypapers_kept_forms", default=False)
+
+
+def rendering_kept_forms() -> bool:
+    """Tell whether the forms being rendered are kept for every reader (a placeholder token)."""
+    return _rendering_kept_forms.get()
 
 
 def with_query(path: str, **params: Any) -> str:
@@ -79,8 +91,10 @@ class Renderer:
         # Macros a card calls instead of including a template: an include copies the whole
         # context, twice a card. Loaded on first use, once create_app has installed every
         # global they call (a module sees the globals there were when it was made).
-        self.environment.globals["vote_button"] = self._macro("_vote.html", "vote_button")
-        self.environment.globals["card_actions"] = self._macro("_card_actions.html", "card_actions")
+        self.environment.globals["vote_button"] = self._kept_forms("_vote.html", "vote_button")
+        self.environment.globals["card_actions"] = self._kept_forms(
+            "_card_actions.html", "card_actions"
+        )
 
     def _macro(self, template: str, name: str) -> Callable[..., Markup]:
         """Return a function calling a template's macro, the template loaded on first call."""
@@ -92,6 +106,34 @@ class Renderer:
             return loaded[0](*args)
 
         return call
+
+    def _kept_forms(self, template: str, name: str) -> Callable[..., Markup]:
+        """Return a macro drawing a card's forms, kept by its arguments for every reader.
+
+        The forms are a function of the arguments (the paper, its count, the reader's vote or
+        Save), of whether anyone is signed in, and of the reader's CSRF token, which is the
+        only part that differs between members: they are kept with a placeholder token, and
+        each reader's own replaces it (thirty cards of two macros each were a fifth of a
+        signed-in listing's time).
+        """
+        call = self._macro(template, name)
+        names = self.environment.globals
+
+        @lru_cache(maxsize=CARD_FORMS_KEPT)
+        def kept(signed_in: bool, *args: Any) -> tuple[str, str]:
+            flag = _rendering_kept_forms.set(True)
+            try:
+                return str(call(*args)), str(names["csrf_input"]())
+            finally:
+                _rendering_kept_forms.reset(flag)
+
+        def forms(*args: Any) -> Markup:
+            html, placeholder = kept(bool(names["current_user"]()), *args)
+            if placeholder in html:  # the reader's token, made (and memoized) as before
+                html = html.replace(placeholder, str(names["csrf_input"]()))
+            return Markup(html)  # rendered by the autoescaping macro
+
+        return forms
 
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.
