@@ -177,3 +177,6 @@ def test_kept_card_forms_carry_each_readers_own_token_and_state(loaded_storage: 
         assert ('aria-pressed="true" title="Take your upvote back' in found.group(0)) is mine
         assert ("★ Saved" in found.group(0)) is mine
         assert ("☆ Save" in found.group(0)) is not mine
+    visitor = TestClient(site).get(day).text  # after members: their cards are not its cards
+    assert f'href="/signin?next=/papers/{PAPER}" title="Sign in to upvote' in visitor
+    assert "☆ Save" not in visitor and "★ Saved" not in visitor

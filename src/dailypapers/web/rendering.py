@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from dailypapers.domain.avatars import initial
@@ -47,6 +47,8 @@ def safe_url(url: str | None) -> str:
 CARD_TEXTS_KEPT = 1024
 # A card's vote button and Save forms kept, in each state (voted or not, saved or not).
 CARD_FORMS_KEPT = 4096
+# Whole cards kept, in each state of the reader's vote and Save.
+CARDS_KEPT = 2048
 # The CSRF token written into forms kept for every reader; each reader's own replaces it.
 KEPT_CSRF_TOKEN = f"kept-{secrets.token_hex(16)}"
 _rendering_kept_forms: ContextVar[bool] = ContextVar("dailypapers_kept_forms", default=False)
@@ -88,6 +90,7 @@ class Renderer:
         avatars = self.environment.get_template("_avatar.html").module
         self.environment.globals["avatar"] = avatars.avatar  # type: ignore[attr-defined]
         self.environment.globals["card_text"] = self._card_text_renderer()
+        self.environment.globals["card"] = self._card_renderer()
         # Macros a card calls instead of including a template: an include copies the whole
         # context, twice a card. Loaded on first use, once create_app has installed every
         # global they call (a module sees the globals there were when it was made).
@@ -134,6 +137,50 @@ class Renderer:
             return Markup(html)  # rendered by the autoescaping macro
 
         return forms
+
+    def _card_renderer(self) -> Callable[..., Markup]:
+        """Return card(item, my_votes, note, highlight_terms): a whole card, kept for everyone.
+
+        A call, not an include: an include copies the page's whole context for each card.
+        Outside a search (whose marked words change with each query) the card is kept under
+        all it shows: the paper, the reader's vote and Save, whether anyone is signed in, and
+        the note; the reader's CSRF token is put into its forms, as for the kept forms.
+        """
+        loaded: list[Template] = []
+        names = self.environment.globals
+
+        def render(item: FeaturedPaper, voted: bool, saved: bool, note: str, terms: Any) -> str:
+            if not loaded:
+                loaded.append(self.environment.get_template("_card.html"))
+            return loaded[0].render(
+                item=item, voted=voted, saved=saved, card_note=note, highlight_terms=terms
+            )
+
+        @lru_cache(maxsize=CARDS_KEPT)
+        def kept(
+            item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str
+        ) -> tuple[str, str]:
+            flag = _rendering_kept_forms.set(True)
+            try:
+                return render(item, voted, saved, note, ()), str(names["csrf_input"]())
+            finally:
+                _rendering_kept_forms.reset(flag)
+
+        def card(
+            item: FeaturedPaper, my_votes: Container[str], note: str = "", highlight_terms: Any = ()
+        ) -> Markup:
+            paper_id = item.paper.id
+            signed_in = bool(names["current_user"]())
+            voted = paper_id in my_votes
+            saved = signed_in and paper_id in names["saved_paper_ids"]()
+            if highlight_terms:
+                return Markup(render(item, voted, saved, note, highlight_terms))  # autoescaped
+            html, placeholder = kept(item, voted, saved, signed_in, note)
+            if placeholder in html:
+                html = html.replace(placeholder, str(names["csrf_input"]()))
+            return Markup(html)  # autoescaped
+
+        return card
 
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.
