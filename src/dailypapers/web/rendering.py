@@ -110,6 +110,11 @@ class Renderer:
 
         return call
 
+    def _call(self, name: str) -> Any:
+        """Call a global that another part of the site installs (the viewer, their token)."""
+        function: Callable[[], Any] = self.environment.globals[name]  # type: ignore[assignment]
+        return function()
+
     def _kept_forms(self, template: str, name: str) -> Callable[..., Markup]:
         """Return a macro drawing a card's forms, kept by its arguments for every reader.
 
@@ -120,20 +125,19 @@ class Renderer:
         signed-in listing's time).
         """
         call = self._macro(template, name)
-        names = self.environment.globals
 
         @lru_cache(maxsize=CARD_FORMS_KEPT)
         def kept(signed_in: bool, *args: Any) -> tuple[str, str]:
             flag = _rendering_kept_forms.set(True)
             try:
-                return str(call(*args)), str(names["csrf_input"]())
+                return str(call(*args)), str(self._call("csrf_input"))
             finally:
                 _rendering_kept_forms.reset(flag)
 
         def forms(*args: Any) -> Markup:
-            html, placeholder = kept(bool(names["current_user"]()), *args)
+            html, placeholder = kept(bool(self._call("current_user")), *args)
             if placeholder in html:  # the reader's token, made (and memoized) as before
-                html = html.replace(placeholder, str(names["csrf_input"]()))
+                html = html.replace(placeholder, str(self._call("csrf_input")))
             return Markup(html)  # rendered by the autoescaping macro
 
         return forms
@@ -147,7 +151,6 @@ class Renderer:
         the note; the reader's CSRF token is put into its forms, as for the kept forms.
         """
         loaded: list[Template] = []
-        names = self.environment.globals
 
         def render(item: FeaturedPaper, voted: bool, saved: bool, note: str, terms: Any) -> str:
             if not loaded:
@@ -162,7 +165,7 @@ class Renderer:
         ) -> tuple[str, str]:
             flag = _rendering_kept_forms.set(True)
             try:
-                return render(item, voted, saved, note, ()), str(names["csrf_input"]())
+                return render(item, voted, saved, note, ()), str(self._call("csrf_input"))
             finally:
                 _rendering_kept_forms.reset(flag)
 
@@ -170,14 +173,14 @@ class Renderer:
             item: FeaturedPaper, my_votes: Container[str], note: str = "", highlight_terms: Any = ()
         ) -> Markup:
             paper_id = item.paper.id
-            signed_in = bool(names["current_user"]())
+            signed_in = bool(self._call("current_user"))
             voted = paper_id in my_votes
-            saved = signed_in and paper_id in names["saved_paper_ids"]()
+            saved = signed_in and paper_id in self._call("saved_paper_ids")
             if highlight_terms:
                 return Markup(render(item, voted, saved, note, highlight_terms))  # autoescaped
             html, placeholder = kept(item, voted, saved, signed_in, note)
             if placeholder in html:
-                html = html.replace(placeholder, str(names["csrf_input"]()))
+                html = html.replace(placeholder, str(self._call("csrf_input")))
             return Markup(html)  # autoescaped
 
         return card
