@@ -2,14 +2,10 @@
 
 import re
 from html import unescape
-from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
-from starlette.routing import Match
 
 from dailypapers.domain.periods import parse_day
-from dailypapers.web.pages import listings
 
 
 def card_ids(html):
@@ -198,29 +194,3 @@ def test_a_withdrawn_paper_is_marked_not_hidden(loaded_storage):
     assert "The authors have withdrawn this paper" in client.get("/papers/2510.14545").text
     listing = client.get("/papers/date/2025-10-17?sort=upvotes").text
     assert '<span class="badge">withdrawn</span>' in listing
-
-
-def test_no_route_after_the_pages_router_could_be_taken_by_it(client: TestClient) -> None:
-    """The pages router is tried early; its catch-alls must not shadow any route after it."""
-    routes = list(client.app.router.routes)  # type: ignore[attr-defined]
-    at = next(
-        i for i, r in enumerate(routes) if getattr(r, "original_router", None) is listings.router
-    )
-    samples = {"path": "a/b", "int": "1", "arxiv_id": "2510.14545"}
-    later = [route for route in routes[at + 1 :] for route in _leaves(route)]
-    assert later, "nothing is routed after the pages router"
-    for route in later:
-        path = re.sub(
-            r"{\w+(?::(\w+))?}", lambda m: samples.get(m.group(1) or "", "x1"), route.path
-        )
-        for page_route in listings.router.routes:
-            for method in ("GET", "POST", "DELETE"):
-                scope = {"type": "http", "method": method, "path": path, "root_path": ""}
-                assert page_route.matches(scope)[0] is Match.NONE, (path, page_route.path)
-
-
-def _leaves(route: object) -> list[Any]:
-    inner = getattr(route, "original_router", None)
-    if inner is None:
-        return [route] if hasattr(route, "path") else []
-    return [leaf for child in inner.routes for leaf in _leaves(child)]

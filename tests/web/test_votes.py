@@ -153,3 +153,30 @@ def test_fifty_members_voting_twice_at_once_count_exactly_fifty(crowd_storage: S
         finally:
             for client in clients:
                 client.close()
+
+
+def test_kept_card_forms_carry_each_readers_own_token_and_state(loaded_storage: Storage) -> None:
+    """Cards' forms are kept for every reader: no member sees another's token, vote or Save."""
+    site = make_site(loaded_storage)
+    add_member(loaded_storage, "ada")
+    add_member(loaded_storage, "bob")
+    ada, bob = member_client(site, "ada"), member_client(site, "bob")
+    day = "/papers/date/2025-10-17"
+    for reader in (ada, bob, ada):  # each reads the page the other's reading left kept
+        page = reader.get(day).text
+        tokens = set(re.findall(r'name="csrf_token" value="([^"]*)"', page))
+        assert tokens == {csrf_from(reader.get("/settings").text)}
+    token = csrf_from(ada.get(day).text)
+    voted = ada.post(f"/papers/{PAPER}/upvote", data={"voted": "1", "csrf_token": token})
+    saved = ada.post(f"/papers/{PAPER}/save", data={"saved": "1", "csrf_token": token})
+    assert voted.status_code == saved.status_code == 200
+    card = re.compile(rf'action="/papers/{re.escape(PAPER)}/upvote".*?</article>', re.S)
+    for reader, mine in ((ada, True), (bob, False), (ada, True)):
+        found = card.search(reader.get(day).text)
+        assert found is not None
+        assert ('aria-pressed="true" title="Take your upvote back' in found.group(0)) is mine
+        assert ("★ Saved" in found.group(0)) is mine
+        assert ("☆ Save" in found.group(0)) is not mine
+    visitor = TestClient(site).get(day).text  # after members: their cards are not its cards
+    assert f'href="/signin?next=/papers/{PAPER}" title="Sign in to upvote' in visitor
+    assert "☆ Save" not in visitor and "★ Saved" not in visitor

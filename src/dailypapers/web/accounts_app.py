@@ -22,12 +22,12 @@ from dailypapers.web.accounts.sessions import AccountsMiddleware
 from dailypapers.web.api import me as api_me
 from dailypapers.web.api import write as api_write
 from dailypapers.web.operations import admin_mail
-from dailypapers.web.pages import collections, for_you, organizations, paper_actions, submit
+from dailypapers.web.pages import collections, for_you, paper_actions, submit
 from dailypapers.web.security_headers import SecurityHeaders
 
 
 def include_account_routes(app: FastAPI) -> None:
-    """Add the account and community routes; call before the routes with catch-all paths."""
+    """Add the account and community routes (organizations' are added with the pages')."""
     for module in (
         api_me,  # your feed: recommendations and collections through the API
         for_you,  # your feed: before pages, /papers/{id}/not-interested is no paper id
@@ -37,7 +37,6 @@ def include_account_routes(app: FastAPI) -> None:
         sign_in,
         settings_pages,
         submit,
-        organizations,  # before pages: /organizations/new is not an organization
         member_pages,
         admin_mail,
         paper_actions,

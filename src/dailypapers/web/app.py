@@ -32,7 +32,7 @@ from dailypapers.web.follows_app import include_follow_routes, include_topic_fee
 from dailypapers.web.operations.logs import configure_logging
 from dailypapers.web.operations.metrics import SiteMetrics
 from dailypapers.web.operations.middleware import Operations
-from dailypapers.web.pages import avatars, listings, search
+from dailypapers.web.pages import avatars, listings, organizations, search
 from dailypapers.web.pages.collections import install_collection_helpers  # your feed
 from dailypapers.web.pages.semantic_status import announce_semantic_search_off
 from dailypapers.web.rendering import Renderer
@@ -72,19 +72,23 @@ def create_app(
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"
+    # Starlette tries routes in order, and each one tried costs every request (FastAPI's
+    # included routers, about 3 us a route on this machine): the busiest routers come first,
+    # the paper API, the listings and paper pages, author pages, search. Order decides only
+    # between routes one of which would take the other's paths, and a test checks that no
+    # route is taken by one before it (tests/web/test_routes.py): /organizations/new is
+    # before /organizations/{name}, /papers/date/... before /papers/{id:path}.
+    app.include_router(api_papers.router)
+    app.include_router(organizations.router)
+    app.include_router(listings.router)
+    include_follow_routes(app, settings)  # follows, author pages and topic feeds
+    app.include_router(search.router)
     install_api_docs(app, str(static))  # offline pages: before /static, whose path it shares
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     app.include_router(avatars.router)  # offline pages: avatars kept here
-    include_account_routes(app)  # accounts and community (issue 5): before the catch-alls
-    # The listings and paper pages: after every route their catch-alls (/papers/{id:path},
-    # /organizations/{name}) could match, before the rest, none of which they can: each
-    # route tried before a match costs every request, and these are the busiest pages.
-    app.include_router(listings.router)
-    app.include_router(search.router)  # before api: /api/papers/search, not a paper id
+    include_account_routes(app)  # accounts and community (issue 5)
     app.include_router(subscriptions.router)  # digests (issue 6)
     app.include_router(subscriptions.api_router)  # digests: RFC 8058 one-click unsubscribe
-    include_follow_routes(app, settings)  # follows, author pages and topic feeds
-    app.include_router(api_papers.router)
     app.include_router(daily_feeds.router)
     include_topic_feeds(app)
     errors.install(app)

@@ -9,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
 from dailypapers.domain.periods import PeriodOutOfRange
+from dailypapers.web.accounts.sessions import checked_session, current_auth
 from dailypapers.web.rendering import Renderer
 
 
@@ -25,10 +26,13 @@ def describe_validation(error: RequestValidationError) -> str:
     return "; ".join(parts)
 
 
-def error_response(request: Request, status_code: int, message: str) -> Response:
+async def error_response(request: Request, status_code: int, message: str) -> Response:
     """Return the error as JSON for the API and as a page for people."""
     if _wants_json(request):
         return JSONResponse({"error": message}, status_code=status_code)
+    auth = current_auth()
+    if auth is not None:  # the page names who is signed in: looked up off the event loop
+        await checked_session(auth)
     renderer: Renderer = request.app.state.renderer
     return renderer.page("error.html", status=status_code, status_code=status_code, message=message)
 
@@ -38,19 +42,19 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        return error_response(request, 422, describe_validation(error))
+        return await error_response(request, 422, describe_validation(error))
 
     @app.exception_handler(PeriodOutOfRange)
     async def period_out_of_range(request: Request, error: PeriodOutOfRange) -> Response:
         # A period named in the URL, or one a page derives from it (its week and month tabs),
         # may run past the calendar's last day: that is the request's fault, wherever it shows.
-        return error_response(request, 400, str(error))
+        return await error_response(request, 400, str(error))
 
     @app.exception_handler(UnicodeEncodeError)
     async def not_unicode(request: Request, error: UnicodeEncodeError) -> Response:
         # JSON may spell half a surrogate pair (\ud800); no database stores it. The write
         # failed inside the request's transaction, so nothing of it was kept.
-        return error_response(
+        return await error_response(
             request,
             400,
             "text must be valid Unicode: it holds a lone surrogate (\\ud800 to \\udfff)",
@@ -59,7 +63,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         message = error.detail if isinstance(error.detail, str) else "request failed"
-        response = error_response(request, error.status_code, message)
+        response = await error_response(request, error.status_code, message)
         for name, value in (error.headers or {}).items():
             response.headers[name] = value
         if error.status_code == 405:

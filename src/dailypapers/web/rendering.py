@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import secrets
+from collections.abc import Callable, Container, Iterable
+from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Template, select_autoescape
 from markupsafe import Markup, escape
 
 from dailypapers.domain.avatars import initial
@@ -43,6 +45,18 @@ def safe_url(url: str | None) -> str:
 
 # Cards kept rendered: a few pages' worth of listings and similar papers (a few MB).
 CARD_TEXTS_KEPT = 1024
+# A card's vote button and Save forms kept, in each state (voted or not, saved or not).
+CARD_FORMS_KEPT = 4096
+# Whole cards kept, in each state of the reader's vote and Save.
+CARDS_KEPT = 2048
+# The CSRF token written into forms kept for every reader; each reader's own replaces it.
+KEPT_CSRF_TOKEN = f"kept-{secrets.token_hex(16)}"
+_rendering_kept_forms: ContextVar[bool] = ContextVar("dailypapers_kept_forms", default=False)
+
+
+def rendering_kept_forms() -> bool:
+    """Tell whether the forms being rendered are kept for every reader (a placeholder token)."""
+    return _rendering_kept_forms.get()
 
 
 def with_query(path: str, **params: Any) -> str:
@@ -76,11 +90,14 @@ class Renderer:
         avatars = self.environment.get_template("_avatar.html").module
         self.environment.globals["avatar"] = avatars.avatar  # type: ignore[attr-defined]
         self.environment.globals["card_text"] = self._card_text_renderer()
+        self.environment.globals["card"] = self._card_renderer()
         # Macros a card calls instead of including a template: an include copies the whole
         # context, twice a card. Loaded on first use, once create_app has installed every
         # global they call (a module sees the globals there were when it was made).
-        self.environment.globals["vote_button"] = self._macro("_vote.html", "vote_button")
-        self.environment.globals["card_actions"] = self._macro("_card_actions.html", "card_actions")
+        self.environment.globals["vote_button"] = self._kept_forms("_vote.html", "vote_button")
+        self.environment.globals["card_actions"] = self._kept_forms(
+            "_card_actions.html", "card_actions"
+        )
 
     def _macro(self, template: str, name: str) -> Callable[..., Markup]:
         """Return a function calling a template's macro, the template loaded on first call."""
@@ -92,6 +109,81 @@ class Renderer:
             return loaded[0](*args)
 
         return call
+
+    def _call(self, name: str) -> Any:
+        """Call a global that another part of the site installs (the viewer, their token)."""
+        function: Callable[[], Any] = self.environment.globals[name]  # type: ignore[assignment]
+        return function()
+
+    def _kept_forms(self, template: str, name: str) -> Callable[..., Markup]:
+        """Return a macro drawing a card's forms, kept by its arguments for every reader.
+
+        The forms are a function of the arguments (the paper, its count, the reader's vote or
+        Save), of whether anyone is signed in, and of the reader's CSRF token, which is the
+        only part that differs between members: they are kept with a placeholder token, and
+        each reader's own replaces it (thirty cards of two macros each were a fifth of a
+        signed-in listing's time).
+        """
+        call = self._macro(template, name)
+
+        @lru_cache(maxsize=CARD_FORMS_KEPT)
+        def kept(signed_in: bool, *args: Any) -> tuple[str, str]:
+            flag = _rendering_kept_forms.set(True)
+            try:
+                return str(call(*args)), str(self._call("csrf_input"))
+            finally:
+                _rendering_kept_forms.reset(flag)
+
+        def forms(*args: Any) -> Markup:
+            html, placeholder = kept(bool(self._call("current_user")), *args)
+            if placeholder in html:  # the reader's token, made (and memoized) as before
+                html = html.replace(placeholder, str(self._call("csrf_input")))
+            return Markup(html)  # rendered by the autoescaping macro
+
+        return forms
+
+    def _card_renderer(self) -> Callable[..., Markup]:
+        """Return card(item, my_votes, note, highlight_terms): a whole card, kept for everyone.
+
+        A call, not an include: an include copies the page's whole context for each card.
+        Outside a search (whose marked words change with each query) the card is kept under
+        all it shows: the paper, the reader's vote and Save, whether anyone is signed in, and
+        the note; the reader's CSRF token is put into its forms, as for the kept forms.
+        """
+        loaded: list[Template] = []
+
+        def render(item: FeaturedPaper, voted: bool, saved: bool, note: str, terms: Any) -> str:
+            if not loaded:
+                loaded.append(self.environment.get_template("_card.html"))
+            return loaded[0].render(
+                item=item, voted=voted, saved=saved, card_note=note, highlight_terms=terms
+            )
+
+        @lru_cache(maxsize=CARDS_KEPT)
+        def kept(
+            item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str
+        ) -> tuple[str, str]:
+            flag = _rendering_kept_forms.set(True)
+            try:
+                return render(item, voted, saved, note, ()), str(self._call("csrf_input"))
+            finally:
+                _rendering_kept_forms.reset(flag)
+
+        def card(
+            item: FeaturedPaper, my_votes: Container[str], note: str = "", highlight_terms: Any = ()
+        ) -> Markup:
+            paper_id = item.paper.id
+            signed_in = bool(self._call("current_user"))
+            voted = paper_id in my_votes
+            saved = signed_in and paper_id in self._call("saved_paper_ids")
+            if highlight_terms:
+                return Markup(render(item, voted, saved, note, highlight_terms))  # autoescaped
+            html, placeholder = kept(item, voted, saved, signed_in, note)
+            if placeholder in html:
+                html = html.replace(placeholder, str(self._call("csrf_input")))
+            return Markup(html)  # autoescaped
+
+        return card
 
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.

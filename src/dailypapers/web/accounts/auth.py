@@ -26,7 +26,7 @@ from dailypapers.services.rate_limiting import RateLimited, check_rate_limits
 from dailypapers.sources.arxiv_api import ArxivApiError
 from dailypapers.sources.http import FetchError, PoliteFetcher
 from dailypapers.storage import Storage
-from dailypapers.web.accounts.sessions import RequestAuth, current_auth
+from dailypapers.web.accounts.sessions import RequestAuth, checked_session, current_auth
 from dailypapers.web.errors import error_response
 
 
@@ -50,6 +50,7 @@ async def get_request_auth(request: Request) -> RequestAuth:
     """Return what the accounts middleware learned about this request."""
     auth = current_auth()
     assert auth is not None, "AccountsMiddleware is not installed"
+    await checked_session(auth)  # here, not on the event loop when a route reads it
     return auth
 
 
@@ -154,22 +155,22 @@ def install_error_handlers(app: FastAPI) -> None:
         status = next(
             (code for kind, code in _STATUS_OF_REFUSAL.items() if isinstance(error, kind)), 400
         )
-        return error_response(request, status, str(error))
+        return await error_response(request, status, str(error))
 
     @app.exception_handler(RateLimited)
     async def limited(request: Request, error: RateLimited) -> Response:
-        response = error_response(request, 429, str(error))
+        response = await error_response(request, 429, str(error))
         response.headers["Retry-After"] = str(error.retry_after)
         return response
 
     @app.exception_handler(PaperNotFound)
     async def not_on_arxiv(request: Request, error: PaperNotFound) -> Response:
-        return error_response(request, 404, str(error))
+        return await error_response(request, 404, str(error))
 
     @app.exception_handler(FetchError)
     @app.exception_handler(ArxivApiError)
     async def arxiv_failed(request: Request, error: Exception) -> Response:
-        return error_response(request, 502, f"arXiv could not be asked: {error}")
+        return await error_response(request, 502, f"arXiv could not be asked: {error}")
 
     @app.exception_handler(SignInNeeded)
     async def sign_in_first(request: Request, error: SignInNeeded) -> Response:

@@ -17,7 +17,7 @@ from markupsafe import Markup
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.sessions import CSRF_FIELD, current_auth, current_viewer
-from dailypapers.web.rendering import Renderer
+from dailypapers.web.rendering import KEPT_CSRF_TOKEN, Renderer, rendering_kept_forms
 
 SAFE_TAGS = frozenset(
     {
@@ -52,7 +52,9 @@ def csrf_token() -> str:
 
 
 def csrf_input() -> Markup:
-    """Return the hidden form field holding the CSRF token."""
+    """Return the hidden form field holding the CSRF token (a placeholder in kept forms)."""
+    if rendering_kept_forms():
+        return _hidden_csrf_field(KEPT_CSRF_TOKEN)
     return _hidden_csrf_field(csrf_token())
 
 
