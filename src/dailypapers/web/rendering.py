@@ -59,6 +59,19 @@ def rendering_kept_forms() -> bool:
     return _rendering_kept_forms.get()
 
 
+def _with_placeholder_token(render: Callable[..., Any]) -> Callable[..., str]:
+    """Wrap a rendering so that the forms it draws carry the placeholder CSRF token."""
+
+    def rendered(*args: Any) -> str:
+        flag = _rendering_kept_forms.set(True)
+        try:
+            return str(render(*args))
+        finally:
+            _rendering_kept_forms.reset(flag)
+
+    return rendered
+
+
 def with_query(path: str, **params: Any) -> str:
     """Return the path with the non-empty parameters as its query string."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
@@ -124,21 +137,11 @@ class Renderer:
         each reader's own replaces it (thirty cards of two macros each were a fifth of a
         signed-in listing's time).
         """
-        call = self._macro(template, name)
-
-        @lru_cache(maxsize=CARD_FORMS_KEPT)
-        def kept(signed_in: bool, *args: Any) -> tuple[str, str]:
-            flag = _rendering_kept_forms.set(True)
-            try:
-                return str(call(*args)), str(self._call("csrf_input"))
-            finally:
-                _rendering_kept_forms.reset(flag)
+        call = _with_placeholder_token(self._macro(template, name))
+        kept = lru_cache(maxsize=CARD_FORMS_KEPT)(lambda _signed_in, *args: call(*args))
 
         def forms(*args: Any) -> Markup:
-            html, placeholder = kept(bool(self._call("current_user")), *args)
-            if placeholder in html:  # the reader's token, made (and memoized) as before
-                html = html.replace(placeholder, str(self._call("csrf_input")))
-            return Markup(html)  # rendered by the autoescaping macro
+            return self._with_reader_token(kept(bool(self._call("current_user")), *args))
 
         return forms
 
@@ -159,15 +162,11 @@ class Renderer:
                 item=item, voted=voted, saved=saved, card_note=note, highlight_terms=terms
             )
 
+        with_placeholder = _with_placeholder_token(render)
+
         @lru_cache(maxsize=CARDS_KEPT)
-        def kept(
-            item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str
-        ) -> tuple[str, str]:
-            flag = _rendering_kept_forms.set(True)
-            try:
-                return render(item, voted, saved, note, ()), str(self._call("csrf_input"))
-            finally:
-                _rendering_kept_forms.reset(flag)
+        def kept(item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str) -> str:
+            return with_placeholder(item, voted, saved, note, ())
 
         def card(
             item: FeaturedPaper, my_votes: Container[str], note: str = "", highlight_terms: Any = ()
@@ -178,12 +177,17 @@ class Renderer:
             saved = signed_in and paper_id in self._call("saved_paper_ids")
             if highlight_terms:
                 return Markup(render(item, voted, saved, note, highlight_terms))  # autoescaped
-            html, placeholder = kept(item, voted, saved, signed_in, note)
-            if placeholder in html:
-                html = html.replace(placeholder, str(self._call("csrf_input")))
-            return Markup(html)  # autoescaped
+            return self._with_reader_token(kept(item, voted, saved, signed_in, note))
 
         return card
+
+    def _with_reader_token(self, html: str) -> Markup:
+        """Put the reader's CSRF token in place of the placeholder of forms kept for all.
+
+        Not while a card kept for all is drawn (its forms keep the placeholder)."""
+        if KEPT_CSRF_TOKEN in html and not rendering_kept_forms():
+            html = html.replace(KEPT_CSRF_TOKEN, str(escape(self._call("csrf_token"))))
+        return Markup(html)  # rendered by autoescaping templates
 
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.

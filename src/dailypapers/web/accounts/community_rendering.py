@@ -75,6 +75,9 @@ def install_template_helpers(renderer: Renderer, storage: Storage) -> None:
 
     environment = renderer.environment
     environment.globals.update(
-        current_user=current_viewer, voted_ids=voted_ids, csrf_input=csrf_input
+        current_user=current_viewer,
+        voted_ids=voted_ids,
+        csrf_input=csrf_input,
+        csrf_token=csrf_token,  # also fills the forms kept for every reader (rendering.py)
     )
     environment.filters.update(comment_html=comment_html)
