@@ -233,15 +233,12 @@ class PostgresSearch(PostgresWordChanges):
         """
         if (model, dimension) in self._vector_indexes:
             return
-        prefix = _index_prefix(model)
-        name = f"{prefix}_half_{dimension}"
+        name = f"{_index_prefix(model)}_half_{dimension}"  # 4-byte ones: migration 0017
         self._execute(
             f'CREATE INDEX IF NOT EXISTS "{name}" ON paper_embeddings'
             f" USING hnsw ((embedding::halfvec({dimension})) halfvec_cosine_ops)"
             f" WHERE model = {_sql_string(model)}"
         )
-        # An index of 4-byte vectors from before would only slow every write down.
-        self._execute(f'DROP INDEX IF EXISTS "{prefix}_{dimension}"')
         self._vector_indexes.add((model, dimension))
 
 
