@@ -165,13 +165,13 @@ def _cache_keys(
     words = storage.words_version() if searches else None
     keys: dict[Follow, tuple[object, ...]] = {}
     for followed in follows:
-        keys[followed] = (storage.url, followed.kind, followed.key, generation)
-        if (
+        by_words = (
             followed.kind is FollowKind.SEARCH
             and words is not None
             and not parse_query(followed.key).filters.organizations
-        ):
-            keys[followed] = (storage.url, followed.kind, followed.key, "words", words)
+        )
+        valid_until = ("words", words) if by_words else (generation,)
+        keys[followed] = (storage.url, followed.kind, followed.key, *valid_until)
     return keys
 
 
