@@ -80,6 +80,28 @@ def test_author_search_uses_the_folded_index(storage: Storage) -> None:
     assert storage.filter_papers(ids, parse_query("author:lovelace").filters) == ["2401.00001"]
 
 
+def test_a_search_lists_its_newest_matches_whatever_their_rank(storage: Storage) -> None:
+    loudest = replace(
+        PAPERS[0],
+        id="2312.00009",
+        title="Attention, attention, attention",
+        published_at=datetime(2023, 12, 1, tzinfo=UTC),
+    )
+    with storage.transaction():
+        storage.save_papers([loudest])
+
+    def newest(text: str) -> list[str]:
+        return storage.search_newest(parse_query(text), limit=3)
+
+    assert storage.search_lexical(parse_query("attention"), limit=1) == ["2312.00009"]
+    assert newest("attention") == ["2401.00004", "2401.00002", "2401.00003"]
+    assert newest("attention author:kaiser") == ["2401.00002", "2401.00003", "2401.00001"]
+    assert newest("attention before:2024-01-04") == ["2401.00003", "2401.00001", "2312.00009"]
+    assert newest("cat:cs.LG") == ["2401.00002", "2401.00001", "2312.00009"]  # filters alone
+    assert newest("attention org:deepmind") == ["2401.00002"]
+    assert newest("kittens") == []
+
+
 def test_the_index_follows_every_save(storage: Storage) -> None:
     with storage.transaction():
         storage.save_papers([replace(PAPERS[3], authors=("Barbara Liskov",), categories=())])

@@ -175,6 +175,13 @@ def test_topic_feeds_parse_and_list_the_right_papers(
         ]
         search = parsed(anonymous, f"/feeds/search.{fmt}?q=sparse mixtures")
         assert search.entries[0].title == "Sparse mixtures"
+        # The newest papers having every word, not the best matches of any.
+        search = parsed(anonymous, f"/feeds/search.{fmt}?q=language model")
+        dates = [entry.published_parsed for entry in search.entries]
+        assert len(dates) > 5 and dates == sorted(dates, reverse=True)
+        for entry in search.entries:
+            text = f"{entry.title} {entry.summary}".lower()
+            assert "language" in text and "model" in text, entry.title
         assert parsed(anonymous, f"/feeds/weekly.{fmt}").entries
         assert parsed(anonymous, f"/feeds/monthly.{fmt}").entries
         organization = loaded_storage.featured_papers([PAPER])[0].organization

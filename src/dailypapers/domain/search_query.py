@@ -130,6 +130,15 @@ class SearchQuery:
         return replace(self, filters=self.filters.merged(filters))
 
 
+def every_word(query: SearchQuery) -> SearchQuery:
+    """Return the query with each of its words required: what a saved search matches.
+
+    A search page ranks papers having any of the words; alerts and followed searches list
+    papers having all of them, or "diffusion models" would match every model.
+    """
+    return replace(query, terms=(), phrases=query.phrases + query.terms)
+
+
 def words_of(text: str) -> list[str]:
     """Split text into lower-cased words, the way the query side sees them."""
     return _WORD.findall(text.lower())

@@ -28,7 +28,7 @@ from dailypapers.domain.outbox import MessageKind, OutgoingMessage
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.periods import Period, PeriodKind
 from dailypapers.domain.ranking import SortMode
-from dailypapers.domain.search_query import QueryError, parse_query
+from dailypapers.domain.search_query import QueryError, every_word, parse_query
 from dailypapers.domain.subscriptions import Subscriber
 from dailypapers.mail.digest_message import DigestWriter, Recipient
 from dailypapers.mail.smtp import envelope_sender, mail_domain
@@ -96,11 +96,8 @@ def _query_matcher(storage: Storage, within: list[str]) -> Callable[[str], Seque
         """Return the period's papers having every word of the saved search."""
         if query not in found:
             try:
-                parsed = parse_query(query)
-                # A search page ranks papers having any of the words; mail is sent only for
-                # papers having all of them, or "diffusion models" would match every model.
-                every_word = replace(parsed, terms=(), phrases=parsed.phrases + parsed.terms)
-                found[query] = storage.search_lexical(every_word, limit=len(within), within=within)
+                wanted = every_word(parse_query(query))
+                found[query] = storage.search_lexical(wanted, limit=len(within), within=within)
             except QueryError as error:
                 log.warning("saved search %r skipped: %s", query, error)
                 found[query] = ()

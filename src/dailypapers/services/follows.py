@@ -20,7 +20,7 @@ from dailypapers.domain.follows import (
     parse_follow_kind,
 )
 from dailypapers.domain.papers import FeaturedPaper
-from dailypapers.domain.search_query import parse_query
+from dailypapers.domain.search_query import every_word, parse_query
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 from dailypapers.storage.follows_protocol import FollowStore
@@ -90,8 +90,16 @@ def visible_follows(
 Dated = list[tuple[str, datetime | None]]
 
 
+@dataclass(frozen=True, slots=True)
+class KeptAnswer:
+    """A follow's newest papers, and the mark of the data they were read from."""
+
+    valid_until: tuple[object, ...]
+    dated: Dated
+
+
 class FollowResultCache:
-    """Keep each follow's newest papers until any data changes (the storage's generation).
+    """Keep each follow's newest papers until the data they were read from changes.
 
     Members who follow the same author or search share one answer, and a member back on
     their Following page before anything changed runs no search again.
@@ -99,10 +107,10 @@ class FollowResultCache:
 
     def __init__(self, max_entries: int = 4096) -> None:
         self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[object, ...], Dated] = OrderedDict()
+        self._entries: OrderedDict[tuple[object, ...], KeptAnswer] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: tuple[object, ...]) -> Dated | None:
+    def get(self, key: tuple[object, ...]) -> KeptAnswer | None:
         """Return the kept answer, if any."""
         with self._lock:
             found = self._entries.get(key)
@@ -110,7 +118,7 @@ class FollowResultCache:
                 self._entries.move_to_end(key)
             return found
 
-    def put(self, key: tuple[object, ...], value: Dated) -> None:
+    def put(self, key: tuple[object, ...], value: KeptAnswer) -> None:
         """Keep an answer, forgetting the least recently used beyond the limit."""
         with self._lock:
             self._entries[key] = value
@@ -123,14 +131,13 @@ def _newest_of_follows(
     storage: Storage, follows: Sequence[Follow], cache: FollowResultCache | None
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
-    generation = storage.generation() if cache is not None else 0
-    keys = _cache_keys(storage, follows, generation) if cache is not None else {}
+    marks = _valid_until(storage, follows) if cache is not None else {}
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
-        kept = cache.get(keys[followed]) if cache is not None else None
-        if kept is not None:
-            found[followed] = kept
+        kept = cache.get(_cache_key(storage, followed)) if cache is not None else None
+        if kept is not None and kept.valid_until == marks[followed]:
+            found[followed] = kept.dated
         elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
             found[followed] = storage.newest_by_name(
                 author=followed.key if followed.kind is FollowKind.AUTHOR else None,
@@ -140,39 +147,61 @@ def _newest_of_follows(
         elif followed.kind is FollowKind.ORGANIZATION:
             newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
             undated[followed] = [r.paper_id for r in newest]
-        else:  # a search: its best matches
-            undated[followed] = storage.search_lexical(parse_query(followed.key), limit=PER_FOLLOW)
+        else:
+            undated[followed] = _newest_matches(storage, followed.key, kept)
     if undated:  # one lookup of the dates for all of them
         dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
         for followed, ids in undated.items():
             found[followed] = [(paper_id, dates.get(paper_id)) for paper_id in ids]
     if cache is not None:
         for followed, dated in found.items():
-            cache.put(keys[followed], dated)
+            cache.put(_cache_key(storage, followed), KeptAnswer(marks[followed], dated))
     return found
 
 
-def _cache_keys(
-    storage: Storage, follows: Sequence[Follow], generation: int
-) -> dict[Follow, tuple[object, ...]]:
-    """Return the key each follow's answer is kept under: valid until it changes.
+def _newest_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> list[str]:
+    """Return the newest papers having every word of a followed search.
+
+    Given its answer from before the data changed, only papers at least as new as the
+    oldest of those are searched first: PER_FOLLOW papers matched from that day on, so an
+    older one cannot be among the newest, and any paper of the old answer that changed is
+    searched again. After new papers that is days of papers rather than all of them.
+    """
+    query = every_word(parse_query(search))
+    dates = [published for _, published in kept.dated] if kept is not None else []
+    if len(dates) == PER_FOLLOW and None not in dates:
+        oldest = min(published for published in dates if published is not None).date()
+        after = max(oldest, query.filters.after or oldest)
+        recent = replace(query, filters=replace(query.filters, after=after))
+        found = storage.search_newest(recent, limit=PER_FOLLOW)
+        if len(found) == PER_FOLLOW:  # else some no longer match: search them all
+            return found
+    return storage.search_newest(query, limit=PER_FOLLOW)
+
+
+def _cache_key(storage: Storage, followed: Follow) -> tuple[object, ...]:
+    return (storage.url, followed.kind, followed.key)
+
+
+def _valid_until(storage: Storage, follows: Sequence[Follow]) -> dict[Follow, tuple[object, ...]]:
+    """Return the mark each follow's kept answer must carry to be current.
 
     Any write changes the generation. A search's matches change only with the papers' words
     (a vote or a comment leaves them), so a search is kept until the words change, unless
     it filters by organization: that reads the daily entries.
     """
+    generation = storage.generation()
     searches = any(f.kind is FollowKind.SEARCH for f in follows)
     words = storage.words_version() if searches else None
-    keys: dict[Follow, tuple[object, ...]] = {}
+    marks: dict[Follow, tuple[object, ...]] = {}
     for followed in follows:
         by_words = (
             followed.kind is FollowKind.SEARCH
             and words is not None
             and not parse_query(followed.key).filters.organizations
         )
-        valid_until = ("words", words) if by_words else (generation,)
-        keys[followed] = (storage.url, followed.kind, followed.key, *valid_until)
-    return keys
+        marks[followed] = ("words", words) if by_words else ("generation", generation)
+    return marks
 
 
 def following_papers(

@@ -165,6 +165,15 @@ class Storage(
         """
         ...
 
+    def search_newest(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of the newest papers (by publication) that match the query.
+
+        The matches `search_lexical` ranks, listed by date: what a followed search shows.
+        """
+        ...
+
     def words_version(self) -> str | None:
         """Return a mark that changes whenever the words `search_lexical` reads change.
 

@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from dailypapers.domain.search_query import SearchQuery
 from dailypapers.storage.search_sql import SqlSearch
@@ -82,6 +83,29 @@ class WordIndexSearch(SqlSearch):
                 return found
         return self.search_in_database_scored(query, limit=limit, within=within)
 
+    def search_newest(
+        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+    ) -> list[str]:
+        """Return the ids of the newest papers that match the query (by publication date)."""
+        within = self._filter_scope(query, within)
+        if within is not None and not within:
+            return []
+        if not (query.terms or query.phrases):  # filters alone: the database lists newest
+            return self.search_in_database(query, limit=limit, within=within)
+        words = self._current_word_index()
+        if words is not None:
+            found = self._search_words(words, query, limit=limit, within=within, newest=True)
+            if found is not None:
+                return [match.paper_id for match in found]
+        # While the index catches up: the database's best matches, newest first (a few of
+        # the newest may wait for the index).
+        best = self.search_in_database(query, limit=limit * FILTERED_OVERFETCH, within=within)
+        dates = self.paper_dates(best)
+        oldest = datetime.min.replace(tzinfo=UTC)
+        return sorted(best, key=lambda paper_id: dates.get(paper_id) or oldest, reverse=True)[
+            :limit
+        ]
+
     def words_version(self) -> str | None:
         """Return a mark that changes whenever the words `search_lexical` reads change."""
         words = self._current_word_index()
@@ -144,13 +168,24 @@ class WordIndexSearch(SqlSearch):
     # -- shared -------------------------------------------------------------------------
 
     def _search_words(
-        self, words: WordIndex, query: SearchQuery, *, limit: int, within: Sequence[str] | None
+        self,
+        words: WordIndex,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[str] | None,
+        newest: bool = False,
     ) -> list[WordMatch] | None:
-        """Rank by the word index; None when a narrow filter needs the database to find enough."""
+        """Rank by the word index (or list newest first, each scored 0); None when a narrow
+        filter needs the database to find enough."""
         within_keys = None if within is None else list(self._keys_of(within).values())
         left = split_filters(query.filters)[1]  # the rest the word index answers itself
         wanted = limit * FILTERED_OVERFETCH if left else limit
-        found = words.search_scored(query, limit=wanted, within=within_keys)
+        if newest:
+            keys = words.search_newest(query, limit=wanted, within=within_keys)
+            found = [(key, 0.0) for key in keys]
+        else:
+            found = words.search_scored(query, limit=wanted, within=within_keys)
         ids = self._ids_by_key([key for key, _ in found])
         matches = [WordMatch(ids[key], score) for key, score in found if key in ids]
         if not left:

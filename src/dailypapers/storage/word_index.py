@@ -235,13 +235,28 @@ class WordIndex:
         compiled = self._compile(query, within, FIELD_BOOSTS if boosts is None else boosts)
         if compiled is None or limit <= 0:
             return []
+        return [(key, float(score)) for key, score in self._hits(compiled, limit)]
+
+    def search_newest(
+        self, query: SearchQuery, *, limit: int, within: Sequence[int] | None = None
+    ) -> list[int]:
+        """Return the keys of the newest papers that match (by publication), newest first."""
+        assert self.index is not None
+        compiled = self._compile(query, within, FIELD_BOOSTS)
+        if compiled is None or limit <= 0:
+            return []
+        return [key for key, _ in self._hits(compiled, limit, order_by_field="published")]
+
+    def _hits(
+        self, compiled: Query, limit: int, order_by_field: str | None = None
+    ) -> list[tuple[int, float]]:
+        """Return (key, order key) of the first `limit` hits: bm25 unless ordered by a field."""
+        assert self.index is not None
         searcher = self.index.searcher()
-        hits = searcher.search(compiled, limit, count=False).hits
+        hits = searcher.search(compiled, limit, count=False, order_by_field=order_by_field).hits
         keys = searcher.fast_field_values("key", [address for _, address in hits])
         return [
-            (int(key), float(score))
-            for key, (score, _) in zip(keys, hits, strict=True)
-            if key is not None
+            (int(key), order) for key, (order, _) in zip(keys, hits, strict=True) if key is not None
         ]
 
     def _compile(

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from dailypapers.domain.authors import normalize_author_name
 from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.domain.ranking import SortMode
-from dailypapers.domain.search_query import QueryError, parse_query
+from dailypapers.domain.search_query import QueryError, every_word, parse_query
 from dailypapers.services.collections import collection_papers, visible_collection
 from dailypapers.services.feed import list_featured
 from dailypapers.services.follows import feed_token_user
@@ -155,13 +155,12 @@ def _search_feed(
         raise HTTPException(400, str(error)) from None
     if query.is_empty and not query.filters:
         raise HTTPException(400, "q: give a search, such as q=diffusion+cat:cs.CV")
-    ids = storage.search_lexical(query, limit=FEED_SIZE)
-    # Newest first: a reader polls a feed for what is new, not for the best match.
-    dates = storage.paper_dates(ids)
-    ids.sort(key=lambda paper_id: dates.get(paper_id) or now, reverse=True)
+    # A reader polls a feed for what is new: the newest papers having every word, as a
+    # followed search and an alert list them, not the best matches.
+    ids = storage.search_newest(every_word(query), limit=FEED_SIZE)
     document = FeedDocument(
         title=f"{settings.site_name}: {q}",
-        description=f"Papers matching the search {q!r}, newest first.",
+        description=f"The newest papers matching the search {q!r}.",
         page_path=f"/search?{urlencode({'q': q})}",
         feed_path="/feeds/search",
         items=_items(storage, ids),
