@@ -11,6 +11,7 @@ from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
+from dailypapers.storage.search_types import WordChanges, WordsVersion
 
 from support.accounts import add_member
 
@@ -100,6 +101,28 @@ def test_a_search_lists_its_newest_matches_whatever_their_rank(storage: Storage)
     assert newest("cat:cs.LG") == ["2401.00002", "2401.00001", "2312.00009"]  # filters alone
     assert newest("attention org:deepmind") == ["2401.00002"]
     assert newest("kittens") == []
+
+
+def test_a_search_tells_what_changed_since_a_version_of_the_words(storage: Storage) -> None:
+    before = storage.words_version()
+    assert before is not None
+    newer = replace(PAPERS[3], id="2401.00005", published_at=datetime(2024, 1, 20, tzinfo=UTC))
+    reworded = replace(PAPERS[1], title="Paper 2 on recurrence", abstract="Recurrence.")
+    with storage.transaction():
+        storage.save_papers([newer, reworded])
+    after = storage.words_version()
+    assert after is not None and after != before
+    kept = ["2401.00001", "2401.00002", "2401.00004"]
+
+    def changes(text: str, since: WordsVersion) -> WordChanges | None:
+        return storage.newest_changes(parse_query(text), since=since, among=kept, limit=5)
+
+    assert changes("attention", before) == WordChanges(["2401.00005"], {"2401.00002"})
+    assert changes("recurrence", before) == WordChanges(["2401.00002"], {"2401.00002"})
+    assert changes("attention", after) == WordChanges([], set())
+    assert changes("cat:cs.CL", after) is None  # filters alone: the database lists them
+    rebuilt = WordsVersion(build="another build", commits=after.commits)
+    assert changes("attention", rebuilt) is None
 
 
 def test_the_index_follows_every_save(storage: Storage) -> None:

@@ -24,6 +24,7 @@ from dailypapers.domain.search_query import every_word, parse_query
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
 from dailypapers.storage.follows_protocol import FollowStore
+from dailypapers.storage.search_types import WordsVersion
 
 PER_FOLLOW = 20  # newest papers asked of each follow: a page of 50 rarely needs more
 FEED_TOKEN_PURPOSE = b"dailypapers private feed"
@@ -147,8 +148,11 @@ def _newest_of_follows(
         elif followed.kind is FollowKind.ORGANIZATION:
             newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
             undated[followed] = [r.paper_id for r in newest]
+        elif (updated := _updated_matches(storage, followed.key, kept)) is not None:
+            found[followed] = updated
         else:
-            undated[followed] = _newest_matches(storage, followed.key, kept)
+            query = every_word(parse_query(followed.key))
+            undated[followed] = storage.search_newest(query, limit=PER_FOLLOW)
     if undated:  # one lookup of the dates for all of them
         dates = storage.paper_dates([paper_id for ids in undated.values() for paper_id in ids])
         for followed, ids in undated.items():
@@ -159,24 +163,23 @@ def _newest_of_follows(
     return found
 
 
-def _newest_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> list[str]:
-    """Return the newest papers having every word of a followed search.
-
-    Given its answer from before the data changed, only papers at least as new as the
-    oldest of those are searched first: PER_FOLLOW papers matched from that day on, so an
-    older one cannot be among the newest, and any paper of the old answer that changed is
-    searched again. After new papers that is days of papers rather than all of them.
-    """
+def _updated_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> Dated | None:
+    """Bring a followed search's kept answer up to date with the papers whose words changed
+    since: their newest matches join it. None when it must be searched afresh: nothing
+    kept, a paper of it changed, or the word index cannot tell what changed."""
+    since = kept.valid_until[-1] if kept is not None else None
+    if kept is None or not isinstance(since, WordsVersion):
+        return None
     query = every_word(parse_query(search))
-    dates = [published for _, published in kept.dated] if kept is not None else []
-    if len(dates) == PER_FOLLOW and None not in dates:
-        oldest = min(published for published in dates if published is not None).date()
-        after = max(oldest, query.filters.after or oldest)
-        recent = replace(query, filters=replace(query.filters, after=after))
-        found = storage.search_newest(recent, limit=PER_FOLLOW)
-        if len(found) == PER_FOLLOW:  # else some no longer match: search them all
-            return found
-    return storage.search_newest(query, limit=PER_FOLLOW)
+    among = [paper_id for paper_id, _ in kept.dated]
+    changes = storage.newest_changes(query, since=since, among=among, limit=PER_FOLLOW)
+    if changes is None or changes.changed:
+        return None
+    dates = storage.paper_dates(changes.matching)
+    oldest = datetime.min.replace(tzinfo=UTC)
+    merged = [(paper_id, dates.get(paper_id)) for paper_id in changes.matching] + kept.dated
+    merged.sort(key=lambda dated: (dated[1] or oldest, dated[0]), reverse=True)
+    return merged[:PER_FOLLOW]
 
 
 def _cache_key(storage: Storage, followed: Follow) -> tuple[object, ...]:

@@ -22,7 +22,14 @@ from dailypapers.storage.mail_queue_protocol import MailQueueStore
 from dailypapers.storage.member_data_protocol import MemberDataStore  # your feed
 from dailypapers.storage.operations_protocol import OperationsStore  # health checks, metrics
 from dailypapers.storage.recommendations_protocol import RecommendationStore  # your feed
-from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
+from dailypapers.storage.search_types import (
+    PaperText,
+    SimilarPaper,
+    Vectors,
+    WordChanges,
+    WordMatch,
+    WordsVersion,
+)
 
 
 class StorageError(Exception):
@@ -174,7 +181,7 @@ class Storage(
         """
         ...
 
-    def words_version(self) -> str | None:
+    def words_version(self) -> WordsVersion | None:
         """Return a mark that changes whenever the words `search_lexical` reads change.
 
         The words are the papers' texts and what the word index filters on (categories,
@@ -182,6 +189,15 @@ class Storage(
         None while the word index is built aside: searches read the database meanwhile,
         and no mark says when their answers change.
         """
+        ...
+
+    def newest_changes(
+        self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
+    ) -> WordChanges | None:
+        """Return what changed for a search since the words were at `since`: the newest
+        papers (by publication) that match among those whose words changed after it, and
+        which of `among` changed or are gone. None when the word index cannot tell (being
+        built, rebuilt since, or the query is of filters alone)."""
         ...
 
     def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:

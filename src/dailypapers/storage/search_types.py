@@ -34,3 +34,22 @@ class WordMatch:
 
     paper_id: str
     score: float
+
+
+@dataclass(frozen=True, slots=True)
+class WordsVersion:
+    """Which words the word index held: its build, and how many commits that build has had.
+
+    Every change of the words is a commit; a rebuilt index starts counting again.
+    """
+
+    build: str
+    commits: int
+
+
+@dataclass(frozen=True, slots=True)
+class WordChanges:
+    """What changed for a search since a version of the words (see `newest_changes`)."""
+
+    matching: list[str]  # the newest papers changed since then that match, newest first
+    changed: set[str]  # those of the papers asked about whose words changed, or that are gone

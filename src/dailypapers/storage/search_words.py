@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from dailypapers.domain.search_query import SearchQuery
 from dailypapers.storage.search_sql import SqlSearch
-from dailypapers.storage.search_types import WordMatch
+from dailypapers.storage.search_types import WordChanges, WordMatch, WordsVersion
 from dailypapers.storage.sql_values import Row, to_datetime
 from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
 
@@ -106,14 +106,36 @@ class WordIndexSearch(SqlSearch):
             :limit
         ]
 
-    def words_version(self) -> str | None:
+    def words_version(self) -> WordsVersion | None:
         """Return a mark that changes whenever the words `search_lexical` reads change."""
         words = self._current_word_index()
-        if words is None:
+        return None if words is None else WordsVersion(words.build, words.commits)
+
+    def newest_changes(
+        self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
+    ) -> WordChanges | None:
+        """Return what changed for a search since `since`: the newest matching papers whose
+        words changed after it, and which of `among` changed or are gone.
+
+        None when the word index cannot tell: it is being built, it was rebuilt since, or
+        the query has no words for it to match.
+        """
+        words = self._current_word_index()
+        if words is None or words.build != since.build or not (query.terms or query.phrases):
             return None
-        # The marks too: on PostgreSQL, changes applied above the frontier leave it where
-        # it was and are remembered there.
-        return f"{words.seq} {json.dumps(words.marks, sort_keys=True)}"
+        within = self._filter_scope(query, None)
+        matching: list[str] = []
+        if within is None or within:
+            found = self._search_words(
+                words, query, limit=limit, within=within, newest=True, after=since.commits
+            )
+            if found is None:
+                return None
+            matching = [match.paper_id for match in found]
+        keys = self._keys_of(among)
+        changed = words.changed_keys(list(keys.values()), after=since.commits)
+        gone = set(among) - set(keys)
+        return WordChanges(matching, gone | {i for i, key in keys.items() if key in changed})
 
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
@@ -175,14 +197,16 @@ class WordIndexSearch(SqlSearch):
         limit: int,
         within: Sequence[str] | None,
         newest: bool = False,
+        after: int | None = None,
     ) -> list[WordMatch] | None:
-        """Rank by the word index (or list newest first, each scored 0); None when a narrow
-        filter needs the database to find enough."""
+        """Rank by the word index (or list newest first, each scored 0; `after`: of the
+        papers written after that commit); None when a narrow filter needs the database to
+        find enough."""
         within_keys = None if within is None else list(self._keys_of(within).values())
         left = split_filters(query.filters)[1]  # the rest the word index answers itself
         wanted = limit * FILTERED_OVERFETCH if left else limit
         if newest:
-            keys = words.search_newest(query, limit=wanted, within=within_keys)
+            keys = words.search_newest(query, limit=wanted, within=within_keys, changed_after=after)
             found = [(key, 0.0) for key in keys]
         else:
             found = words.search_scored(query, limit=wanted, within=within_keys)

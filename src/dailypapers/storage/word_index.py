@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import shutil
 import threading
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -28,7 +29,7 @@ from dailypapers.storage.index_description import read_description, write_descri
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 4  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 5  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
 # The title counts three times in `words` (title and abstract as one text, so one term
 # frequency and one length per paper, as FTS5 weighs its columns). Keywords (Hugging Face's
@@ -67,6 +68,10 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)  # seconds since 1970
     builder.add_unsigned_field("has_code", indexed=True)
+    # The commit that wrote the paper, so that what changed since a commit can be searched.
+    # Indexed, not fast: a range then reads the term dictionary and the few new papers'
+    # postings; on a fast field it would scan the column of every paper (4 ms a million).
+    builder.add_unsigned_field("commit", indexed=True)
     return builder.build()
 
 
@@ -113,6 +118,8 @@ class WordIndex:
         # What the backend needs besides the seq to know which changes the index holds.
         self.marks: dict[str, object] = {}
         self.origin = ""  # the database the index was built from; another one rebuilds it
+        self.build = uuid.uuid4().hex  # this build of the index; a rebuilt one has another
+        self.commits = 0  # how many commits this build has had
         self.index: tantivy.Index | None = None
         self.schema = _schema()
         self.analyzer = _analyzer()
@@ -160,8 +167,7 @@ class WordIndex:
                 self.path.mkdir(parents=True)
                 self.index = self._open(self.path)
                 meta = {}
-            self.seq = int(str(meta.get("seq", 0)))
-            self.marks = _marks(meta)
+            self._adopt(meta)
 
     def _open(self, path: Path | None) -> tantivy.Index:
         index = tantivy.Index(self.schema, path=None if path is None else str(path))
@@ -172,13 +178,20 @@ class WordIndex:
         """Return the seq the index holds, as the process that last wrote it saved it."""
         meta = read_description(self.meta_path)
         if self.path is not None and meta.get("format") == FORMAT:
-            saved = int(str(meta.get("seq", 0)))
-            if saved > self.seq and self.index is not None:
+            saved = (str(meta.get("build", "")), int(str(meta.get("commits", 0))))
+            if saved != (self.build, self.commits):
                 # Another process (a web worker, the job worker) committed: read its segments.
-                self.index.reload()
-            if saved > self.seq:
-                self.seq, self.marks = saved, _marks(meta)
+                if self.index is not None:
+                    self.index.reload()
+                self._adopt(meta)
         return self.seq
+
+    def _adopt(self, meta: Mapping[str, object]) -> None:
+        """Take what a saved description says the index holds (nothing: a new index)."""
+        self.seq = int(str(meta.get("seq", 0)))
+        self.marks = _marks(meta)
+        self.build = str(meta.get("build") or self.build)
+        self.commits = int(str(meta.get("commits", 0)))
 
     # -- writing --------------------------------------------------------------------
 
@@ -206,16 +219,19 @@ class WordIndex:
         finally:
             self.lock.release()
 
-    def _committed(self, seq: int, marks: dict[str, object] | None) -> None:
+    def _committed(self, seq: int, marks: dict[str, object] | None, commit: int) -> None:
         assert self.index is not None
         self.index.reload()
         self.seq = seq
         self.marks = marks or {}
+        self.commits = commit
         # The index first, then the description: a crash between them leaves a lower seq,
-        # which only makes the next writer apply a few changes again (they replace).
+        # which only makes the next writer apply a few changes again (they replace), and
+        # a lower commit count: the next commit's papers count as changed since both.
         if self.meta_path is not None:
             description = {"format": FORMAT, "seq": seq, "origin": self.origin}
-            write_description(self.meta_path, description | {"marks": self.marks})
+            counted = {"build": self.build, "commits": commit}
+            write_description(self.meta_path, description | counted | {"marks": self.marks})
 
     # -- searching ------------------------------------------------------------------
 
@@ -238,14 +254,34 @@ class WordIndex:
         return [(key, float(score)) for key, score in self._hits(compiled, limit)]
 
     def search_newest(
-        self, query: SearchQuery, *, limit: int, within: Sequence[int] | None = None
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[int] | None = None,
+        changed_after: int | None = None,
     ) -> list[int]:
-        """Return the keys of the newest papers that match (by publication), newest first."""
+        """Return the keys of the newest papers that match (by publication), newest first;
+        with `changed_after`, among the papers written by a later commit only."""
         assert self.index is not None
-        compiled = self._compile(query, within, FIELD_BOOSTS)
+        compiled = self._compile(query, within, FIELD_BOOSTS, changed_after)
         if compiled is None or limit <= 0:
             return []
         return [key for key, _ in self._hits(compiled, limit, order_by_field="published")]
+
+    def changed_keys(self, keys: Sequence[int], *, after: int) -> set[int]:
+        """Return those of the keys whose paper a later commit wrote, or that are gone."""
+        if not keys:
+            return set()
+        among = Query.term_set_query(self.schema, "key", list(keys))
+        present = {key for key, _ in self._hits(among, len(keys))}
+        later = Query.boolean_query([(Occur.Must, among), (Occur.Must, self._later(after))])
+        return (set(keys) - present) | {key for key, _ in self._hits(later, len(keys))}
+
+    def _later(self, commit: int) -> Query:
+        return Query.range_query(
+            self.schema, "commit", tantivy.FieldType.Unsigned, commit, None, include_lower=False
+        )
 
     def _hits(
         self, compiled: Query, limit: int, order_by_field: str | None = None
@@ -260,7 +296,11 @@ class WordIndex:
         ]
 
     def _compile(
-        self, query: SearchQuery, within: Sequence[int] | None, boosts: Mapping[str, float]
+        self,
+        query: SearchQuery,
+        within: Sequence[int] | None,
+        boosts: Mapping[str, float],
+        changed_after: int | None = None,
     ) -> Query | None:
         """Build the query FTS5 would run (see fts_match_expression): same words, same rules."""
         tokens = [token for term in query.terms for token in self.analyzer.analyze(term)]
@@ -286,6 +326,8 @@ class WordIndex:
         conditions = self._filter_queries(split_filters(query.filters)[0])
         if within is not None:
             conditions.append(Query.term_set_query(self.schema, "key", list(within)))
+        if changed_after is not None:
+            conditions.append(self._later(changed_after))
         # Conditions select without scoring: the rank stays the words'.
         clauses.extend((Occur.Must, Query.const_score_query(q, 0.0)) for q in conditions)
         return clauses[0][1] if len(clauses) == 1 else Query.boolean_query(clauses)
@@ -351,6 +393,7 @@ class WordWriter:
         marks: dict[str, object] | None = None,
     ) -> None:
         """Replace these papers' words (a key without a paper is deleted); commit up to seq."""
+        commit = self._words.commits + 1
         if keys:  # (by query: delete_documents_by_term reads a Python int as signed)
             schema = self._words.schema
             self._writer.delete_documents_by_query(Query.term_set_query(schema, "key", list(keys)))
@@ -370,6 +413,7 @@ class WordWriter:
             if paper.published is not None:
                 document.add_integer("published", int(paper.published.timestamp()))
             document.add_unsigned("has_code", int(paper.has_code))
+            document.add_unsigned("commit", commit)
             self._writer.add_document(document)
         self._writer.commit()
-        self._words._committed(seq, marks)
+        self._words._committed(seq, marks, commit)
