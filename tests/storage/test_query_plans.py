@@ -171,3 +171,10 @@ def test_an_authors_coauthors_are_read_from_an_index_of_names(big_storage: Stora
         assert "COVERING INDEX paper_authors_by_paper" in plan
     else:
         assert "Seq Scan on paper_authors" not in plan
+
+
+def test_an_authors_spellings_are_counted_over_their_latest_papers(big_storage: Storage) -> None:
+    """A name of thousands of papers is spelled as its latest 300 spell it, not all of them."""
+    spelled = big_storage.author_spellings("c7 author")
+
+    assert spelled == [("C7 Author", 300)]  # of 6,154 papers

@@ -35,7 +35,8 @@ class FollowStore(Protocol):
         ...
 
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
-        """Return how papers spell the author's name, with how often, most used first."""
+        """Return how the author's latest papers spell the name, with how often, most used
+        first."""
         ...
 
     def coauthors(self, normalized: str, *, limit: int) -> list[tuple[str, int]]:

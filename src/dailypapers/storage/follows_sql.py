@@ -160,11 +160,12 @@ class FollowsSql(SqlAccess):
         return list(dict.fromkeys(row[0] for row in rows))
 
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
-        """Return how papers spell the author's name, with how often, most used first."""
+        """Return how the author's latest papers spell the name, with how often, most used
+        first (the latest only, as for co-authors: a common name has thousands of papers)."""
         rows = self._execute(
-            "SELECT name, COUNT(*) FROM paper_authors WHERE norm_name = ?"
-            " GROUP BY name ORDER BY COUNT(*) DESC, name",
-            (normalized,),
+            "SELECT name, COUNT(*) FROM (SELECT name FROM paper_authors WHERE norm_name = ?"
+            f"{_NEWEST} LIMIT ?) latest GROUP BY name ORDER BY COUNT(*) DESC, name",
+            (normalized, RECENT_PAPERS),
         )
         return [(row[0], int(row[1])) for row in rows]
 
