@@ -196,8 +196,9 @@ class Storage(
     ) -> WordChanges | None:
         """Return what changed for a search since the words were at `since`: the newest
         papers (by publication) that match among those whose words changed after it, and
-        which of `among` changed or are gone. None when the word index cannot tell (being
-        built, rebuilt since, or the query is of filters alone)."""
+        which of `among` changed or are gone. None when it is better searched afresh: the
+        word index is being built or was rebuilt since, many papers changed, or the query
+        is of filters alone."""
         ...
 
     def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:

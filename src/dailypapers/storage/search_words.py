@@ -31,7 +31,10 @@ WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
 # those that pass; when too few pass, the database answers with the filters in its query.
 FILTERED_OVERFETCH = 10
 WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
-LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
+LAG_COUNTED_UP_TO = 10_000_000
+# After more changed papers than this, a followed search is searched afresh rather than told
+# which of them match (`newest_changes`).
+CHANGES_FOLLOWED = 5000  # past this, "very far behind" needs no exact figure
 
 
 # What a catch-up row holds after its change and the paper's key, in `paper_words`'s order.
@@ -117,25 +120,27 @@ class WordIndexSearch(SqlSearch):
         """Return what changed for a search since `since`: the newest matching papers whose
         words changed after it, and which of `among` changed or are gone.
 
-        None when the word index cannot tell: it is being built, it was rebuilt since, or
-        the query has no words for it to match.
+        None when the word index cannot tell (it is being built, or was rebuilt since), when
+        more than CHANGES_FOLLOWED papers changed, or when the query has no words to match.
         """
         words = self._current_word_index()
         if words is None or words.build != since.build or not (query.terms or query.phrases):
             return None
+        written = words.keys_written_after(since.commits, limit=CHANGES_FOLLOWED)
+        if written is None:
+            return None
         within = self._filter_scope(query, None)
         matching: list[str] = []
-        if within is None or within:
+        if written and (within is None or within):
             found = self._search_words(
                 words, query, limit=limit, within=within, newest=True, after=since.commits
             )
             if found is None:
                 return None
             matching = [match.paper_id for match in found]
-        keys = self._keys_of(among)
-        changed = words.changed_keys(list(keys.values()), after=since.commits)
+        keys = self._keys_of(among)  # a paper no longer stored has no key
         gone = set(among) - set(keys)
-        return WordChanges(matching, gone | {i for i, key in keys.items() if key in changed})
+        return WordChanges(matching, gone | {i for i, key in keys.items() if key in written})
 
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None

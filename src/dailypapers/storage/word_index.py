@@ -269,14 +269,10 @@ class WordIndex:
             return []
         return [key for key, _ in self._hits(compiled, limit, order_by_field="published")]
 
-    def changed_keys(self, keys: Sequence[int], *, after: int) -> set[int]:
-        """Return those of the keys whose paper a later commit wrote, or that are gone."""
-        if not keys:
-            return set()
-        among = Query.term_set_query(self.schema, "key", list(keys))
-        present = {key for key, _ in self._hits(among, len(keys))}
-        later = Query.boolean_query([(Occur.Must, among), (Occur.Must, self._later(after))])
-        return (set(keys) - present) | {key for key, _ in self._hits(later, len(keys))}
+    def keys_written_after(self, commit: int, *, limit: int) -> set[int] | None:
+        """Return the keys of the papers that later commits wrote; None if over `limit`."""
+        hits = self._hits(self._later(commit), limit + 1)
+        return None if len(hits) > limit else {key for key, _ in hits}
 
     def _later(self, commit: int) -> Query:
         return Query.range_query(
@@ -337,8 +333,17 @@ class WordIndex:
         if filters.categories:
             # A bare archive ("cs") names all its categories: each paper is indexed under
             # its categories and their archives.
-            names = [category.lower() for category in filters.categories]
-            conditions.append(Query.term_set_query(self.schema, "categories", names))
+            # Term queries, not a term set: a term set reads every paper of the category
+            # into a bit set first; a term's postings are skipped through to the candidates.
+            categories = [
+                Query.term_query(self.schema, "categories", category.lower())
+                for category in filters.categories
+            ]
+            conditions.append(
+                categories[0]
+                if len(categories) == 1
+                else Query.boolean_query([(Occur.Should, category) for category in categories])
+            )
         if filters.after is not None or filters.before is not None:
             conditions.append(
                 Query.range_query(
