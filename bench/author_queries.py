@@ -1,0 +1,76 @@
+"""An author page's database reads at a million papers, with and without the co-author index.
+
+    .venv/bin/python bench/author_queries.py DATABASE [--names 300]
+
+DATABASE is the site `bench/following.py --size 1000000` builds (its 600 names are drawn the
+same way here: half the most prolific, half at random). Each query is timed in CPU time, in
+one run: the co-authors as the site asks them (the covering index of migration 0018) and as
+they were read before it (the primary key, then each row from the table), and the spellings
+over the latest 300 papers against over all of the author's papers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+
+from dailypapers.storage import open_storage
+from dailypapers.storage.follows_sql import _LATEST_OF_AUTHOR, RECENT_PAPERS
+
+COAUTHORS = (
+    "SELECT other.norm_name, MIN(other.name), COUNT(DISTINCT other.paper_id)"
+    " FROM ({latest}) mine JOIN paper_authors other {hint}"
+    " ON other.paper_id = mine.paper_id AND other.norm_name <> ?"
+    " GROUP BY other.norm_name ORDER BY COUNT(DISTINCT other.paper_id) DESC, other.norm_name"
+    " LIMIT 30"
+)
+ALL_SPELLINGS = (
+    "SELECT name, COUNT(*) FROM paper_authors WHERE norm_name = ?"
+    " GROUP BY name ORDER BY COUNT(*) DESC, name"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("database")
+    parser.add_argument("--names", type=int, default=300)
+    args = parser.parse_args()
+    storage = open_storage(f"sqlite:///{args.database}")
+    execute = storage._execute  # type: ignore[attr-defined]
+    counts = Counter(
+        row[0] for row in execute("SELECT norm_name FROM paper_authors WHERE rowid % 50 = 0")
+    )
+    rng = random.Random(42)
+    half = args.names // 2
+    names = [name for name, _ in counts.most_common(half)] + rng.sample(sorted(counts), half)
+    latest = _LATEST_OF_AUTHOR.replace("?", "?", 2)
+    queries: dict[str, Callable[[str], object]] = {
+        "co-authors, covering index (now)": lambda n: storage.coauthors(n, limit=30),
+        "co-authors, primary key (before)": lambda n: execute(
+            COAUTHORS.format(latest=latest, hint="INDEXED BY sqlite_autoindex_paper_authors_1"),
+            (n, RECENT_PAPERS, n),
+        ),
+        "spellings, latest 300 (now)": storage.author_spellings,
+        "spellings, all papers (before)": lambda n: execute(ALL_SPELLINGS, (n,)),
+    }
+    for name in names:  # warm: the first reads of the pages from disk
+        for query in queries.values():
+            query(name)
+    for label, query in queries.items():
+        times = []
+        for name in names:
+            began = time.process_time()
+            query(name)
+            times.append((time.process_time() - began) * 1000)
+        ordered = sorted(times)
+        p95 = ordered[round(0.95 * len(ordered)) - 1]
+        print(f"{label:34s} mean {statistics.mean(times):5.2f}  p95 {p95:5.2f} ms CPU")
+    storage.close()
+
+
+if __name__ == "__main__":
+    main()
