@@ -31,10 +31,10 @@ WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
 # those that pass; when too few pass, the database answers with the filters in its query.
 FILTERED_OVERFETCH = 10
 WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
-LAG_COUNTED_UP_TO = 10_000_000
+LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
 # After more changed papers than this, a followed search is searched afresh rather than told
 # which of them match (`newest_changes`).
-CHANGES_FOLLOWED = 5000  # past this, "very far behind" needs no exact figure
+CHANGES_FOLLOWED = 5000
 
 
 # What a catch-up row holds after its change and the paper's key, in `paper_words`'s order.
