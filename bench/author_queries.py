@@ -28,6 +28,7 @@ COAUTHORS = (
     " GROUP BY other.norm_name ORDER BY COUNT(DISTINCT other.paper_id) DESC, other.norm_name"
     " LIMIT 30"
 )
+PRIMARY_KEY = "INDEXED BY sqlite_autoindex_paper_authors_1"  # how co-authors were read before
 ALL_SPELLINGS = (
     "SELECT name, COUNT(*) FROM paper_authors WHERE norm_name = ?"
     " GROUP BY name ORDER BY COUNT(*) DESC, name"
@@ -35,6 +36,7 @@ ALL_SPELLINGS = (
 
 
 def main() -> None:
+    """Time each query over the same names, after one untimed pass."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("database")
     parser.add_argument("--names", type=int, default=300)
@@ -47,11 +49,10 @@ def main() -> None:
     rng = random.Random(42)
     half = args.names // 2
     names = [name for name, _ in counts.most_common(half)] + rng.sample(sorted(counts), half)
-    latest = _LATEST_OF_AUTHOR.replace("?", "?", 2)
     queries: dict[str, Callable[[str], object]] = {
         "co-authors, covering index (now)": lambda n: storage.coauthors(n, limit=30),
         "co-authors, primary key (before)": lambda n: execute(
-            COAUTHORS.format(latest=latest, hint="INDEXED BY sqlite_autoindex_paper_authors_1"),
+            COAUTHORS.format(latest=_LATEST_OF_AUTHOR, hint=PRIMARY_KEY),
             (n, RECENT_PAPERS, n),
         ),
         "spellings, latest 300 (now)": storage.author_spellings,

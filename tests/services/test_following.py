@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from dailypapers.domain.follows import FollowKind, follow_target
 from dailypapers.domain.papers import Paper
@@ -24,29 +27,36 @@ def sparse(number: int, *, title: str = "Sparse experts") -> Paper:
 
 
 def test_a_followed_search_lists_its_newest_matches_as_papers_come_and_change(
-    backend_storage: Storage,
+    backend_storage: Storage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     storage = backend_storage
-    older = [sparse(number) for number in range(1, 26)]
     with storage.transaction():
-        storage.save_papers(older)
+        storage.save_papers([sparse(number) for number in range(1, 26)])
     follows = [follow_target(FollowKind.SEARCH, "sparse experts")]
     cache = FollowResultCache()
+    searched_afresh = []
+    search_newest = storage.search_newest
 
-    def listed() -> list[int]:
-        found = following_papers(storage=storage, follows=follows, limit=50, cache=cache)
+    def counted(*args: Any, **kwargs: Any) -> list[str]:
+        searched_afresh.append(args)
+        return search_newest(*args, **kwargs)
+
+    monkeypatch.setattr(storage, "search_newest", counted)
+
+    def listed(kept: FollowResultCache | None = cache) -> list[int]:
+        found = following_papers(storage=storage, follows=follows, limit=50, cache=kept)
         return [int(item.item.paper.id.split(".")[1]) for item in found]
 
     assert listed() == list(range(25, 25 - PER_FOLLOW, -1))  # the newest, not the best
-    # A new paper with both words is listed at once; one with a single word is not.
+    assert len(searched_afresh) == 1
+    # A new paper with both words is listed at once; one with a single word is not. The
+    # kept answer is brought up to date from the two changed papers, not searched again.
     with storage.transaction():
         storage.save_papers([sparse(26), sparse(27, title="Sparse attention")])
-    assert listed() == list(range(26, 26 - PER_FOLLOW, -1))
+    assert listed() == list(range(26, 26 - PER_FOLLOW, -1)) == listed(kept=None)
+    assert len(searched_afresh) == 2  # only the one without kept answers
     # A listed paper that no longer matches leaves, and the next older one comes in.
     with storage.transaction():
         storage.save_papers([replace(sparse(20), title="Dense layers")])
     assert listed() == [n for n in range(26, 25 - PER_FOLLOW, -1) if n != 20]
-    # Without the kept answers, the same.
-    assert following_papers(storage=storage, follows=follows, limit=50)[0].item.paper.id == (
-        "2402.00026"
-    )
+    assert listed() == listed(kept=None)

@@ -6,14 +6,14 @@ import json
 import shutil
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
-from dailypapers.storage import open_storage, search_words
+from dailypapers.storage import open_storage, search_sql, search_words
 from dailypapers.storage.sqlite import SqliteStorage
 from dailypapers.storage.word_index import word_index_path
 
@@ -170,6 +170,33 @@ def test_a_narrow_author_filter_still_finds_a_low_ranked_paper(many):
     assert words(many, "language author:lovelace", limit=3) == words(many, "language", limit=3)
 
 
+def test_newest_first_a_broad_author_filter_looks_further_back(tmp_path, monkeypatch):
+    # An author of more papers than the name index narrows to is filtered as the word
+    # index lists: the 30 newest papers are not hers, so it lists further back. Her newest
+    # three say "language" once in a long abstract: among her best matches they would not be.
+    monkeypatch.setattr(search_sql, "SCOPE_LIMIT", 1)
+    storage = open_sqlite(tmp_path / "site.db")
+    long = "Language, once, among " + " ".join(f"word{n}" for n in range(80)) + "."
+    papers = [
+        replace(
+            paper(
+                n,
+                f"Study {n}",
+                long if n in (37, 38, 39) else "Language data.",
+                authors=("Grace Hopper",) if n < 40 else (f"Author {n}",),
+            ),
+            published_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=n),
+        )
+        for n in range(300)
+    ]
+    with storage.transaction():
+        storage.save_papers(papers)
+
+    newest = storage.search_newest(parse_query("language author:hopper"), limit=3)
+
+    assert newest == ["2405.00039", "2405.00038", "2405.00037"]
+
+
 def test_a_changed_category_or_code_link_reaches_the_word_index(many):
     assert words(many, "rare cat:cs.CL") == ["2405.00299"]
     changed = replace(
@@ -266,3 +293,29 @@ def test_an_index_of_the_former_format_is_rebuilt(tmp_path):
     reopened = open_sqlite(tmp_path / "site.db")
     assert words(reopened, "sparse") == ["2405.00001"]
     assert json.loads(meta.read_text())["format"] == description["format"]
+
+
+def test_processes_sharing_an_index_count_its_commits_alike(many, tmp_path):
+    """What changed since a commit is asked of the index itself, so every process sharing
+    it must agree on the numbers: a reader takes the writer's count, and never goes back."""
+    assert words(many, "rare") == ["2405.00299"]
+    reader = open_sqlite(tmp_path / "site.db")
+    assert words(reader, "rare") == ["2405.00299"]
+    index, reader_index = many._word_index, reader._word_index
+    assert (reader_index.build, reader_index.commits) == (index.build, index.commits)
+    before = index.commits
+    with many.transaction():
+        many.save_papers([paper(300, "Rarer topic", "Rarely said.")])
+    assert words(many, "rarer") == ["2405.00300"]  # the writer's commit
+    assert reader_index.refresh_seq() and reader_index.commits == before + 1
+    written = reader_index.keys_written_after(before, limit=10)
+    assert written is not None
+    assert set(reader._ids_by_key(list(written)).values()) == {"2405.00300"}
+    # A description read while a writer counts a commit it has not saved yet is older
+    # than what the reader holds: it is not taken.
+    meta = reader_index.meta_path
+    assert meta is not None
+    saved = json.loads(meta.read_text())
+    meta.write_text(json.dumps(saved | {"commits": before}))
+    reader_index.refresh_seq()
+    assert reader_index.commits == before + 1

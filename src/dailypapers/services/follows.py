@@ -91,11 +91,15 @@ def visible_follows(
 Dated = list[tuple[str, datetime | None]]
 
 
+# What a kept answer was read from: the words' version (a search) or the data's generation.
+Mark = WordsVersion | int
+
+
 @dataclass(frozen=True, slots=True)
 class KeptAnswer:
     """A follow's newest papers, and the mark of the data they were read from."""
 
-    valid_until: tuple[object, ...]
+    valid_until: Mark
     dated: Dated
 
 
@@ -164,12 +168,14 @@ def _newest_of_follows(
 
 
 def _updated_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> Dated | None:
-    """Bring a followed search's kept answer up to date with the papers whose words changed
-    since: their newest matches join it. None when it must be searched afresh: nothing
-    kept, a paper of it changed, or the word index cannot tell what changed."""
-    since = kept.valid_until[-1] if kept is not None else None
-    if kept is None or not isinstance(since, WordsVersion):
+    """Return a followed search's kept answer with the newest papers changed since joined.
+
+    None when it must be searched afresh: nothing kept by words, a paper of it changed, or
+    the word index cannot tell what changed.
+    """
+    if kept is None or not isinstance(kept.valid_until, WordsVersion):
         return None
+    since = kept.valid_until
     query = every_word(parse_query(search))
     among = [paper_id for paper_id, _ in kept.dated]
     changes = storage.newest_changes(query, since=since, among=among, limit=PER_FOLLOW)
@@ -183,10 +189,11 @@ def _updated_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> 
 
 
 def _cache_key(storage: Storage, followed: Follow) -> tuple[object, ...]:
+    """Return what a follow's answer is kept under: shared by every member who follows it."""
     return (storage.url, followed.kind, followed.key)
 
 
-def _valid_until(storage: Storage, follows: Sequence[Follow]) -> dict[Follow, tuple[object, ...]]:
+def _valid_until(storage: Storage, follows: Sequence[Follow]) -> dict[Follow, Mark]:
     """Return the mark each follow's kept answer must carry to be current.
 
     Any write changes the generation. A search's matches change only with the papers' words
@@ -196,14 +203,13 @@ def _valid_until(storage: Storage, follows: Sequence[Follow]) -> dict[Follow, tu
     generation = storage.generation()
     searches = any(f.kind is FollowKind.SEARCH for f in follows)
     words = storage.words_version() if searches else None
-    marks: dict[Follow, tuple[object, ...]] = {}
+    marks: dict[Follow, Mark] = {}
     for followed in follows:
         by_words = (
             followed.kind is FollowKind.SEARCH
-            and words is not None
             and not parse_query(followed.key).filters.organizations
         )
-        marks[followed] = ("words", words) if by_words else ("generation", generation)
+        marks[followed] = words if by_words and words is not None else generation
     return marks
 
 

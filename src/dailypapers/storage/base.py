@@ -194,11 +194,13 @@ class Storage(
     def newest_changes(
         self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
     ) -> WordChanges | None:
-        """Return what changed for a search since the words were at `since`: the newest
-        papers (by publication) that match among those whose words changed after it, and
-        which of `among` changed or are gone. None when it is better searched afresh: the
-        word index is being built or was rebuilt since, many papers changed, or the query
-        is of filters alone."""
+        """Return the newest matches among the papers changed since `since`, and which of
+        `among` changed or are gone.
+
+        What a kept answer of `search_newest` needs to be brought up to date. None when the
+        search is better run afresh: the word index is being built or was rebuilt since,
+        many papers changed, or the query is of filters alone.
+        """
         ...
 
     def filter_papers(self, ids: Sequence[str], filters: SearchFilters) -> list[str]:

@@ -213,7 +213,9 @@ class SqliteSearch(WordIndexSearch):
     def _keys_of(self, ids: Sequence[str]) -> dict[str, int]:
         marks = ", ".join("?" * len(ids))
         rows = self._execute(
-            f"SELECT paper_id, key FROM paper_keys WHERE paper_id IN ({marks})", ids
+            f"SELECT k.paper_id, k.key FROM paper_keys k JOIN papers p ON p.id = k.paper_id"
+            f" WHERE k.paper_id IN ({marks})",
+            ids,
         )
         return {paper_id: int(key) for paper_id, key in rows}
 

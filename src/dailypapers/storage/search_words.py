@@ -35,6 +35,7 @@ LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact fi
 # After more changed papers than this, a followed search is searched afresh rather than told
 # which of them match (`newest_changes`).
 CHANGES_FOLLOWED = 5000
+NEWEST_FILTERED_DEPTH = 20_000  # how far back newest-first listing looks for a narrow filter
 
 
 # What a catch-up row holds after its change and the paper's key, in `paper_words`'s order.
@@ -100,8 +101,8 @@ class WordIndexSearch(SqlSearch):
             found = self._search_words(words, query, limit=limit, within=within, newest=True)
             if found is not None:
                 return [match.paper_id for match in found]
-        # While the index catches up: the database's best matches, newest first (a few of
-        # the newest may wait for the index).
+        # While the index catches up: the database's best matches, newest first (a newer
+        # paper that ranks lower waits for the index).
         best = self.search_in_database(query, limit=limit * FILTERED_OVERFETCH, within=within)
         dates = self.paper_dates(best)
         oldest = datetime.min.replace(tzinfo=UTC)
@@ -117,8 +118,8 @@ class WordIndexSearch(SqlSearch):
     def newest_changes(
         self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
     ) -> WordChanges | None:
-        """Return what changed for a search since `since`: the newest matching papers whose
-        words changed after it, and which of `among` changed or are gone.
+        """Return the newest matches among the papers changed since `since`, and which of
+        `among` changed or are gone.
 
         None when the word index cannot tell (it is being built, or was rebuilt since), when
         more than CHANGES_FOLLOWED papers changed, or when the query has no words to match.
@@ -139,8 +140,11 @@ class WordIndexSearch(SqlSearch):
                 return None
             matching = [match.paper_id for match in found]
         keys = self._keys_of(among)  # a paper no longer stored has no key
-        gone = set(among) - set(keys)
-        return WordChanges(matching, gone | {i for i, key in keys.items() if key in written})
+        changed = {paper_id for paper_id, key in keys.items() if key in written}
+        # A commit after `written` was read may have rewritten one of them: it is among
+        # the matches then, and counts as changed rather than appearing twice.
+        changed |= set(matching) & set(among)
+        return WordChanges(matching, (set(among) - set(keys)) | changed)
 
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
@@ -204,25 +208,36 @@ class WordIndexSearch(SqlSearch):
         newest: bool = False,
         after: int | None = None,
     ) -> list[WordMatch] | None:
-        """Rank by the word index (or list newest first, each scored 0; `after`: of the
-        papers written after that commit); None when a narrow filter needs the database to
-        find enough."""
+        """Rank by the word index; None when a narrow filter needs the database.
+
+        `newest` lists newest first instead (each scored 0); `after` keeps to the papers
+        written after that commit.
+        """
         within_keys = None if within is None else list(self._keys_of(within).values())
         left = split_filters(query.filters)[1]  # the rest the word index answers itself
         wanted = limit * FILTERED_OVERFETCH if left else limit
-        if newest:
-            keys = words.search_newest(query, limit=wanted, within=within_keys, changed_after=after)
-            found = [(key, 0.0) for key in keys]
-        else:
-            found = words.search_scored(query, limit=wanted, within=within_keys)
-        ids = self._ids_by_key([key for key, _ in found])
-        matches = [WordMatch(ids[key], score) for key, score in found if key in ids]
-        if not left:
-            return matches[:limit]
-        passed = set(self.filter_papers([match.paper_id for match in matches], left))
-        kept = [match for match in matches if match.paper_id in passed]
-        # Fewer keys than asked for means every match was ranked: then what passed is all.
-        return kept[:limit] if len(kept) >= limit or len(found) < wanted else None
+        while True:
+            if newest:
+                keys = words.search_newest(
+                    query, limit=wanted, within=within_keys, changed_after=after
+                )
+                found = [(key, 0.0) for key in keys]
+            else:
+                found = words.search_scored(query, limit=wanted, within=within_keys)
+            ids = self._ids_by_key([key for key, _ in found])
+            matches = [WordMatch(ids[key], score) for key, score in found if key in ids]
+            if not left:
+                return matches[:limit]
+            passed = set(self.filter_papers([match.paper_id for match in matches], left))
+            kept = [match for match in matches if match.paper_id in passed]
+            # Fewer keys than asked for means every match was ranked: then what passed is all.
+            if len(kept) >= limit or len(found) < wanted:
+                return kept[:limit]
+            # The database ranks by bm25 with the filter in its query, exactly; newest first
+            # it cannot, so the word index lists further back before giving up.
+            if not newest or wanted >= NEWEST_FILTERED_DEPTH:
+                return None
+            wanted *= FILTERED_OVERFETCH
 
     def _current_word_index(self) -> WordIndex | None:
         """Return the word index if it is up to date (or nearly), else start catching it up."""

@@ -178,8 +178,9 @@ class WordIndex:
         """Return the seq the index holds, as the process that last wrote it saved it."""
         meta = read_description(self.meta_path)
         if self.path is not None and meta.get("format") == FORMAT:
-            saved = (str(meta.get("build", "")), int(str(meta.get("commits", 0))))
-            if saved != (self.build, self.commits):
+            build, commits = str(meta.get("build", "")), int(str(meta.get("commits", 0)))
+            # Never back: a writer of this process counts a commit before it saves it.
+            if build != self.build or commits > self.commits:
                 # Another process (a web worker, the job worker) committed: read its segments.
                 if self.index is not None:
                     self.index.reload()
@@ -261,8 +262,10 @@ class WordIndex:
         within: Sequence[int] | None = None,
         changed_after: int | None = None,
     ) -> list[int]:
-        """Return the keys of the newest papers that match (by publication), newest first;
-        with `changed_after`, among the papers written by a later commit only."""
+        """Return the keys of the newest papers that match (by publication), newest first.
+
+        With `changed_after`, among the papers that later commits wrote only.
+        """
         assert self.index is not None
         compiled = self._compile(query, within, FIELD_BOOSTS, changed_after)
         if compiled is None or limit <= 0:
@@ -275,6 +278,7 @@ class WordIndex:
         return None if len(hits) > limit else {key for key, _ in hits}
 
     def _later(self, commit: int) -> Query:
+        """Return a query for the papers that commits after this one wrote."""
         return Query.range_query(
             self.schema, "commit", tantivy.FieldType.Unsigned, commit, None, include_lower=False
         )
