@@ -11,7 +11,7 @@ from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
-from dailypapers.storage.search_types import WordChanges, WordsVersion
+from dailypapers.storage.search_types import WordsVersion
 
 from support.accounts import add_member
 
@@ -112,17 +112,17 @@ def test_a_search_tells_what_changed_since_a_version_of_the_words(storage: Stora
         storage.save_papers([newer, reworded])
     after = storage.words_version()
     assert after is not None and after != before
-    kept = ["2401.00001", "2401.00002", "2401.00004"]
 
-    def changes(text: str, since: WordsVersion) -> WordChanges | None:
-        return storage.newest_changes(parse_query(text), since=since, among=kept, limit=5)
+    def changed_matches(text: str, since: WordsVersion) -> list[str]:
+        return storage.search_newest(parse_query(text), limit=5, changed_since=since)
 
-    assert changes("attention", before) == WordChanges(["2401.00005"], {"2401.00002"})
-    assert changes("recurrence", before) == WordChanges(["2401.00002"], {"2401.00002"})
-    assert changes("attention", after) == WordChanges([], set())
-    assert changes("cat:cs.CL", after) is None  # filters alone: the database lists them
+    assert storage.papers_changed_since(before) == {"2401.00005", "2401.00002"}
+    assert changed_matches("attention", before) == ["2401.00005"]
+    assert changed_matches("recurrence", before) == ["2401.00002"]
+    assert storage.papers_changed_since(after) == set()
+    assert changed_matches("attention", after) == []
     rebuilt = WordsVersion(build="another build", commits=after.commits)
-    assert changes("attention", rebuilt) is None
+    assert storage.papers_changed_since(rebuilt) is None
 
 
 def test_the_index_follows_every_save(storage: Storage) -> None:

@@ -27,6 +27,7 @@ from dailypapers.storage.follows_protocol import FollowStore
 from dailypapers.storage.search_types import WordsVersion
 
 PER_FOLLOW = 20  # newest papers asked of each follow: a page of 50 rarely needs more
+OLDEST = datetime.min.replace(tzinfo=UTC)  # where an undated paper sorts
 FEED_TOKEN_PURPOSE = b"dailypapers private feed"
 
 
@@ -137,6 +138,7 @@ def _newest_of_follows(
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
     marks = _valid_until(storage, follows) if cache is not None else {}
+    changed: dict[WordsVersion, set[str] | None] = {}  # read once per version, not per search
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
@@ -152,7 +154,7 @@ def _newest_of_follows(
         elif followed.kind is FollowKind.ORGANIZATION:
             newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
             undated[followed] = [r.paper_id for r in newest]
-        elif (updated := _updated_matches(storage, followed.key, kept)) is not None:
+        elif (updated := _updated_matches(storage, followed.key, kept, changed)) is not None:
             found[followed] = updated
         else:
             query = every_word(parse_query(followed.key))
@@ -167,25 +169,40 @@ def _newest_of_follows(
     return found
 
 
-def _updated_matches(storage: Storage, search: str, kept: KeptAnswer | None) -> Dated | None:
+def _updated_matches(
+    storage: Storage,
+    search: str,
+    kept: KeptAnswer | None,
+    changed: dict[WordsVersion, set[str] | None],
+) -> Dated | None:
     """Return a followed search's kept answer with the newest papers changed since joined.
 
-    None when it must be searched afresh: nothing kept by words, a paper of it changed, or
-    the word index cannot tell what changed.
+    None when it must be searched afresh: nothing kept by words, a paper of it changed or
+    is gone, or the word index cannot tell what changed. `changed` keeps what changed
+    since each version asked about, for the page's other searches.
     """
     if kept is None or not isinstance(kept.valid_until, WordsVersion):
         return None
     since = kept.valid_until
     query = every_word(parse_query(search))
-    among = [paper_id for paper_id, _ in kept.dated]
-    changes = storage.newest_changes(query, since=since, among=among, limit=PER_FOLLOW)
-    if changes is None or changes.changed:
+    if since not in changed:
+        changed[since] = storage.papers_changed_since(since)
+    changed_papers = changed[since]
+    kept_ids = [paper_id for paper_id, _ in kept.dated]
+    if changed_papers is None or not query.phrases or changed_papers & set(kept_ids):
         return None
-    dates = storage.paper_dates(changes.matching)
-    oldest = datetime.min.replace(tzinfo=UTC)
-    merged = [(paper_id, dates.get(paper_id)) for paper_id in changes.matching] + kept.dated
-    merged.sort(key=lambda dated: (dated[1] or oldest, dated[0]), reverse=True)
-    return merged[:PER_FOLLOW]
+    new = (
+        storage.search_newest(query, limit=PER_FOLLOW, changed_since=since)
+        if changed_papers
+        else []
+    )
+    dates = storage.paper_dates([*new, *kept_ids])
+    if any(paper_id not in dates for paper_id in kept_ids):
+        return None  # a kept paper is no longer stored
+    # A paper changed after the changes were read may be among both: listed once.
+    merged = {paper_id: dates.get(paper_id) for paper_id in [*kept_ids, *new]}
+    newest = sorted(merged.items(), key=lambda dated: (dated[1] or OLDEST, dated[0]))
+    return newest[::-1][:PER_FOLLOW]
 
 
 def _cache_key(storage: Storage, followed: Follow) -> tuple[object, ...]:
@@ -229,8 +246,7 @@ def following_papers(
             dates[paper_id] = published
     if not reasons:
         return []
-    oldest = datetime.min.replace(tzinfo=UTC)
-    newest = sorted(reasons, key=lambda paper_id: (dates.get(paper_id) or oldest, paper_id))
+    newest = sorted(reasons, key=lambda paper_id: (dates.get(paper_id) or OLDEST, paper_id))
     chosen = list(reversed(newest))[:limit]
     return [
         FollowedPaper(item, tuple(reasons[item.paper.id]))

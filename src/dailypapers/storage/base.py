@@ -26,7 +26,6 @@ from dailypapers.storage.search_types import (
     PaperText,
     SimilarPaper,
     Vectors,
-    WordChanges,
     WordMatch,
     WordsVersion,
 )
@@ -173,11 +172,17 @@ class Storage(
         ...
 
     def search_newest(
-        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[str] | None = None,
+        changed_since: WordsVersion | None = None,
     ) -> list[str]:
         """Return the ids of the newest papers (by publication) that match the query.
 
         The matches `search_lexical` ranks, listed by date: what a followed search shows.
+        `changed_since` keeps to the papers whose words changed after that version.
         """
         ...
 
@@ -191,15 +196,12 @@ class Storage(
         """
         ...
 
-    def newest_changes(
-        self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
-    ) -> WordChanges | None:
-        """Return the newest matches among the papers changed since `since`, and which of
-        `among` changed or are gone.
+    def papers_changed_since(self, since: WordsVersion) -> set[str] | None:
+        """Return the stored papers whose words changed after `since`: new or edited.
 
-        What a kept answer of `search_newest` needs to be brought up to date. None when the
-        search is better run afresh: the word index is being built or was rebuilt since,
-        many papers changed, or the query is of filters alone.
+        With `search_newest(changed_since=)`, what brings a kept answer up to date. None
+        when the search is better run afresh: the word index is being built or was rebuilt
+        since, or many papers changed.
         """
         ...
 

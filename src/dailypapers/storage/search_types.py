@@ -45,11 +45,3 @@ class WordsVersion:
 
     build: str
     commits: int
-
-
-@dataclass(frozen=True, slots=True)
-class WordChanges:
-    """What changed for a search since a version of the words (see `newest_changes`)."""
-
-    matching: list[str]  # the newest papers changed since then that match, newest first
-    changed: set[str]  # those of the papers asked about whose words changed, or that are gone

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 
 from dailypapers.domain.search_query import SearchQuery
 from dailypapers.storage.search_sql import SqlSearch
-from dailypapers.storage.search_types import WordChanges, WordMatch, WordsVersion
+from dailypapers.storage.search_types import WordMatch, WordsVersion
 from dailypapers.storage.sql_values import Row, to_datetime
 from dailypapers.storage.word_index import PaperWords, WordIndex, WriterBusy, split_filters
 
@@ -32,8 +32,8 @@ WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
 FILTERED_OVERFETCH = 10
 WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
 LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
-# After more changed papers than this, a followed search is searched afresh rather than told
-# which of them match (`newest_changes`).
+# After more changed papers than this, a followed search is searched afresh rather than
+# brought up to date from them (`papers_changed_since`).
 CHANGES_FOLLOWED = 5000
 NEWEST_FILTERED_DEPTH = 20_000  # how far back newest-first listing looks for a narrow filter
 
@@ -88,7 +88,12 @@ class WordIndexSearch(SqlSearch):
         return self.search_in_database_scored(query, limit=limit, within=within)
 
     def search_newest(
-        self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
+        self,
+        query: SearchQuery,
+        *,
+        limit: int,
+        within: Sequence[str] | None = None,
+        changed_since: WordsVersion | None = None,
     ) -> list[str]:
         """Return the ids of the newest papers that match the query (by publication date)."""
         within = self._filter_scope(query, within)
@@ -97,12 +102,15 @@ class WordIndexSearch(SqlSearch):
         if not (query.terms or query.phrases):  # filters alone: the database lists newest
             return self.search_in_database(query, limit=limit, within=within)
         words = self._current_word_index()
-        if words is not None:
-            found = self._search_words(words, query, limit=limit, within=within, newest=True)
+        if words is not None and (changed_since is None or changed_since.build == words.build):
+            after = None if changed_since is None else changed_since.commits
+            found = self._search_words(
+                words, query, limit=limit, within=within, newest=True, after=after
+            )
             if found is not None:
                 return [match.paper_id for match in found]
         # While the index catches up: the database's best matches, newest first (a newer
-        # paper that ranks lower waits for the index).
+        # paper that ranks lower waits for the index), of all papers, changed or not.
         best = self.search_in_database(query, limit=limit * FILTERED_OVERFETCH, within=within)
         dates = self.paper_dates(best)
         oldest = datetime.min.replace(tzinfo=UTC)
@@ -115,36 +123,17 @@ class WordIndexSearch(SqlSearch):
         words = self._current_word_index()
         return None if words is None else WordsVersion(words.build, words.commits)
 
-    def newest_changes(
-        self, query: SearchQuery, *, since: WordsVersion, among: Sequence[str], limit: int
-    ) -> WordChanges | None:
-        """Return the newest matches among the papers changed since `since`, and which of
-        `among` changed or are gone.
+    def papers_changed_since(self, since: WordsVersion) -> set[str] | None:
+        """Return the stored papers whose words changed after `since`: new or edited.
 
-        None when the word index cannot tell (it is being built, or was rebuilt since), when
-        more than CHANGES_FOLLOWED papers changed, or when the query has no words to match.
+        None when the word index cannot tell (it is being built, or was rebuilt since) or
+        more than CHANGES_FOLLOWED changed.
         """
         words = self._current_word_index()
-        if words is None or words.build != since.build or not (query.terms or query.phrases):
+        if words is None or words.build != since.build:
             return None
         written = words.keys_written_after(since.commits, limit=CHANGES_FOLLOWED)
-        if written is None:
-            return None
-        within = self._filter_scope(query, None)
-        matching: list[str] = []
-        if written and (within is None or within):
-            found = self._search_words(
-                words, query, limit=limit, within=within, newest=True, after=since.commits
-            )
-            if found is None:
-                return None
-            matching = [match.paper_id for match in found]
-        keys = self._keys_of(among)  # a paper no longer stored has no key
-        changed = {paper_id for paper_id, key in keys.items() if key in written}
-        # A commit after `written` was read may have rewritten one of them: it is among
-        # the matches then, and counts as changed rather than appearing twice.
-        changed |= set(matching) & set(among)
-        return WordChanges(matching, (set(among) - set(keys)) | changed)
+        return None if written is None else set(self._ids_by_key(list(written)).values())
 
     def search_in_database(
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
