@@ -118,6 +118,24 @@ def test_filters(storage):
     assert lexical(storage, "cat:cs.LG") == ["2402.00002", "2401.00001"]  # newest first
 
 
+def test_author_filters_alone_list_the_papers_newest_first(storage):
+    # Read from the name index, as the database lists filters alone: by date, then id.
+    more = [
+        replace(PAPERS[1], id="2405.00005", authors=("Alan Turing",), published_at=None),
+        replace(PAPERS[1], id="2406.00006", authors=("Alan Turing", "Ada Lovelace")),
+    ]
+    with storage.transaction():
+        storage.save_papers(more)
+    turing = ["2403.00003", "2406.00006", "2401.00001", "2405.00005"]
+
+    assert lexical(storage, 'author:"Alan Turing"') == turing
+    assert lexical(storage, "author:turing") == turing  # one word names the family
+    assert storage.search_lexical(parse_query("author:turing"), limit=2) == turing[:2]
+    assert lexical(storage, "author:turing author:lovelace") == ["2406.00006", "2401.00001"]
+    assert lexical(storage, "author:turing cat:cs.CL") == ["2403.00003"]
+    assert lexical(storage, "author:nobody") == []
+
+
 def test_within_limits_the_answer(storage):
     assert lexical(storage, "language", within=["2404.00004", "2401.00001"]) == ["2404.00004"]
     assert lexical(storage, "language", within=[]) == []

@@ -28,8 +28,9 @@ _ROWS_PER_INSERT = 150  # 6 columns: 900 parameters, under the 999 of SQLite bef
 _REINDEX_BATCH = 2000
 _NEWEST = " ORDER BY published_at DESC NULLS LAST, paper_id"
 # Co-authors and organizations come from an author's latest papers: a common name holds
-# thousands at a million papers, and a page need not join them all.
-RECENT_PAPERS = 300
+# thousands at a million papers, and a page need not join them all (300 of a prolific
+# name's papers, with their thousands of co-authors, were most of its page's time).
+RECENT_PAPERS = 100
 _LATEST_OF_AUTHOR = f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ?"
 
 
@@ -162,10 +163,13 @@ class FollowsSql(SqlAccess):
     def author_spellings(self, normalized: str) -> list[tuple[str, int]]:
         """Return how the author's latest papers spell the name, with how often, most used
         first (the latest only, as for co-authors: a common name has thousands of papers)."""
+        # The spellings are read from the index by paper, which the co-authors read too: the
+        # table's rows, one disk read each on a first visit, cost ten times more.
         rows = self._execute(
-            "SELECT name, COUNT(*) FROM (SELECT name FROM paper_authors WHERE norm_name = ?"
-            f"{_NEWEST} LIMIT ?) latest GROUP BY name ORDER BY COUNT(*) DESC, name",
-            (normalized, RECENT_PAPERS),
+            f"SELECT mine.name, COUNT(*) FROM ({_LATEST_OF_AUTHOR}) latest"
+            " JOIN paper_authors mine ON mine.paper_id = latest.paper_id AND mine.norm_name = ?"
+            " GROUP BY mine.name ORDER BY COUNT(*) DESC, mine.name",
+            (normalized, RECENT_PAPERS, normalized),
         )
         return [(row[0], int(row[1])) for row in rows]
 
@@ -197,20 +201,25 @@ class FollowsSql(SqlAccess):
         return [(Organization(row[0], row[1], row[2]), int(row[3])) for row in rows]
 
     def papers_by_author_filter(self, names: Sequence[str], *, limit: int) -> list[str] | None:
-        """Return the ids of papers every one of these `author:` values matches."""
-        found: set[str] | None = None
+        """Return the ids of papers every one of these `author:` values matches, newest
+        first (by the dates the name index holds); None if one matches more than `limit`."""
+        found: list[str] | None = None
         for name in names:
             normalized = normalize_author_name(name)
             rows = self._execute(
-                "SELECT paper_id FROM paper_authors WHERE norm_name = ?"
-                " UNION SELECT paper_id FROM paper_authors WHERE family = ? LIMIT ?",
+                "SELECT paper_id FROM (SELECT paper_id, published_at FROM paper_authors"
+                " WHERE norm_name = ? UNION SELECT paper_id, published_at FROM paper_authors"
+                f" WHERE family = ?) named{_NEWEST} LIMIT ?",
                 (normalized, family_name(normalized) if " " not in normalized else "", limit + 1),
             )
             if len(rows) > limit:
                 return None
-            ids = {row[0] for row in rows}
-            found = ids if found is None else found & ids
-        return sorted(found or ())
+            if found is None:
+                found = [row[0] for row in rows]
+            else:
+                also = {row[0] for row in rows}
+                found = [paper_id for paper_id in found if paper_id in also]
+        return found or []
 
     def category_paper_ids(self, category: str, *, limit: int, offset: int = 0) -> list[str]:
         """Return the ids of the papers in this arXiv category, newest first."""

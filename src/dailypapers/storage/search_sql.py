@@ -100,8 +100,11 @@ class SqlSearch(SqlStorage):
             scopes.append(self.papers_by_author_filter(filters.authors, limit=SCOPE_LIMIT))
         if filters.organizations:
             scopes.append(self._papers_of_organizations(filters.organizations))
-        known = [set(scope) for scope in scopes if scope is not None]
-        return sorted(set.intersection(*known)) if known else None
+        known = [scope for scope in scopes if scope is not None]
+        if not known:
+            return None
+        common = set(known[0]).intersection(*known[1:])
+        return [paper_id for paper_id in known[0] if paper_id in common]  # authors' newest first
 
     def _papers_of_organizations(self, names: Sequence[str]) -> list[str] | None:
         """Return the papers featured for these organizations; None if more than SCOPE_LIMIT."""

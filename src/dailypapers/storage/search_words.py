@@ -17,7 +17,7 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from dailypapers.domain.search_query import SearchQuery
+from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import SqlSearch
 from dailypapers.storage.search_types import WordMatch, WordsVersion
 from dailypapers.storage.sql_values import Row, to_datetime
@@ -42,6 +42,13 @@ NEWEST_FILTERED_DEPTH = 20_000  # how far back newest-first listing looks for a 
 PAPER_COLUMNS = (
     "p.title, p.abstract, p.authors, p.ai_keywords, p.categories, p.published_at, p.github_repo"
 )
+
+
+def _authors_alone(query: SearchQuery) -> bool:
+    """Tell whether the query is `author:` filters and nothing else (no words to rank)."""
+    filters = query.filters
+    nothing_else = not (query.terms or query.phrases or query.excluded or query.arxiv_id)
+    return nothing_else and filters == SearchFilters(authors=filters.authors)
 
 
 def paper_words(row: Row) -> PaperWords:
@@ -77,7 +84,12 @@ class WordIndexSearch(SqlSearch):
         self, query: SearchQuery, *, limit: int, within: Sequence[str] | None = None
     ) -> list[WordMatch]:
         """Return the papers `search_lexical` finds, each with its bm25 score."""
-        within = self._filter_scope(query, within)  # the author-name index, daily entries
+        scope = self._filter_scope(query, within)  # the author-name index, daily entries
+        if scope is not None and within is None and _authors_alone(query):
+            # The name index lists them newest first, as the database would: reading each
+            # paper's date from the papers' wide rows cost 15 ms for a prolific name.
+            return [WordMatch(paper_id, 0.0) for paper_id in scope[:limit]]
+        within = scope
         if within is not None and not within:
             return []
         words = self._current_word_index() if query.terms or query.phrases else None
