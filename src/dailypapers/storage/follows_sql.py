@@ -206,16 +206,22 @@ class FollowsSql(SqlAccess):
         found: list[str] | None = None
         for name in names:
             normalized = normalize_author_name(name)
-            rows = self._execute(
-                "SELECT paper_id FROM (SELECT paper_id, published_at FROM paper_authors"
-                " WHERE norm_name = ? UNION SELECT paper_id, published_at FROM paper_authors"
-                f" WHERE family = ?) named{_NEWEST} LIMIT ?",
-                (normalized, family_name(normalized) if " " not in normalized else "", limit + 1),
-            )
+            if " " in normalized:  # a whole name: the index's own order
+                rows = self._execute(
+                    f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ?",
+                    (normalized, limit + 1),
+                )
+            else:  # one word: a name of one word, or a family
+                rows = self._execute(
+                    "SELECT paper_id FROM (SELECT paper_id, published_at FROM paper_authors"
+                    " WHERE norm_name = ? UNION SELECT paper_id, published_at FROM paper_authors"
+                    f" WHERE family = ?) named{_NEWEST} LIMIT ?",
+                    (normalized, family_name(normalized), limit + 1),
+                )
             if len(rows) > limit:
                 return None
             if found is None:
-                found = [row[0] for row in rows]
+                found = list(dict.fromkeys(row[0] for row in rows))  # a name twice on a paper
             else:
                 also = {row[0] for row in rows}
                 found = [paper_id for paper_id in found if paper_id in also]
