@@ -61,3 +61,14 @@ def test_a_followed_search_lists_its_newest_matches_as_papers_come_and_change(
         storage.save_papers([replace(sparse(20), title="Dense layers")])
     assert listed() == [n for n in range(26, 25 - PER_FOLLOW, -1) if n != 20]
     assert listed() == listed(kept=None)
+    # Papers written since that match no word of the search leave it as it was; one that
+    # matches only once its words are stemmed ("expert" for "experts") comes in.
+    searched = len(searched_afresh)
+    with storage.transaction():
+        storage.save_papers([sparse(28, title="Dense layers")])
+    assert listed() == [n for n in range(26, 25 - PER_FOLLOW, -1) if n != 20]
+    with storage.transaction():
+        storage.save_papers([sparse(29, title="A sparse expert")])
+    assert listed()[0] == 29
+    assert listed() == listed(kept=None)
+    assert len(searched_afresh) == searched + 1  # only the answer asked for without a cache

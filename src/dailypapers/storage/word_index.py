@@ -15,7 +15,7 @@ import logging
 import shutil
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -271,6 +271,20 @@ class WordIndex:
         if compiled is None or limit <= 0:
             return []
         return [key for key, _ in self._hits(compiled, limit, order_by_field="published")]
+
+    def words_of(self, texts: Iterable[str]) -> set[str]:
+        """Return the words these texts are indexed under (folded and stemmed)."""
+        return {token for text in texts for token in self.analyzer.analyze(text)}
+
+    def may_match(self, query: SearchQuery, words: Container[str]) -> bool:
+        """Tell whether a paper holding only these words could match the query's words:
+        one of its ranked words, each word of its phrases (their order aside)."""
+        ranked = [token for term in query.terms for token in self.analyzer.analyze(term)]
+        if ranked and not any(token in words for token in ranked):
+            return False
+        return all(
+            token in words for phrase in query.phrases for token in self.analyzer.analyze(phrase)
+        )
 
     def keys_written_after(self, commit: int, *, limit: int) -> set[int] | None:
         """Return the keys of the papers that later commits wrote; None if over `limit`."""
