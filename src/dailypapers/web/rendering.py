@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, Template, select_autoescape
+from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from dailypapers.domain.avatars import initial
@@ -148,20 +148,13 @@ class Renderer:
     def _card_renderer(self) -> Callable[..., Markup]:
         """Return card(item, my_votes, note, highlight_terms): a whole card, kept for everyone.
 
-        A call, not an include: an include copies the page's whole context for each card.
-        Outside a search (whose marked words change with each query) the card is kept under
-        all it shows: the paper, the reader's vote and Save, whether anyone is signed in, and
-        the note; the reader's CSRF token is put into its forms, as for the kept forms.
+        A call of a macro, not an include: an include copies the page's whole context for
+        each card. Outside a search (whose marked words change with each query) the card is
+        kept under all it shows: the paper, the reader's vote and Save, whether anyone is
+        signed in, and the note; the reader's CSRF token is put into its forms, as for the
+        kept forms.
         """
-        loaded: list[Template] = []
-
-        def render(item: FeaturedPaper, voted: bool, saved: bool, note: str, terms: Any) -> str:
-            if not loaded:
-                loaded.append(self.environment.get_template("_card.html"))
-            return loaded[0].render(
-                item=item, voted=voted, saved=saved, card_note=note, highlight_terms=terms
-            )
-
+        render = self._macro("_card.html", "card")
         with_placeholder = _with_placeholder_token(render)
 
         @lru_cache(maxsize=CARDS_KEPT)
@@ -176,7 +169,7 @@ class Renderer:
             voted = paper_id in my_votes
             saved = signed_in and paper_id in self._call("saved_paper_ids")
             if highlight_terms:
-                return Markup(render(item, voted, saved, note, highlight_terms))  # autoescaped
+                return render(item, voted, saved, note, highlight_terms)
             return self._with_reader_token(kept(item, voted, saved, signed_in, note))
 
         return card
@@ -199,12 +192,8 @@ class Renderer:
         search marked is rendered each time: another query's cards would only push the
         listings' out.
         """
-        template = self.environment.get_template("_card_text.html")
-
-        def render(item: FeaturedPaper, terms: Any = ()) -> Markup:
-            return Markup(template.render(item=item, highlight_terms=terms))  # autoescaped
-
-        kept = lru_cache(maxsize=CARD_TEXTS_KEPT)(render)
+        render = self._macro("_card_text.html", "card_text")
+        kept = lru_cache(maxsize=CARD_TEXTS_KEPT)(lambda item: render(item, ()))
 
         def card_text(item: FeaturedPaper, highlight_terms: Any = ()) -> Markup:
             return render(item, highlight_terms) if highlight_terms else kept(item)
