@@ -136,6 +136,13 @@ def test_author_filters_alone_list_the_papers_newest_first(storage):
     assert lexical(storage, "author:nobody") == []
 
 
+def test_filters_alone_leave_out_the_excluded_words(storage):
+    assert lexical(storage, "author:turing -survey") == ["2401.00001"]
+    assert lexical(storage, 'cat:cs.CL -"large language"') == ["2404.00004"]
+    assert lexical(storage, "cat:cs.CL -survey") == []  # both say it
+    assert lexical(storage, "-survey") == []  # an exclusion alone lists nothing
+
+
 def test_within_limits_the_answer(storage):
     assert lexical(storage, "language", within=["2404.00004", "2401.00001"]) == ["2404.00004"]
     assert lexical(storage, "language", within=[]) == []

@@ -87,8 +87,13 @@ class PostgresSearch(PostgresWordChanges):
                 return []
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
-        if built is None:
-            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+        if built is None:  # filters alone, newest first, less what says an excluded word
+            if not conditions:
+                return []
+            for excluded in query.excluded:
+                conditions.append("NOT p.search_text @@ websearch_to_tsquery('english', ?)")
+                params.append(f'"{excluded}"')
+            newest = self._filtered_newest(conditions, params, limit)
             return [WordMatch(paper_id, 0.0) for paper_id in newest]
         tsquery, tsquery_params = built
         where = "".join(f" AND {condition}" for condition in conditions)

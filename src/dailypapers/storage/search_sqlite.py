@@ -75,8 +75,16 @@ class SqliteSearch(WordIndexSearch):
         if within is not None:
             conditions.append(f"p.id IN ({', '.join('?' * len(within))})")
             params.extend(within)
-        if expression is None:
-            newest = self._filtered_newest(conditions, params, limit) if conditions else []
+        if expression is None:  # filters alone, newest first, less what says an excluded word
+            if not conditions:
+                return []
+            for excluded in query.excluded:
+                conditions.append(
+                    "p.id NOT IN (SELECT x.paper_id FROM papers_fts"
+                    " JOIN paper_keys x ON x.key = papers_fts.rowid WHERE papers_fts MATCH ?)"
+                )
+                params.append(_quoted(excluded))
+            newest = self._filtered_newest(conditions, params, limit)
             return [WordMatch(paper_id, 0.0) for paper_id in newest]
         join = "JOIN papers p ON p.id = k.paper_id" if conditions else ""
         where = "".join(f" AND {condition}" for condition in conditions)
