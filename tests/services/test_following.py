@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from dailypapers.domain.follows import FollowKind, follow_target
-from dailypapers.domain.papers import Paper
+from dailypapers.domain.papers import Organization, Paper
 from dailypapers.services.follows import PER_FOLLOW, FollowResultCache, following_papers
 from dailypapers.storage import Storage
 
@@ -72,3 +72,54 @@ def test_a_followed_search_lists_its_newest_matches_as_papers_come_and_change(
     assert listed()[0] == 29
     assert listed() == listed(kept=None)
     assert len(searched_afresh) == searched + 1  # only the answer asked for without a cache
+
+
+def test_followed_authors_and_categories_are_kept_until_papers_change(
+    backend_storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    storage = backend_storage
+    in_lg = [replace(sparse(number), categories=("cs.LG",)) for number in range(1, 26)]
+    with storage.transaction():
+        storage.save_papers(in_lg)
+    follows = [
+        follow_target(FollowKind.AUTHOR, "Noam Shazeer"),
+        follow_target(FollowKind.CATEGORY, "cs.LG"),
+    ]
+    cache = FollowResultCache()
+    asked_afresh = []
+    newest_by_name = storage.newest_by_name
+
+    def counted(**kwargs: Any) -> list[Any]:
+        if kwargs.get("among") is None:  # all papers, not the changed ones
+            asked_afresh.append(kwargs)
+        return newest_by_name(**kwargs)
+
+    monkeypatch.setattr(storage, "newest_by_name", counted)
+
+    def listed(kept: FollowResultCache | None = cache) -> list[int]:
+        found = following_papers(storage=storage, follows=follows, limit=50, cache=kept)
+        return [int(item.item.paper.id.split(".")[1]) for item in found]
+
+    assert listed() == list(range(25, 25 - PER_FOLLOW, -1))
+    assert len(asked_afresh) == 2
+    # A write that leaves the papers (as a vote or a comment does) asks neither again.
+    generation = storage.generation()
+    with storage.transaction():
+        storage.save_organizations([Organization("meta", "Meta AI")])
+    assert storage.generation() != generation
+    assert listed() == list(range(25, 25 - PER_FOLLOW, -1))
+    assert len(asked_afresh) == 2
+    # New papers join the kept answers: one by the author, one by another in the category.
+    by_others = replace(sparse(27), authors=("Ada Lovelace",), categories=("cs.LG",))
+    with storage.transaction():
+        storage.save_papers([sparse(26), by_others])
+    assert listed()[:3] == [27, 26, 25]
+    assert len(asked_afresh) == 2
+    assert listed() == listed(kept=None)
+    # A listed paper that leaves both (another author, no category) leaves the page.
+    asked = len(asked_afresh)
+    with storage.transaction():
+        storage.save_papers([replace(in_lg[19], authors=("Someone Else",), categories=())])
+    assert 20 not in listed()
+    assert listed() == listed(kept=None)
+    assert len(asked_afresh) > asked  # a kept paper changed: asked afresh

@@ -138,24 +138,20 @@ def _newest_of_follows(
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
     marks = _valid_until(storage, follows) if cache is not None else {}
-    changed: dict[WordsVersion, set[str] | None] = {}  # read once per version, not per search
+    changed: dict[WordsVersion, set[str] | None] = {}  # read once per version, not per follow
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
         kept = cache.get(_cache_key(storage, followed)) if cache is not None else None
         if kept is not None and kept.valid_until == marks[followed]:
             found[followed] = kept.dated
+        elif (updated := _updated(storage, followed, kept, changed)) is not None:
+            found[followed] = updated
         elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
-            found[followed] = storage.newest_by_name(
-                author=followed.key if followed.kind is FollowKind.AUTHOR else None,
-                category=followed.key if followed.kind is FollowKind.CATEGORY else None,
-                limit=PER_FOLLOW,
-            )
+            found[followed] = storage.newest_by_name(**_name_of(followed), limit=PER_FOLLOW)
         elif followed.kind is FollowKind.ORGANIZATION:
             newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
             undated[followed] = [r.paper_id for r in newest]
-        elif (updated := _updated_matches(storage, followed.key, kept, changed)) is not None:
-            found[followed] = updated
         else:
             query = every_word(parse_query(followed.key))
             undated[followed] = storage.search_newest(query, limit=PER_FOLLOW)
@@ -169,37 +165,45 @@ def _newest_of_follows(
     return found
 
 
-def _updated_matches(
+def _name_of(followed: Follow) -> dict[str, str]:
+    """Return the name index an author or category follow reads: newest_by_name's key."""
+    return {"author" if followed.kind is FollowKind.AUTHOR else "category": followed.key}
+
+
+def _updated(
     storage: Storage,
-    search: str,
+    followed: Follow,
     kept: KeptAnswer | None,
     changed: dict[WordsVersion, set[str] | None],
 ) -> Dated | None:
-    """Return a followed search's kept answer with the newest papers changed since joined.
+    """Return a follow's kept answer with the newest of the papers changed since joined.
 
-    None when it must be searched afresh: nothing kept by words, a paper of it changed, or
-    the word index cannot tell what changed. `changed` keeps what changed since each
-    version asked about, for the page's other searches. The kept papers' dates are kept
-    with them (the site never deletes a paper; one deleted by hand is left out when the
-    page reads its papers): only the new ones' are read, not fifteen searches' twenty.
+    None when it must be asked afresh: nothing kept by words, a paper of it changed, the
+    word index cannot tell what changed, or a search of filters alone. `changed` keeps what
+    changed since each version asked about, for the page's other follows. The kept papers'
+    dates are kept with them (the site never deletes a paper; one deleted by hand is left
+    out when the page reads its papers): only the new ones' are read.
     """
     if kept is None or not isinstance(kept.valid_until, WordsVersion):
         return None
     since = kept.valid_until
-    query = every_word(parse_query(search))
     if since not in changed:
         changed[since] = storage.papers_changed_since(since)
     changed_papers = changed[since]
-    kept_ids = [paper_id for paper_id, _ in kept.dated]
-    if changed_papers is None or not query.phrases or changed_papers & set(kept_ids):
+    if changed_papers is None or any(paper_id in changed_papers for paper_id, _ in kept.dated):
         return None
-    new = (
-        storage.search_newest(query, limit=PER_FOLLOW, changed_since=since)
-        if changed_papers
-        else []
-    )
+    if followed.kind is not FollowKind.SEARCH:
+        new = storage.newest_by_name(
+            **_name_of(followed), limit=PER_FOLLOW, among=sorted(changed_papers)
+        )
+    else:
+        query = every_word(parse_query(followed.key))
+        if not query.phrases:  # filters alone: the database lists them
+            return None
+        ids = storage.search_newest(query, limit=PER_FOLLOW, changed_since=since)
+        new = list(storage.paper_dates(ids).items()) if ids else []
     # A paper changed after the changes were read may be among both: listed once.
-    merged = dict(kept.dated) | (storage.paper_dates(new) if new else {})
+    merged = dict(kept.dated) | dict(new)
     newest = sorted(merged.items(), key=lambda dated: (dated[1] or OLDEST, dated[0]))
     return newest[::-1][:PER_FOLLOW]
 
@@ -212,21 +216,25 @@ def _cache_key(storage: Storage, followed: Follow) -> tuple[object, ...]:
 def _valid_until(storage: Storage, follows: Sequence[Follow]) -> dict[Follow, Mark]:
     """Return the mark each follow's kept answer must carry to be current.
 
-    Any write changes the generation. A search's matches change only with the papers' words
-    (a vote or a comment leaves them), so a search is kept until the words change, unless
-    it filters by organization: that reads the daily entries.
+    Any write changes the generation. What an author, a category or a search lists changes
+    only with the papers' words (their authors, categories and dates are among them; a vote
+    or a comment leaves them), so those are kept until the words change, unless a search
+    filters by organization or the follow is one: that reads the daily entries.
     """
     generation = storage.generation()
-    searches = any(f.kind is FollowKind.SEARCH for f in follows)
-    words = storage.words_version() if searches else None
+    by_words = {followed for followed in follows if _read_by_words(followed)}
+    words = storage.words_version() if by_words else None
     marks: dict[Follow, Mark] = {}
     for followed in follows:
-        by_words = (
-            followed.kind is FollowKind.SEARCH
-            and not parse_query(followed.key).filters.organizations
-        )
-        marks[followed] = words if by_words and words is not None else generation
+        marks[followed] = words if followed in by_words and words is not None else generation
     return marks
+
+
+def _read_by_words(followed: Follow) -> bool:
+    """Tell whether a follow's papers depend on the papers' words alone."""
+    if followed.kind is FollowKind.SEARCH:
+        return not parse_query(followed.key).filters.organizations
+    return followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY)
 
 
 def following_papers(

@@ -21,9 +21,15 @@ class FollowStore(Protocol):
         ...
 
     def newest_by_name(
-        self, *, author: str | None = None, category: str | None = None, limit: int
+        self,
+        *,
+        author: str | None = None,
+        category: str | None = None,
+        limit: int,
+        among: Sequence[str] | None = None,
     ) -> list[tuple[str, datetime | None]]:
-        """Return the newest papers of a folded author name or a category, with their dates."""
+        """Return the newest papers of a folded author name or a category, with their dates;
+        with `among`, of those papers only."""
         ...
 
     def count_author_papers(self, normalized: str) -> int:
