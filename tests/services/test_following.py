@@ -90,8 +90,7 @@ def test_followed_authors_and_categories_are_kept_until_papers_change(
     newest_by_name = storage.newest_by_name
 
     def counted(**kwargs: Any) -> list[Any]:
-        if kwargs.get("among") is None:  # all papers, not the changed ones
-            asked_afresh.append(kwargs)
+        asked_afresh.append(kwargs)  # an update reads only the changed papers' names
         return newest_by_name(**kwargs)
 
     monkeypatch.setattr(storage, "newest_by_name", counted)

@@ -23,7 +23,7 @@ from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import every_word, parse_query
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage.base import Storage
-from dailypapers.storage.follows_protocol import FollowStore
+from dailypapers.storage.follows_protocol import FollowStore, ListedUnder
 from dailypapers.storage.search_types import WordsVersion
 
 PER_FOLLOW = 20  # newest papers asked of each follow: a page of 50 rarely needs more
@@ -138,7 +138,7 @@ def _newest_of_follows(
 ) -> dict[Follow, Dated]:
     """Return each follow's newest papers with their dates, from the cache where it can."""
     marks = _valid_until(storage, follows) if cache is not None else {}
-    changed: dict[WordsVersion, set[str] | None] = {}  # read once per version, not per follow
+    changed = _Changes(storage)
     found: dict[Follow, Dated] = {}
     undated: dict[Follow, list[str]] = {}
     for followed in follows:
@@ -148,7 +148,11 @@ def _newest_of_follows(
         elif (updated := _updated(storage, followed, kept, changed)) is not None:
             found[followed] = updated
         elif followed.kind in (FollowKind.AUTHOR, FollowKind.CATEGORY):
-            found[followed] = storage.newest_by_name(**_name_of(followed), limit=PER_FOLLOW)
+            found[followed] = storage.newest_by_name(
+                author=followed.key if followed.kind is FollowKind.AUTHOR else None,
+                category=followed.key if followed.kind is FollowKind.CATEGORY else None,
+                limit=PER_FOLLOW,
+            )
         elif followed.kind is FollowKind.ORGANIZATION:
             newest = storage.rankables(organization=followed.key, newest=PER_FOLLOW)
             undated[followed] = [r.paper_id for r in newest]
@@ -165,43 +169,54 @@ def _newest_of_follows(
     return found
 
 
-def _name_of(followed: Follow) -> dict[str, str]:
-    """Return the name index an author or category follow reads: newest_by_name's key."""
-    return {"author" if followed.kind is FollowKind.AUTHOR else "category": followed.key}
+class _Changes:
+    """What changed since the versions a page's kept answers were read at, asked once."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self._since: dict[WordsVersion, set[str] | None] = {}
+        self._listed: dict[str, ListedUnder] = {}
+
+    def since(self, version: WordsVersion) -> set[str] | None:
+        """Return the papers changed since this version; None if the index cannot tell."""
+        if version not in self._since:
+            self._since[version] = self.storage.papers_changed_since(version)
+        return self._since[version]
+
+    def listed_under(self, paper_ids: set[str]) -> dict[str, ListedUnder]:
+        """Return these papers' dates and the author and category follows that list them."""
+        if missing := sorted(paper_ids - self._listed.keys()):
+            found = self.storage.names_of_papers(missing)
+            self._listed |= {paper_id: found.get(paper_id, (None, set())) for paper_id in missing}
+        return {paper_id: self._listed[paper_id] for paper_id in paper_ids}
 
 
 def _updated(
-    storage: Storage,
-    followed: Follow,
-    kept: KeptAnswer | None,
-    changed: dict[WordsVersion, set[str] | None],
+    storage: Storage, followed: Follow, kept: KeptAnswer | None, changes: _Changes
 ) -> Dated | None:
     """Return a follow's kept answer with the newest of the papers changed since joined.
 
     None when it must be asked afresh: nothing kept by words, a paper of it changed, the
-    word index cannot tell what changed, or a search of filters alone. `changed` keeps what
-    changed since each version asked about, for the page's other follows. The kept papers'
+    word index cannot tell what changed, or a search of filters alone. The kept papers'
     dates are kept with them (the site never deletes a paper; one deleted by hand is left
     out when the page reads its papers): only the new ones' are read.
     """
     if kept is None or not isinstance(kept.valid_until, WordsVersion):
         return None
     since = kept.valid_until
-    if since not in changed:
-        changed[since] = storage.papers_changed_since(since)
-    changed_papers = changed[since]
-    if changed_papers is None or any(paper_id in changed_papers for paper_id, _ in kept.dated):
+    changed = changes.since(since)
+    if changed is None or any(paper_id in changed for paper_id, _ in kept.dated):
         return None
+    new: Dated = []
     if followed.kind is not FollowKind.SEARCH:
-        new = storage.newest_by_name(
-            **_name_of(followed), limit=PER_FOLLOW, among=sorted(changed_papers)
-        )
-    else:
-        query = every_word(parse_query(followed.key))
-        if not query.phrases:  # filters alone: the database lists them
-            return None
+        wanted = (followed.kind, followed.key)
+        listed = changes.listed_under(changed)
+        new = [(paper_id, date) for paper_id, (date, keys) in listed.items() if wanted in keys]
+    elif not (query := every_word(parse_query(followed.key))).phrases:
+        return None  # filters alone: the database lists them
+    elif changed:
         ids = storage.search_newest(query, limit=PER_FOLLOW, changed_since=since)
-        new = list(storage.paper_dates(ids).items()) if ids else []
+        new = list(storage.paper_dates(ids).items())
     # A paper changed after the changes were read may be among both: listed once.
     merged = dict(kept.dated) | dict(new)
     newest = sorted(merged.items(), key=lambda dated: (dated[1] or OLDEST, dated[0]))

@@ -10,6 +10,9 @@ from dailypapers.domain.authors import ClaimedAuthor
 from dailypapers.domain.follows import Follow, FollowKind, FollowSettings
 from dailypapers.domain.papers import Organization
 
+# A paper's date, and the author and category follows (kind, key) that list it.
+ListedUnder = tuple[datetime | None, set[tuple[FollowKind, str]]]
+
 
 class FollowStore(Protocol):
     """Author and category lookups through their indexes, and what members follow."""
@@ -21,15 +24,14 @@ class FollowStore(Protocol):
         ...
 
     def newest_by_name(
-        self,
-        *,
-        author: str | None = None,
-        category: str | None = None,
-        limit: int,
-        among: Sequence[str] | None = None,
+        self, *, author: str | None = None, category: str | None = None, limit: int
     ) -> list[tuple[str, datetime | None]]:
-        """Return the newest papers of a folded author name or a category, with their dates;
-        with `among`, of those papers only."""
+        """Return the newest papers of a folded author name or a category, with their dates."""
+        ...
+
+    def names_of_papers(self, paper_ids: Sequence[str]) -> dict[str, ListedUnder]:
+        """Return, for each of these papers, its date and the author and category follows
+        that list it (their kind and key)."""
         ...
 
     def count_author_papers(self, normalized: str) -> int:

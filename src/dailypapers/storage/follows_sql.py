@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from dailypapers.domain.authors import (
@@ -15,6 +15,7 @@ from dailypapers.domain.authors import (
 )
 from dailypapers.domain.follows import Follow, FollowKind, FollowSettings
 from dailypapers.domain.papers import Organization, Paper
+from dailypapers.storage.follows_protocol import ListedUnder
 from dailypapers.storage.sql_values import (
     Row,
     SqlAccess,
@@ -27,7 +28,6 @@ FOLLOWS_MIGRATION = "0009_follows.sql"
 _ROWS_PER_INSERT = 150  # 6 columns: 900 parameters, under the 999 of SQLite before 3.32
 _REINDEX_BATCH = 2000
 _NEWEST = " ORDER BY published_at DESC NULLS LAST, paper_id"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Co-authors and organizations come from an author's latest papers: a common name holds
 # thousands at a million papers, and a page need not join them all (300 of a prolific
 # name's papers, with their thousands of co-authors, were most of its page's time).
@@ -129,15 +129,9 @@ class FollowsSql(SqlAccess):
         return [paper_id for paper_id, _ in self.newest_by_name(author=normalized, limit=limit)]
 
     def newest_by_name(
-        self,
-        *,
-        author: str | None = None,
-        category: str | None = None,
-        limit: int,
-        among: Sequence[str] | None = None,
+        self, *, author: str | None = None, category: str | None = None, limit: int
     ) -> list[tuple[str, datetime | None]]:
-        """Return the newest papers of a folded author name or a category, with their dates;
-        with `among`, of those papers only."""
+        """Return the newest papers of a folded author name or a category, with their dates."""
         # The dates come from the index rows: reading them from the papers (wide rows with
         # abstracts) cost more than the lookups themselves.
         if author is not None:
@@ -146,23 +140,26 @@ class FollowsSql(SqlAccess):
         else:
             sql = "SELECT paper_id, published_at FROM paper_categories WHERE category = ?"
             key = category or ""
-        if among is None:
-            rows = self._execute(f"{sql}{_NEWEST} LIMIT ?", (key, limit))
-            # A name twice on one paper gives two rows: keep the paper once.
-            return list({row[0]: to_optional_datetime(row[1]) for row in rows}.items())
-        dated = {
-            row[0]: to_optional_datetime(row[1])
-            for batch in batches(among)
-            for row in self._execute(
-                f"{sql} AND paper_id IN ({', '.join('?' * len(batch))})", (key, *batch)
-            )
-        }
-        # As _NEWEST orders them: the newest first, undated last, then by id.
-        newest = sorted(
-            dated.items(),
-            key=lambda item: (item[1] is None, -(item[1] or _EPOCH).timestamp(), item[0]),
-        )
-        return newest[:limit]
+        rows = self._execute(f"{sql}{_NEWEST} LIMIT ?", (key, limit))
+        # A name twice on one paper gives two rows: keep the paper once.
+        return list({row[0]: to_optional_datetime(row[1]) for row in rows}.items())
+
+    def names_of_papers(self, paper_ids: Sequence[str]) -> dict[str, ListedUnder]:
+        """Return, for each of these papers, its date and the author and category follows
+        that list it (their kind and key)."""
+        listed: dict[str, ListedUnder] = {}
+        for batch in batches(paper_ids):
+            marks = ", ".join("?" * len(batch))
+            for paper_id, kind, key, published_at in self._execute(
+                f"SELECT paper_id, 'author', norm_name, published_at FROM paper_authors"
+                f" WHERE paper_id IN ({marks}) UNION ALL"
+                f" SELECT paper_id, 'category', category, published_at FROM paper_categories"
+                f" WHERE paper_id IN ({marks})",
+                (*batch, *batch),
+            ):
+                _, keys = listed.setdefault(paper_id, (to_optional_datetime(published_at), set()))
+                keys.add((FollowKind(kind), key))
+        return listed
 
     def count_author_papers(self, normalized: str) -> int:
         """Return how many papers the author with this folded name has on this site."""
