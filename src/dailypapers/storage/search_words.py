@@ -32,8 +32,8 @@ WORDS_CHUNK = 20_000  # changed papers the word index takes per commit
 FILTERED_OVERFETCH = 10
 WRITER_RETRY_S = 2.0  # how long a catch-up waits while another process writes the index
 LAG_COUNTED_UP_TO = 10_000_000  # past this, "very far behind" needs no exact figure
-# After more changed papers than this, a followed search is searched afresh rather than
-# brought up to date from them (`papers_changed_since`).
+# After more changed papers than this, a followed author, category or search is asked afresh
+# rather than brought up to date from them (`papers_changed_since`).
 CHANGES_FOLLOWED = 5000
 # Changed papers whose words are read to tell which followed searches they cannot match: a
 # search of the changed papers costs half a millisecond however few they are.

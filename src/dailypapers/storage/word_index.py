@@ -279,12 +279,10 @@ class WordIndex:
     def may_match(self, query: SearchQuery, words: Container[str]) -> bool:
         """Tell whether a paper holding only these words could match the query's words:
         one of its ranked words, each word of its phrases (their order aside)."""
-        ranked = [token for term in query.terms for token in self.analyzer.analyze(term)]
+        ranked = self.words_of(query.terms)
         if ranked and not any(token in words for token in ranked):
             return False
-        return all(
-            token in words for phrase in query.phrases for token in self.analyzer.analyze(phrase)
-        )
+        return all(token in words for token in self.words_of(query.phrases))
 
     def keys_written_after(self, commit: int, *, limit: int) -> set[int] | None:
         """Return the keys of the papers that later commits wrote; None if over `limit`."""
