@@ -272,7 +272,12 @@ def main() -> None:
     author_pages = timed(
         args.runs, lambda run: anonymous.get(f"/authors/{quote(names[run % len(names)])}")
     )
-    print(f"page      {percentiles(author_pages)}")
+    print(f"page      {percentiles(author_pages)}   signed out")
+    author_pages = timed(  # other names, so that their cards are drawn for the first time too
+        args.runs,
+        lambda run: client.get(f"/authors/{quote(names[(run + args.runs) % len(names)])}"),
+    )
+    print(f"page      {percentiles(author_pages)}   signed in (votes, Save, follow state)")
     searches = timed(
         args.runs,
         lambda run: storage.search_lexical(
