@@ -51,7 +51,7 @@ def main() -> None:
     leases = JobLeases(
         storage=storage, owner=f"doomed:{os.getpid()}", lease_s=settings.job_lease_s, clock=now
     )
-    leases.run(job.name, slot, lambda: job.run(slot) and None)
+    leases.run(job.name, slot, lambda slot: job.run(slot) and None)
 
 
 if __name__ == "__main__":

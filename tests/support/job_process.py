@@ -33,11 +33,11 @@ class LoggedLeases(JobLeases):
         self.log = log
 
     def run(
-        self, name: str, slot: datetime, work: Callable[[], datetime | None]
+        self, name: str, slot: datetime, work: Callable[[datetime], datetime | None]
     ) -> datetime | None:
-        def logged() -> datetime | None:
+        def logged(slot: datetime) -> datetime | None:
             self._write(f"start {slot.isoformat()} {os.getpid()}")
-            later = work()
+            later = work(slot)
             self._write(f"end {slot.isoformat()} {os.getpid()}")
             return later
 

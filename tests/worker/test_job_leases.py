@@ -9,11 +9,13 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from dailypapers.storage import open_storage
+from dailypapers.storage import Storage, open_storage
+from dailypapers.worker.leases import JobLeases
 
 TESTS = Path(__file__).resolve().parents[1]
 
@@ -84,3 +86,35 @@ def test_two_workers_run_each_slot_once_and_take_over_a_killed_run(
     assert starts[killed_slot] == [victim, survivor.pid]  # started twice only when taken over
     assert all(len(pids) == 1 for slot, pids in starts.items() if slot != killed_slot), starts
     assert victim not in {pid for pids in ends.values() for pid in pids}
+
+
+def test_a_run_left_unfinished_is_taken_up_before_a_later_slot(backend_storage: Storage) -> None:
+    """A worker that came up while another was starting slot S waits for the next slot, T;
+    the other dies: when T falls due, S runs first (it is not overwritten by T's claim)."""
+    storage = backend_storage
+    slot, later_slot = datetime(2026, 12, 3, 7, tzinfo=UTC), datetime(2026, 12, 3, 8, tzinfo=UTC)
+    assert (
+        storage.claim_job_run(
+            job="digest",
+            slot=slot,
+            owner="dead",
+            now=slot,
+            lease_until=slot + timedelta(seconds=60),
+        )
+        is None
+    )
+    ran: list[datetime] = []
+
+    def work(slot: datetime) -> None:
+        ran.append(slot)
+
+    before_lapse = JobLeases(
+        storage=storage, owner="early", lease_s=60, clock=lambda: slot + timedelta(seconds=30)
+    )
+    assert before_lapse.run("digest", later_slot, work) == slot + timedelta(seconds=60)
+    assert ran == []  # S is still leased to its worker: wait until its lease lapses
+
+    survivor = JobLeases(storage=storage, owner="survivor", lease_s=60, clock=lambda: later_slot)
+    assert survivor.run("digest", later_slot, work) is None
+    assert ran == [slot]
+    assert storage.unfinished_job_run(job="digest") is None  # S is done, by the survivor

@@ -14,9 +14,9 @@ class JobRunStore(Protocol):
     ) -> datetime | None:
         """Lease the job's run for this slot; None if taken, else when to ask again.
 
-        Returns the claim's own `lease_until` when the run is now ours; a moment in the past
-        (the slot) when the slot was already run or a later one was claimed; the other
-        owner's lease expiry when another worker holds a live lease on this or an earlier slot.
+        Returns None when the run is now ours; a moment in the past (the slot) when the slot
+        was already run or a later one was claimed; the other owner's lease expiry when
+        another worker holds a live lease on this or an earlier slot.
         """
         ...
 
@@ -28,6 +28,9 @@ class JobRunStore(Protocol):
         """Record that our run of this slot is done, freeing the job for the next."""
         ...
 
-    def unfinished_job_run(self, *, job: str) -> datetime | None:
-        """Return the slot of the job's last run if it started and never finished."""
+    def unfinished_job_run(self, *, job: str, lapsed_by: datetime | None = None) -> datetime | None:
+        """Return the slot of the job's last run if it started and never finished.
+
+        With `lapsed_by`, only if its lease had lapsed by then (its worker stopped).
+        """
         ...

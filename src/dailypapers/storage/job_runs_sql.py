@@ -58,9 +58,17 @@ class JobRunsSql(SqlAccess):
             (moment(now), job, moment(slot), owner),
         )
 
-    def unfinished_job_run(self, *, job: str) -> datetime | None:
-        """Return the slot of the job's last run if it started and never finished."""
+    def unfinished_job_run(self, *, job: str, lapsed_by: datetime | None = None) -> datetime | None:
+        """Return the slot of the job's last run if it started and never finished.
+
+        With `lapsed_by`, only if its lease had lapsed by then (its worker stopped).
+        """
         rows = self._execute(
-            "SELECT slot FROM job_runs WHERE job = ? AND finished_at IS NULL", (job,)
+            "SELECT slot, lease_until FROM job_runs WHERE job = ? AND finished_at IS NULL", (job,)
         )
-        return to_datetime(rows[0][0]) if rows else None
+        if not rows:
+            return None
+        slot, lease_until = rows[0]
+        if lapsed_by is not None and to_datetime(lease_until) >= lapsed_by:
+            return None
+        return to_datetime(slot)

@@ -3,7 +3,9 @@
 A slot is the moment a job fell due (a cron time, or a multiple of its interval since
 1970, so every worker computes the same ones). Before running a slot a worker leases it in
 the database; while the job works a thread renews the lease. A worker killed mid-run
-stops renewing, its lease lapses, and the next worker to look takes the same slot over.
+stops renewing, its lease lapses, and the next worker to look takes the same slot over,
+before any later slot of that job (a worker that came up while the dead one was starting
+waits for the next slot, not the dead one's).
 """
 
 from __future__ import annotations
@@ -35,15 +37,21 @@ class JobLeases:
         self.clock = clock
 
     def run(
-        self, name: str, slot: datetime, work: Callable[[], datetime | None]
+        self, name: str, slot: datetime, work: Callable[[datetime], datetime | None]
     ) -> datetime | None:
         """Do the work for this slot unless another worker has; return when to look again.
 
+        The work is given the slot it does: this one, or an earlier one whose worker
+        stopped mid-run (its lease lapsed), which comes first.
         None: the slot is settled (run here, or already run elsewhere). A moment: another
         worker holds the slot under a live lease, or the work asked to be tried again then
         (it returned that moment); look again then, to take over if the other died.
         """
         now = self.clock()
+        abandoned = self.storage.unfinished_job_run(job=name, lapsed_by=now)
+        if abandoned is not None and abandoned < slot:
+            log.info("%s: taking up the run due at %s first", name, abandoned.isoformat())
+            slot = abandoned
         answer = self.storage.claim_job_run(
             job=name, slot=slot, owner=self.owner, now=now, lease_until=now + self.lease
         )
@@ -60,7 +68,7 @@ class JobLeases:
         renewer.start()
         later = None
         try:
-            later = work()
+            later = work(slot)
         finally:
             stop.set()
             renewer.join()

@@ -104,7 +104,7 @@ def run_jobs(
                 if leases is None or not job.exclusive:
                     retry = _run_logged(job, slot)
                 else:
-                    retry = leases.run(job.name, slot, functools.partial(_run_logged, job, slot))
+                    retry = leases.run(job.name, slot, functools.partial(_run_logged, job))
                 if retry is not None:
                     due[job.name] = retry
                     continue
