@@ -42,7 +42,7 @@ from fastapi.testclient import TestClient
 
 from dailypapers.domain.accounts import Role
 from dailypapers.domain.authors import normalize_author_name
-from dailypapers.domain.follows import FollowKind, follow_target
+from dailypapers.domain.follows import Follow, FollowKind, follow_target
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.services.accounts import create_user
@@ -195,6 +195,77 @@ def _new_paper(storage: Storage, papers: list[Paper], run: int) -> None:
     storage.refresh_word_index()
 
 
+def _time_member(
+    client: TestClient,
+    storage: Storage,
+    papers: list[Paper],
+    names: list[str],
+    follows: list[Follow],
+    runs: int,
+    first_new: int,
+) -> None:
+    """Sign the member in; time /following after a write, after a new paper and again,
+    and author pages as the member sees them."""
+    page = client.get("/signin").text
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post(
+        "/signin", data={"login": "reader", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )  # fmt: skip
+    first = client.get("/following")
+    assert first.status_code == 200 and first.text.count('class="card"') == 50, first.status_code
+
+    print(f"\n-- /following, {len(follows)} follows, 50 papers")
+    service = timed(runs, lambda _: following_papers(storage=storage, follows=follows, limit=50))
+    print(f"service   {percentiles(service)}")
+    pages = timed(runs, lambda _: client.get("/following"), before=lambda: _write(storage))
+    print(f"page      {percentiles(pages)}   after a write: the organizations asked again")
+    fresh = iter(range(first_new, 10**6))
+    pages = timed(
+        runs,
+        lambda _: client.get("/following"),
+        before=lambda: _new_paper(storage, papers, next(fresh)),
+    )
+    print(f"page      {percentiles(pages)}   after a new paper: every follow brought up to date")
+    pages = timed(runs, lambda _: client.get("/following"))
+    print(f"page      {percentiles(pages)}   a repeat visit: the follows' answers kept")
+
+    print("\n-- author pages and author: search (600 names, half prolific, half random)")
+    author_pages = timed(  # other names than signed out, so that their cards are new too
+        runs, lambda run: client.get(f"/authors/{quote(names[(run + runs) % len(names)])}")
+    )
+    print(f"page      {percentiles(author_pages)}   signed in (votes, Save, follow state)")
+
+
+def _time_visitor(anonymous: TestClient, storage: Storage, names: list[str], runs: int) -> None:
+    """Time author pages signed out, `author:` in storage and through the API."""
+    author_pages = timed(
+        runs, lambda run: anonymous.get(f"/authors/{quote(names[run % len(names)])}")
+    )
+    print(f"page      {percentiles(author_pages)}   signed out")
+    searches = timed(
+        runs,
+        lambda run: storage.search_lexical(
+            parse_query(f'author:"{names[run % len(names)]}"'), limit=50
+        ),
+    )
+    print(f"author:   {percentiles(searches)}   storage.search_lexical, filter alone")
+    worded = timed(
+        runs,
+        lambda run: storage.search_lexical(
+            parse_query(f'learning author:"{names[run % len(names)]}"'), limit=50
+        ),
+    )
+    print(f"+ words   {percentiles(worded)}   'learning author:\"...\"'")
+    api = timed(
+        runs,
+        lambda run: anonymous.get(
+            "/api/papers/search", params={"q": f'author:"{names[run % len(names)]}"'}
+        ),
+    )
+    print(f'API       {percentiles(api)}   GET /api/papers/search?q=author:"..."')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, default=100_000)
@@ -236,69 +307,17 @@ def main() -> None:
         secret_key="bench-secret-key-0123456789abcdefghij",
     )
     app = create_app(settings, storage=storage, password_hasher=HASHER)
-    client = TestClient(app, base_url="https://bench")
-    page = client.get("/signin").text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    client.post(
-        "/signin", data={"login": "reader", "password": PASSWORD, "csrf_token": token},
-        follow_redirects=False,
-    )  # fmt: skip
-    first = client.get("/following")
-    assert first.status_code == 200 and first.text.count('class="card"') == 50, first.status_code
-
-    print(f"\n-- /following, {len(follows)} follows, 50 papers")
-    service = timed(
-        args.runs, lambda _: following_papers(storage=storage, follows=follows, limit=50)
-    )
-    print(f"service   {percentiles(service)}")
-    pages = timed(args.runs, lambda _: client.get("/following"), before=lambda: _write(storage))
-    print(f"page      {percentiles(pages)}   after a write: the organizations asked again")
-    # New ids each run: a paper of an earlier run saved again is an edit of a listed paper.
-    runs = iter(range(storage.count_papers() - args.size, 10**6))
-    pages = timed(
-        args.runs,
-        lambda _: client.get("/following"),
-        before=lambda: _new_paper(storage, papers, next(runs)),
-    )
-    print(f"page      {percentiles(pages)}   after a new paper: every follow brought up to date")
-    pages = timed(args.runs, lambda _: client.get("/following"))
-    print(f"page      {percentiles(pages)}   a repeat visit: the follows' answers kept")
-
     counts = Counter(name for paper in papers for name in paper.authors)
     names = [name for name, _ in counts.most_common(300)] + rng.sample(list(counts), 300)
     rng.shuffle(names)
-    anonymous = TestClient(app)
-    print("\n-- author pages and author: search (600 names, half prolific, half random)")
-    author_pages = timed(
-        args.runs, lambda run: anonymous.get(f"/authors/{quote(names[run % len(names)])}")
-    )
-    print(f"page      {percentiles(author_pages)}   signed out")
-    author_pages = timed(  # other names, so that their cards are drawn for the first time too
-        args.runs,
-        lambda run: client.get(f"/authors/{quote(names[(run + args.runs) % len(names)])}"),
-    )
-    print(f"page      {percentiles(author_pages)}   signed in (votes, Save, follow state)")
-    searches = timed(
-        args.runs,
-        lambda run: storage.search_lexical(
-            parse_query(f'author:"{names[run % len(names)]}"'), limit=50
-        ),
-    )
-    print(f"author:   {percentiles(searches)}   storage.search_lexical, filter alone")
-    worded = timed(
-        args.runs,
-        lambda run: storage.search_lexical(
-            parse_query(f'learning author:"{names[run % len(names)]}"'), limit=50
-        ),
-    )
-    print(f"+ words   {percentiles(worded)}   'learning author:\"...\"'")
-    api = timed(
-        args.runs,
-        lambda run: anonymous.get(
-            "/api/papers/search", params={"q": f'author:"{names[run % len(names)]}"'}
-        ),
-    )
-    print(f'API       {percentiles(api)}   GET /api/papers/search?q=author:"..."')
+    # New ids each run: a paper of an earlier run saved again is an edit of a listed paper.
+    first_new = storage.count_papers() - args.size
+    # `with`: the app runs as `serve` runs it (its lifespan: one event loop, the configured
+    # database threads), not on a new event loop and thread for each request.
+    with TestClient(app, base_url="https://bench") as client:
+        _time_member(client, storage, papers, names, follows, args.runs, first_new)
+    with TestClient(app) as anonymous:
+        _time_visitor(anonymous, storage, names, args.runs)
     scans = timed(
         min(args.runs, 10),
         lambda run: storage._execute(  # type: ignore[attr-defined]
