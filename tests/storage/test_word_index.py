@@ -164,16 +164,15 @@ def test_categories_dates_and_code_are_filtered_inside_the_word_index(many, monk
 
 
 def test_a_narrow_author_filter_still_finds_a_low_ranked_paper(many):
-    # 299 papers rank above it for "language": the index ranks ten times the limit, none
-    # of them by Hopper, so FTS5 answers with the filter inside its query.
+    # 299 papers rank above it for "language": the filter is part of the index's query.
     assert words(many, "language author:hopper", limit=3) == ["2405.00299"]
     assert words(many, "language author:lovelace", limit=3) == words(many, "language", limit=3)
 
 
 def test_newest_first_a_broad_author_filter_looks_further_back(tmp_path, monkeypatch):
-    # An author of more papers than the name index narrows to is filtered as the word
-    # index lists: the 30 newest papers are not hers, so it lists further back. Her newest
-    # three say "language" once in a long abstract: among her best matches they would not be.
+    # An author of more papers than the name index narrows to: the 30 newest papers are
+    # not hers. Her newest three say "language" once in a long abstract: among her best
+    # matches they would not be.
     monkeypatch.setattr(search_sql, "SCOPE_LIMIT", 1)
     storage = open_sqlite(tmp_path / "site.db")
     long = "Language, once, among " + " ".join(f"word{n}" for n in range(80)) + "."
@@ -195,6 +194,32 @@ def test_newest_first_a_broad_author_filter_looks_further_back(tmp_path, monkeyp
     newest = storage.search_newest(parse_query("language author:hopper"), limit=3)
 
     assert newest == ["2405.00039", "2405.00038", "2405.00037"]
+
+
+def test_the_word_index_matches_authors_as_the_name_index_does(tmp_path):
+    storage = open_sqlite(tmp_path / "site.db")
+    names = [("Łukasz Kaiser",), ("Lukas Kaiserling",), ("Martin Luther King Jr.",), ("Ada",)]
+    with storage.transaction():
+        storage.save_papers(
+            [
+                paper(n, f"Language study {n}", "Language data.", authors=a)
+                for n, a in enumerate(names)
+            ]
+        )
+    expected = {
+        'author:"lukasz KAISER"': ["2405.00000"],  # accents and case folded
+        "author:kaiser": ["2405.00000"],  # a family name, not a part of one
+        "author:lukasz": [],  # a given name alone names no family
+        "author:king": ["2405.00002"],  # the family before a suffix
+        'author:"martin luther king jr"': ["2405.00002"],
+        "author:ada": ["2405.00003"],  # a name of one word
+        "author:kaiser author:ada": [],  # every author filter holds
+    }
+    for filters, ids in expected.items():
+        query = parse_query(f"language {filters}")
+        assert storage.search_lexical(query, limit=10) == ids, filters
+        assert storage.search_newest(query, limit=10) == ids, filters
+        assert storage.search_in_database(query, limit=10) == ids, filters  # SQL agrees
 
 
 def test_a_changed_category_or_code_link_reaches_the_word_index(many):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -84,27 +85,36 @@ class SqlSearch(SqlStorage):
     """The search queries both backends run the same way."""
 
     def _filter_scope(
-        self, query: SearchQuery, within: Sequence[str] | None
-    ) -> Sequence[str] | None:
-        """Narrow a search to the papers its `author:` and `org:` filters name, when few.
+        self, query: SearchQuery, within: Sequence[str] | None, *, by_authors: bool = True
+    ) -> tuple[SearchQuery, Sequence[str] | None]:
+        """Narrow a search to the papers its `author:` (unless told not to) and `org:`
+        filters name, when few.
 
         The name index and the daily entries find them at once; ranking only those is faster
         than ranking every match of the words and keeping the few that pass (an `org:`
-        matching nothing made PostgreSQL score every match of the words in SQL).
+        matching nothing made PostgreSQL score every match of the words in SQL). Returns the
+        query without the filters the scope answers (they would be checked again), and the
+        scope.
         """
         filters = query.filters
-        if within is not None or not (filters.authors or filters.organizations):
-            return within
-        scopes = []
-        if filters.authors:
-            scopes.append(self.papers_by_author_filter(filters.authors, limit=SCOPE_LIMIT))
+        if within is not None or not ((filters.authors and by_authors) or filters.organizations):
+            return query, within
+        scopes, rest = [], filters
+        if filters.authors and by_authors:
+            authors = self.papers_by_author_filter(filters.authors, limit=SCOPE_LIMIT)
+            if authors is not None:
+                scopes.append(authors)
+                rest = replace(rest, authors=())
         if filters.organizations:
-            scopes.append(self._papers_of_organizations(filters.organizations))
-        known = [scope for scope in scopes if scope is not None]
-        if not known:
-            return None
-        common = set(known[0]).intersection(*known[1:])
-        return [paper_id for paper_id in known[0] if paper_id in common]  # authors' newest first
+            organizations = self._papers_of_organizations(filters.organizations)
+            if organizations is not None:
+                scopes.append(organizations)
+                rest = replace(rest, organizations=())
+        if not scopes:
+            return query, None
+        common = set(scopes[0]).intersection(*scopes[1:])
+        scope = [paper_id for paper_id in scopes[0] if paper_id in common]  # authors' newest first
+        return replace(query, filters=rest), scope
 
     def _papers_of_organizations(self, names: Sequence[str]) -> list[str] | None:
         """Return the papers featured for these organizations; None if more than SCOPE_LIMIT."""

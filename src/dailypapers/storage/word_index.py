@@ -24,12 +24,13 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
+from dailypapers.domain.authors import family_name, normalize_author_name
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.index_description import read_description, write_description
 
 log = logging.getLogger("dailypapers.search")
 
-FORMAT = 5  # bump when what the index holds changes meaning, to have it rebuilt
+FORMAT = 6  # bump when what the index holds changes meaning, to have it rebuilt
 ANALYZER = "paper_words"
 # The title counts three times in `words` (title and abstract as one text, so one term
 # frequency and one length per paper, as FTS5 weighs its columns). Keywords (Hugging Face's
@@ -66,6 +67,9 @@ def _schema() -> tantivy.Schema:
     builder.add_text_field("authors", tokenizer_name=ANALYZER)
     # What the filters the word index answers itself read (see `split_filters`).
     builder.add_text_field("categories", tokenizer_name="raw", index_option="basic")
+    # The author-name index's keys (domain/authors.py): folded whole names, family names.
+    builder.add_text_field("names", tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("families", tokenizer_name="raw", index_option="basic")
     builder.add_integer_field("published", indexed=True, fast=True)  # seconds since 1970
     builder.add_unsigned_field("has_code", indexed=True)
     # The commit that wrote the paper, so that what changed since a commit can be searched.
@@ -92,11 +96,12 @@ class PaperWords:
 def split_filters(filters: SearchFilters) -> tuple[SearchFilters, SearchFilters]:
     """Return the filters the word index answers itself, exactly as SQL would, and the rest.
 
-    It answers categories, dates and code; an author is matched as any part of the names
-    (SQL's LIKE) and an organization through the daily entries, so those stay with SQL.
+    It answers authors (through the folded names the author-name index holds), categories,
+    dates and code; an organization is matched through the daily entries, so it stays
+    with SQL.
     """
-    rest = SearchFilters(authors=filters.authors, organizations=filters.organizations)
-    return replace(filters, authors=(), organizations=()), rest
+    rest = SearchFilters(organizations=filters.organizations)
+    return replace(filters, organizations=()), rest
 
 
 class WriterBusy(Exception):
@@ -346,6 +351,14 @@ class WordIndex:
 
     def _filter_queries(self, filters: SearchFilters) -> list[Query]:
         conditions = []
+        for author in filters.authors:
+            # As SQL matches the author-name index: a whole name, or one word naming a family.
+            normalized = normalize_author_name(author)
+            named = Query.term_query(self.schema, "names", normalized)
+            if " " not in normalized:
+                family = Query.term_query(self.schema, "families", normalized)
+                named = Query.boolean_query([(Occur.Should, named), (Occur.Should, family)])
+            conditions.append(named)
         if filters.categories:
             # A bare archive ("cs") names all its categories: each paper is indexed under
             # its categories and their archives.
@@ -427,6 +440,10 @@ class WordWriter:
                 authors=list(paper.authors),
             )
             document.add_unsigned("key", paper.key)  # a plain int would be read as signed
+            for name in paper.authors:
+                if normalized := normalize_author_name(name):  # as the author-name index
+                    document.add_text("names", normalized)
+                    document.add_text("families", family_name(normalized))
             for category in {name.lower() for name in paper.categories}:
                 document.add_text("categories", category)
                 if "." in category:
