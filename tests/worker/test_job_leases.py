@@ -90,7 +90,8 @@ def test_two_workers_run_each_slot_once_and_take_over_a_killed_run(
 
 def test_a_run_left_unfinished_is_taken_up_before_a_later_slot(backend_storage: Storage) -> None:
     """A worker that came up while another was starting slot S waits for the next slot, T;
-    the other dies: when T falls due, S runs first (it is not overwritten by T's claim)."""
+    the other dies: when T falls due, S runs first (it is not overwritten by T's claim),
+    then T."""
     storage = backend_storage
     slot, later_slot = datetime(2026, 12, 3, 7, tzinfo=UTC), datetime(2026, 12, 3, 8, tzinfo=UTC)
     assert (
@@ -115,6 +116,8 @@ def test_a_run_left_unfinished_is_taken_up_before_a_later_slot(backend_storage: 
     assert ran == []  # S is still leased to its worker: wait until its lease lapses
 
     survivor = JobLeases(storage=storage, owner="survivor", lease_s=60, clock=lambda: later_slot)
-    assert survivor.run("digest", later_slot, work) is None
+    assert survivor.run("digest", later_slot, work) == later_slot  # T: look again at once
     assert ran == [slot]
     assert storage.unfinished_job_run(job="digest") is None  # S is done, by the survivor
+    assert survivor.run("digest", later_slot, work) is None
+    assert ran == [slot, later_slot]

@@ -192,7 +192,9 @@ class FollowsSql(SqlAccess):
         return [(row[0], int(row[1])) for row in rows]
 
     def coauthors(self, normalized: str, *, limit: int) -> list[tuple[str, int]]:
-        """Return the author's co-authors (as most often spelled) and shared papers, most first."""
+        """Return the author's co-authors and shared papers, most first; each co-author under
+        one of their spellings (the first in alphabetical order: a count per spelling would
+        cost a second grouping of every row)."""
         rows = self._execute(
             "SELECT other.norm_name, MIN(other.name), COUNT(DISTINCT other.paper_id)"
             f" FROM ({_LATEST_OF_AUTHOR}) mine JOIN paper_authors other"

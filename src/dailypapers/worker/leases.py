@@ -41,17 +41,25 @@ class JobLeases:
     ) -> datetime | None:
         """Do the work for this slot unless another worker has; return when to look again.
 
-        The work is given the slot it does: this one, or an earlier one whose worker
-        stopped mid-run (its lease lapsed), which comes first.
+        The work is given the slot it does. A run of an earlier slot whose worker stopped
+        mid-run (its lease lapsed) comes first: then this slot is still to run, and the
+        answer is a moment even when that run is settled.
         None: the slot is settled (run here, or already run elsewhere). A moment: another
         worker holds the slot under a live lease, or the work asked to be tried again then
         (it returned that moment); look again then, to take over if the other died.
         """
-        now = self.clock()
-        abandoned = self.storage.unfinished_job_run(job=name, lapsed_by=now)
+        abandoned = self.storage.unfinished_job_run(job=name, lapsed_by=self.clock())
         if abandoned is not None and abandoned < slot:
             log.info("%s: taking up the run due at %s first", name, abandoned.isoformat())
-            slot = abandoned
+            later = self._run_slot(name, abandoned, work)
+            return self.clock() if later is None else later
+        return self._run_slot(name, slot, work)
+
+    def _run_slot(
+        self, name: str, slot: datetime, work: Callable[[datetime], datetime | None]
+    ) -> datetime | None:
+        """Lease this slot and do its work, unless another worker has: as `run` answers."""
+        now = self.clock()
         answer = self.storage.claim_job_run(
             job=name, slot=slot, owner=self.owner, now=now, lease_until=now + self.lease
         )
