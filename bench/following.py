@@ -13,7 +13,8 @@ prolific author has as many papers per copy as in the real data; saved through
 A member follows 50 things: 20 authors (half prolific, half with one real paper), 5
 organizations, 10 categories and 15 saved searches (words, phrases and filters). Timed in
 process: the Following service, and GET /following, GET /authors/{name} and
-GET /api/papers/search?q=author:"..." through the ASGI app (no response cache). The
+GET /api/papers/search?q=author:"..." through the ASGI app as `serve` runs it (its lifespan:
+one event loop, the configured database threads; no response cache). The
 Following page keeps an author's, a category's and a search's answer until the papers' words
 change, an organization's until any data changes: it is timed after a write (a vote: the
 organizations asked again), after a new paper (saved and indexed untimed, as an import does:
