@@ -136,6 +136,22 @@ def test_author_filters_alone_list_the_papers_newest_first(storage):
     assert lexical(storage, "author:nobody") == []
 
 
+def test_organization_filters_alone_list_the_papers_newest_first(storage):
+    with storage.transaction():
+        storage.save_entries(
+            [
+                DailyEntry(paper_id, day, datetime(2024, 3, 3, tzinfo=UTC), None, "meta")
+                for paper_id, day in [
+                    ("2401.00001", date(2024, 3, 3)),
+                    ("2402.00002", date(2024, 3, 4)),
+                ]
+            ]
+        )
+
+    assert lexical(storage, "org:meta") == ["2403.00003", "2402.00002", "2401.00001"]
+    assert lexical(storage, "org:meta author:turing") == ["2403.00003", "2401.00001"]
+
+
 def test_filters_alone_leave_out_the_excluded_words(storage):
     assert lexical(storage, "author:turing -survey") == ["2401.00001"]
     assert lexical(storage, 'cat:cs.CL -"large language"') == ["2404.00004"]

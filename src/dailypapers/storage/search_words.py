@@ -92,9 +92,10 @@ class WordIndexSearch(SqlSearch):
         # within the name index's papers (which costs a key lookup per paper, and a term
         # each for the index).
         rest, scope = self._filter_scope(query, within, by_authors=words is None)
-        if scope is not None and within is None and _nothing(rest):
-            # The name index lists them newest first, as the database would: reading each
-            # paper's date from the papers' wide rows cost 15 ms for a prolific name.
+        if scope is not None and within is None and query.filters.authors and _nothing(rest):
+            # The name index lists an author's papers newest first (the scope keeps its
+            # order), as the database would: reading each paper's date from the papers'
+            # wide rows cost 15 ms for a prolific name.
             return [WordMatch(paper_id, 0.0) for paper_id in scope[:limit]]
         query, within = rest, scope
         if within is not None and not within:
