@@ -50,13 +50,26 @@ class PaperAuthor:
     family: str
 
 
+def author_keys(name: str) -> tuple[str, str] | None:
+    """Return what an author's name is indexed under: the folded name and the family name;
+    None for a name that folds to nothing."""
+    normalized = normalize_author_name(name)
+    return (normalized, family_name(normalized)) if normalized else None
+
+
+def filter_keys(value: str) -> tuple[str, str | None]:
+    """Return what `author:value` matches: a folded whole name, and the family name it is
+    when it is one word (None when it is a whole name)."""
+    normalized = normalize_author_name(value)
+    return normalized, None if " " in normalized else family_name(normalized)
+
+
 def paper_authors(paper_id: str, names: tuple[str, ...]) -> list[PaperAuthor]:
     """Return the index rows of a paper's authors (names that fold to nothing are left out)."""
     rows = []
     for position, name in enumerate(names):
-        normalized = normalize_author_name(name)
-        if normalized:
-            rows.append(PaperAuthor(paper_id, position, name, normalized, family_name(normalized)))
+        if keys := author_keys(name):
+            rows.append(PaperAuthor(paper_id, position, name, *keys))
     return rows
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from dailypapers.domain.authors import (
     ClaimedAuthor,
-    family_name,
+    filter_keys,
     normalize_author_name,
     paper_authors,
 )
@@ -225,8 +225,8 @@ class FollowsSql(SqlAccess):
         first (by the dates the name index holds); None if one matches more than `limit`."""
         found: list[str] | None = None
         for name in names:
-            normalized = normalize_author_name(name)
-            if " " in normalized:  # a whole name: the index's own order
+            normalized, family = filter_keys(name)
+            if family is None:  # a whole name: the index's own order
                 rows = self._execute(
                     f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ?",
                     (normalized, limit + 1),
@@ -236,7 +236,7 @@ class FollowsSql(SqlAccess):
                     "SELECT paper_id FROM (SELECT paper_id, published_at FROM paper_authors"
                     " WHERE norm_name = ? UNION SELECT paper_id, published_at FROM paper_authors"
                     f" WHERE family = ?) named{_NEWEST} LIMIT ?",
-                    (normalized, family_name(normalized), limit + 1),
+                    (normalized, family, limit + 1),
                 )
             if len(rows) > limit:
                 return None

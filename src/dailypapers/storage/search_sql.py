@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dailypapers.domain.authors import normalize_author_name
+from dailypapers.domain.authors import filter_keys
 from dailypapers.domain.search_query import SearchFilters, SearchQuery, normalize_title
 from dailypapers.storage.sql import SqlStorage
 from dailypapers.storage.sql_values import Row, batches
@@ -28,11 +28,11 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
     for author in filters.authors:
         # The folded-name index (see storage/follows_sql.py): a whole name, or one word
         # naming the family, accents and case aside.
-        normalized = normalize_author_name(author)
+        normalized, family = filter_keys(author)
         conditions.append(
             "p.id IN (SELECT a.paper_id FROM paper_authors a WHERE a.norm_name = ? OR a.family = ?)"
         )
-        params.extend([normalized, "" if " " in normalized else normalized])
+        params.extend([normalized, family or ""])
     if filters.categories:
         parts = []
         for category in filters.categories:

@@ -24,7 +24,7 @@ from pathlib import Path
 import tantivy
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
-from dailypapers.domain.authors import family_name, normalize_author_name
+from dailypapers.domain.authors import author_keys, filter_keys
 from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.index_description import read_description, write_description
 
@@ -353,11 +353,11 @@ class WordIndex:
         conditions = []
         for author in filters.authors:
             # As SQL matches the author-name index: a whole name, or one word naming a family.
-            normalized = normalize_author_name(author)
+            normalized, family = filter_keys(author)
             named = Query.term_query(self.schema, "names", normalized)
-            if " " not in normalized:
-                family = Query.term_query(self.schema, "families", normalized)
-                named = Query.boolean_query([(Occur.Should, named), (Occur.Should, family)])
+            if family is not None:
+                of_family = Query.term_query(self.schema, "families", family)
+                named = Query.boolean_query([(Occur.Should, named), (Occur.Should, of_family)])
             conditions.append(named)
         if filters.categories:
             # A bare archive ("cs") names all its categories: each paper is indexed under
@@ -441,9 +441,9 @@ class WordWriter:
             )
             document.add_unsigned("key", paper.key)  # a plain int would be read as signed
             for name in paper.authors:
-                if normalized := normalize_author_name(name):  # as the author-name index
-                    document.add_text("names", normalized)
-                    document.add_text("families", family_name(normalized))
+                if indexed := author_keys(name):  # as the author-name index
+                    document.add_text("names", indexed[0])
+                    document.add_text("families", indexed[1])
             for category in {name.lower() for name in paper.categories}:
                 document.add_text("categories", category)
                 if "." in category:
