@@ -6,12 +6,12 @@ import json
 import shutil
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from dailypapers.domain.papers import Paper
+from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import open_storage, search_sql, search_words
 from dailypapers.storage.sqlite import SqliteStorage
@@ -169,29 +169,31 @@ def test_a_narrow_author_filter_still_finds_a_low_ranked_paper(many):
     assert words(many, "language author:lovelace", limit=3) == words(many, "language", limit=3)
 
 
-def test_newest_first_a_broad_author_filter_looks_further_back(tmp_path, monkeypatch):
-    # An author of more papers than the name index narrows to: the 30 newest papers are
-    # not hers. Her newest three say "language" once in a long abstract: among her best
+def test_newest_first_a_broad_organization_filter_looks_further_back(tmp_path, monkeypatch):
+    # An organization of more papers than its daily entries narrow to is filtered after
+    # the word index lists: the 30 newest papers are not its own, so it lists further
+    # back. Its newest three say "language" once in a long abstract: among its best
     # matches they would not be.
     monkeypatch.setattr(search_sql, "SCOPE_LIMIT", 1)
     storage = open_sqlite(tmp_path / "site.db")
     long = "Language, once, among " + " ".join(f"word{n}" for n in range(80)) + "."
     papers = [
         replace(
-            paper(
-                n,
-                f"Study {n}",
-                long if n in (37, 38, 39) else "Language data.",
-                authors=("Grace Hopper",) if n < 40 else (f"Author {n}",),
-            ),
+            paper(n, f"Study {n}", long if n in (37, 38, 39) else "Language data."),
             published_at=datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=n),
         )
         for n in range(300)
     ]
+    entries = [
+        DailyEntry(paper.id, date(2024, 1, 2), datetime(2024, 1, 2, tzinfo=UTC), None, "meta")
+        for paper in papers[:40]
+    ]
     with storage.transaction():
+        storage.save_organizations([Organization("meta", "Meta AI")])
         storage.save_papers(papers)
+        storage.save_entries(entries)
 
-    newest = storage.search_newest(parse_query("language author:hopper"), limit=3)
+    newest = storage.search_newest(parse_query("language org:meta"), limit=3)
 
     assert newest == ["2405.00039", "2405.00038", "2405.00037"]
 
