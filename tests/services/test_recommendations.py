@@ -168,6 +168,35 @@ def test_the_worker_fits_on_the_sites_embedding_model(
     assert fitted is not None and fitted.model == "another-model"
 
 
+def test_the_refit_job_reads_the_background_ahead_once_a_member_has_a_model(
+    storage: Storage, site: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refit job reads the papers refits contrast likes with before a refit needs them,
+    and only on a site where a member uses For you."""
+    monkeypatch.setattr(
+        recommendations, "BACKGROUND_PAPERS", recommendations.WindowPapers(ttl_s=3600)
+    )
+
+    def feature(paper_id: str) -> None:
+        with storage.transaction():
+            storage.save_papers([Paper(paper_id, "New", "A", ("Bo",))])
+            storage.save_entries([DailyEntry(paper_id, NOW.date(), NOW)])
+            storage.save_embeddings(
+                model=MODEL, paper_ids=[paper_id], vectors=np.ones((1, DIMENSION), np.float32)
+            )
+
+    assert not recommendations.keep_background_ready(storage=storage, now=NOW)
+    feature("2608.00042")
+    ada = add_member(storage, "ada")
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
+    assert recommendations.keep_background_ready(storage=storage, now=NOW)
+    feature("2608.00043")  # after the read: the refit contrasts with the papers read ahead
+    assert refit(storage) == 1
+    fitted = storage.get_member_model(ada.id)
+    assert fitted is not None and fitted.negatives == 40  # 2608.00042 in, the liked one out
+
+
 def test_pasted_lines_that_name_no_paper_are_reported(
     storage: Storage, site: dict[str, int]
 ) -> None:

@@ -366,14 +366,7 @@ def refit_member_model(
     if len(liked) == 0:
         return None
     disliked_ids, disliked = storage.paper_vectors(model=model_name, paper_ids=signals.negatives)
-    today = now.date()
-    window = BACKGROUND_PAPERS.get(
-        storage,
-        model=model_name,
-        start=today - timedelta(days=BACKGROUND_DAYS),
-        end=today + timedelta(days=1),
-        limit=DEFAULT_CHOICES.background + MAX_SIGNALS * 2,  # room for the member's own papers
-    )
+    window = _background(storage, model_name=model_name, today=now.date())
     seen = signals.seen
     keep = [row for row, paper_id in enumerate(window.ids) if paper_id not in seen]
     background = window.vectors[keep[: DEFAULT_CHOICES.background]]
@@ -403,6 +396,34 @@ def refit_member_model(
         authors=fitted.authors,
         liked_by=_liked_by(fitted.authors, liked_ids, texts),
     )
+
+
+def _background(storage: Storage, *, model_name: str, today: date) -> Window:
+    """Return the papers every refit contrasts likes with: the most recently featured."""
+    return BACKGROUND_PAPERS.get(
+        storage,
+        model=model_name,
+        start=today - timedelta(days=BACKGROUND_DAYS),
+        end=today + timedelta(days=1),
+        limit=DEFAULT_CHOICES.background + MAX_SIGNALS * 2,  # room for the member's own papers
+    )
+
+
+def keep_background_ready(*, storage: Storage, now: datetime) -> bool:
+    """Read the background papers before a member's refit needs them; False if none needs them.
+
+    Reading them (10,000 vectors, the words of 5,000 papers counted) is most of a process's
+    first refit at a million papers: 2.4 s of CPU against 0.3 s for a refit once they are
+    kept. The refit job calls this on every run while any member has a model, so they are
+    read when the job starts and, once kept, refreshed on a thread every ten minutes.
+    """
+    if not storage.any_member_models():
+        return False
+    model_name = _site_model(storage)
+    if model_name is None:
+        return False
+    _background(storage, model_name=model_name, today=now.date())
+    return True
 
 
 def _liked_by(

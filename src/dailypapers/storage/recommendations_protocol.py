@@ -37,6 +37,10 @@ class RecommendationStore(Protocol):
         """Return (member id, signals version) of members whose model is out of date."""
         ...
 
+    def any_member_models(self) -> bool:
+        """Return whether any member has a For you model (fitted or waiting to be)."""
+        ...
+
     def save_member_model(self, model: MemberModel, *, fitted_version: int) -> None:
         """Store the member's fitted model as of that signals version."""
         ...

@@ -89,6 +89,10 @@ class RecommendationsSql(SqlAccess):
         )
         return [(int(row[0]), int(row[1])) for row in rows]
 
+    def any_member_models(self) -> bool:
+        """Return whether any member has a For you model (fitted or waiting to be)."""
+        return bool(self._execute("SELECT 1 FROM member_models LIMIT 1"))
+
     def save_member_model(self, model: MemberModel, *, fitted_version: int) -> None:
         """Store the member's fitted model as of that signals version."""
         weights = np.asarray(model.weights, dtype="<f4").tobytes()
