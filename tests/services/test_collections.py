@@ -61,6 +61,10 @@ def test_bibtex_reads_back_with_arxiv_fields_and_special_characters(storage: Sto
     assert first["url"] == f"https://arxiv.org/abs/{items[0].paper.id}"
     assert first["year"] == str(items[0].date.year)  # type: ignore[union-attr]
     assert first["author"].split(" and ")[0] == items[0].paper.authors[0]
+    # Reference managers read url and doi verbatim: no LaTeX in them
+    raw = bibtexparser.parse_string(text).entries[0]
+    assert raw["url"] == items[0].paper.abs_url
+    assert raw["doi"] == f"10.48550/arXiv.{items[0].paper.id}"
 
 
 def test_ris_and_csl_json_read_back(storage: Storage) -> None:
@@ -144,6 +148,39 @@ def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
     saved = storage.default_collection(ada.id)
     assert saved is not None and saved.paper_count == 2
     assert [user_id for user_id, _ in storage.stale_member_models(limit=5)] == [ada.id]  # refit
+
+
+def test_papers_on_the_site_are_imported_when_arxiv_cannot_be_asked(storage: Storage) -> None:
+    ada = add_member(storage, "ada")
+    known = some_papers(storage, 1)[0].paper.id
+    bib = f"@misc{{k, eprint={{{known}}}}}\n@misc{{u, eprint={{2104.12255}}}}\n"
+    with serving(lambda request: Reply(503, b"down")) as (url, log), httpx.Client() as http:
+        report = import_citations(
+            storage=storage,
+            user_id=ada.id,
+            collection_id=None,
+            text=bib,
+            filename="refs.bib",
+            fetcher=PoliteFetcher(http, attempts=2, backoff_s=0),
+            api_url=f"{url}/api/query",
+            now=NOW,
+        )
+    assert len(log) == 2  # asked, and asked again
+    assert report.added == [known] and report.not_fetched == ["2104.12255"]
+    assert report.not_on_arxiv == [] and "503" in report.arxiv_error
+    assert "1 id(s) not fetched: arXiv could not be asked" in report.summary()
+    again = import_citations(
+        storage=storage,
+        user_id=ada.id,
+        collection_id=None,
+        text=bib,
+        filename="refs.bib",
+        fetcher=None,
+        api_url="",
+        now=NOW,
+    )
+    assert again.added == [] and again.already_there == [known]
+    assert again.summary().startswith("0 paper(s) added (0 fetched from arXiv); 1 already")
 
 
 def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:

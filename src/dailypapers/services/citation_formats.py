@@ -102,7 +102,9 @@ def to_bibtex(papers: Sequence[CitedPaper]) -> str:
                 [model.Field(key, value) for key, value in fields.items() if value],
             )
         )
-    return write_string(library, prepend_middleware=[LatexEncodingMiddleware()])
+    # URLs are not wrapped in \\url{}: reference managers read the url field verbatim, and
+    # print the macro as text.
+    return write_string(library, prepend_middleware=[LatexEncodingMiddleware(enclose_urls=False)])
 
 
 def to_ris(papers: Sequence[CitedPaper]) -> str:
