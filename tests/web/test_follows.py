@@ -200,6 +200,7 @@ def test_the_private_feed_follows_the_member_and_dies_when_rotated(site: TestCli
     settings = site.get("/settings").text
     path = re.search(r"/feeds/private/[0-9a-f-]+\.atom", settings)
     assert path is not None
+    assert f">https://testserver{path.group(0)}</a>" in settings  # whole, for a feed reader
     anonymous = TestClient(site.app)
     feed = parsed(anonymous, path.group(0))
     assert [e.title for e in feed.entries] == ["Sparse mixtures", "Attention for everyone"]

@@ -85,6 +85,9 @@ def test_upvotes_and_follows_stay_private_until_made_public(ada: TestClient) -> 
         assert not upvotes and follows and answer["upvotes"] is None
     exported = ada.get("/settings/export.json").json()["settings"]
     assert exported["upvotesPublic"] is False and exported["followsPublic"] is True
+    assert exported["digestFollowing"] is False
+    post_form(ada, "/settings/following", {"public": "1", "digest_following": "1"})
+    assert ada.get("/settings/export.json").json()["settings"]["digestFollowing"] is True
 
 
 def test_the_profile_api_answers_for_anyone_and_404s_for_no_one(ada: TestClient) -> None:

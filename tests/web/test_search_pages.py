@@ -77,6 +77,15 @@ def test_the_search_page_shows_cards_with_highlights_and_progress(site):
     assert "words and meaning" in html
 
 
+def test_a_search_that_stops_counting_says_so(site, monkeypatch):
+    from dailypapers.services import search
+
+    many = site.get("/search", params={"q": "model"}).text
+    assert "The best" not in many and " results" in many
+    monkeypatch.setattr(search, "MAX_RESULTS", 3)  # fewer than the papers that match
+    assert "The best 3 results" in site.get("/search", params={"q": "model"}).text
+
+
 def test_an_exact_title_comes_first(site):
     html = site.get("/search", params={"q": "agentic entropy-balanced policy optimization"}).text
     first = html.index('<article class="card">')

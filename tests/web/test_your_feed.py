@@ -72,6 +72,24 @@ def test_save_from_a_card_then_find_it_in_saved_and_export_it(site: TestClient) 
     assert "☆ Save" in site.get(DAY).text
 
 
+def test_a_cards_save_button_never_empties_the_lists_a_member_made(site: TestClient) -> None:
+    made = post_form(site, "/collections", {"name": "Reading group"})
+    reading = collection_id(made.headers["location"])
+    post_form(site, f"/papers/{PAPER}/save", {"collection_id": str(reading), "note": "week 3"})
+    post_form(site, f"/papers/{PAPER}/save", {"saved": "1"})  # and in Saved, from a card
+    undone = post_form(site, f"/papers/{PAPER}/save", {"saved": "0"})
+    assert undone.status_code == 303
+    assert undone.headers["location"] == f"/papers/{PAPER}?in_your_lists=1#save"
+    page = site.get(undone.headers["location"]).text
+    assert "take it out of each below" in page and "Reading group" in page
+    kept = site.get(f"/collections/{reading}").text
+    assert PAPER in kept and "week 3" in kept
+    assert "★ Saved" in site.get(DAY).text
+    post_form(site, f"/collections/{reading}/papers/{PAPER}/remove")
+    post_form(site, f"/papers/{PAPER}/save", {"saved": "0"})  # now only Saved held it
+    assert "☆ Save" in site.get(DAY).text
+
+
 def test_private_collections_are_nobodys_business(site: TestClient) -> None:
     made = post_form(site, "/collections", {"name": "Secret reading"})
     number = collection_id(made.headers["location"])
@@ -242,7 +260,8 @@ def test_importing_a_bibtex_file_from_the_collections_page(site: TestClient) -> 
         data={"csrf_token": token},
         files={"file": ("refs.bib", b"@article{x, title={never closed", "text/plain")},
     )
-    assert broken.status_code == 400 and "refs.bib" in broken.text
+    assert broken.status_code == 400 and "Nothing was imported: refs.bib" in broken.text
+    assert 'action="/collections/import"' in broken.text  # the form, to try another file
     forged = site.post(
         "/collections/import",
         data={"csrf_token": "0" * 64},
@@ -291,6 +310,40 @@ def test_the_private_feed_carries_for_you_once_the_model_is_fitted(
     title = loaded_storage.get_papers([PAPER])[PAPER].title
     assert entries and all(f"because you liked: {title}" in e.summary for e in entries)
     assert all(PAPER not in e.link for e in entries)  # upvoted: seen
+
+
+def test_the_private_feed_keeps_room_for_what_the_member_follows(
+    site: TestClient, loaded_storage: Storage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """For you has papers enough to fill the feed: followed papers keep up to half of it."""
+    import feedparser
+
+    from dailypapers.services import member_feed
+    from dailypapers.services.semantic_index import embed_missing
+
+    from support.embedders import HashingEmbedder
+
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    post_form(site, f"/papers/{PAPER}/upvote", {"voted": "1"})
+    refit_stale_models(storage=loaded_storage, model_name=embedder.model_name, now=NOW)
+    feed_path = re.search(r"/feeds/private/[0-9a-f-]+\.atom", site.get("/settings").text)
+    assert feed_path
+    monkeypatch.setattr(member_feed, "FEED_SIZE", 4)  # fewer places than For you fills
+    recommended = feedparser.parse(site.get(feed_path.group(0)).text).entries
+    assert len(recommended) == 4 and all("because you liked" in e.summary for e in recommended)
+    shown = {PAPER, *(e.link.rsplit("/", 1)[-1] for e in recommended)}
+    paper = next(
+        p
+        for p in loaded_storage.featured_papers([r.paper_id for r in loaded_storage.rankables()])
+        if p.paper.id not in shown
+    ).paper
+    post_form(site, "/follows/add", {"kind": "author", "target": paper.authors[0]})
+    entries = feedparser.parse(site.get(feed_path.group(0)).text).entries
+    reasons = [e.summary for e in entries]
+    assert len(entries) == 4
+    assert sum("because you liked" in r for r in reasons) == 3
+    assert f"by an author you follow: {paper.authors[0]}" in reasons[-1]
 
 
 def test_a_members_home_is_for_you_with_the_periods_one_click_away(

@@ -2,7 +2,8 @@
 
 Entries whose arXiv id is known are added at once; ids this site has not stored are asked of
 the arXiv API (one request per 50, politely spaced by the fetcher) before any write, so no
-write lock waits on arXiv; entries without an arXiv id are reported back, by title.
+write lock waits on arXiv; entries without an arXiv id are reported back, by title, and so
+are the ids arXiv did not know or could not be asked for (the rest is imported all the same).
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from dailypapers.services.citation_formats import UnreadableFile, read_citations
 from dailypapers.services.collections import owned_collection, save_stored_papers
 from dailypapers.services.errors import InvalidInput
 from dailypapers.sources import arxiv_api
-from dailypapers.sources.http import PoliteFetcher
+from dailypapers.sources.arxiv_api import ArxivApiError
+from dailypapers.sources.http import FetchError, PoliteFetcher
 from dailypapers.storage.base import Storage
 
 MAX_ENTRIES = 1000
@@ -27,18 +29,25 @@ MAX_FILE_BYTES = 5_000_000
 class ImportReport:
     """What an import did: papers added (of them fetched from arXiv), and what it could not use."""
 
-    added: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)  # new to the collection
+    already_there: list[str] = field(default_factory=list)
     fetched: list[str] = field(default_factory=list)
     without_arxiv_id: list[str] = field(default_factory=list)  # entry titles
     not_on_arxiv: list[str] = field(default_factory=list)  # ids arXiv did not know
+    not_fetched: list[str] = field(default_factory=list)  # ids arXiv could not be asked for
+    arxiv_error: str = ""  # why they could not be
 
     def summary(self) -> str:
         """Return one sentence for the member."""
         parts = [f"{len(self.added)} paper(s) added ({len(self.fetched)} fetched from arXiv)"]
+        if self.already_there:
+            parts.append(f"{len(self.already_there)} already in the collection")
         if self.without_arxiv_id:
             parts.append(f"{len(self.without_arxiv_id)} entr(ies) without an arXiv id")
         if self.not_on_arxiv:
             parts.append(f"{len(self.not_on_arxiv)} id(s) arXiv does not know")
+        if self.not_fetched:
+            parts.append(f"{len(self.not_fetched)} id(s) not fetched: arXiv could not be asked")
         return "; ".join(parts)
 
 
@@ -81,8 +90,11 @@ def import_citations(
     now: datetime,
 ) -> ImportReport:
     """Add the arXiv papers a BibTeX or RIS file cites to the member's collection."""
-    if collection_id is not None:
+    target = (
         owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+        if collection_id is not None
+        else storage.default_collection(user_id)  # None: not made yet, so empty
+    )
     try:
         entries = read_citations(text, filename=filename)
     except UnreadableFile as error:
@@ -96,9 +108,16 @@ def import_citations(
     missing = [paper_id for paper_id in wanted if paper_id not in stored]
     fetched: dict[str, Paper] = {}
     if missing and fetcher is not None:
-        fetched = fetch_unknown(fetcher=fetcher, api_url=api_url, paper_ids=missing)
-    report.not_on_arxiv = [paper_id for paper_id in missing if paper_id not in fetched]
-    report.added = [paper_id for paper_id in wanted if paper_id in stored or paper_id in fetched]
+        try:
+            fetched = fetch_unknown(fetcher=fetcher, api_url=api_url, paper_ids=missing)
+        except (FetchError, ArxivApiError) as error:  # the papers this site has still count
+            report.not_fetched, report.arxiv_error = missing, str(error)
+    if not report.not_fetched:
+        report.not_on_arxiv = [paper_id for paper_id in missing if paper_id not in fetched]
+    found = [paper_id for paper_id in wanted if paper_id in stored or paper_id in fetched]
+    held = {item.paper_id for item in storage.collection_items(target.id)} if target else set()
+    report.already_there = [paper_id for paper_id in found if paper_id in held]
+    report.added = [paper_id for paper_id in found if paper_id not in held]
     with storage.transaction():
         if fetched:
             storage.save_papers(list(fetched.values()))

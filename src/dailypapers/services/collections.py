@@ -163,21 +163,27 @@ def save_stored_papers(
     return collection
 
 
-def remove_paper(
-    *, storage: Storage, user_id: int, collection_id: int | None, paper_id: str
-) -> bool:
-    """Take the paper out of one collection (None: out of all the member's); True if it was in."""
-    if collection_id is None:
-        holding = storage.collections_holding(user_id, [paper_id]).get(paper_id, [])
-    else:
-        owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
-        holding = [collection_id]
-    removed = False
-    for held in holding:
-        removed |= storage.remove_from_collection(collection_id=held, paper_id=paper_id)
+def remove_paper(*, storage: Storage, user_id: int, collection_id: int, paper_id: str) -> bool:
+    """Take the paper out of one of the member's collections; True if it was in."""
+    owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
+    removed = storage.remove_from_collection(collection_id=collection_id, paper_id=paper_id)
     if removed:
         storage.mark_signals_changed(user_id)
     return removed
+
+
+def unsave_paper(*, storage: Storage, user_id: int, paper_id: str) -> list[int]:
+    """Undo a card's Save: take the paper out of "Saved", unless other lists hold it too.
+
+    Returns those other collections, and then removes nothing: a card's one button must not
+    empty the lists the member made (and lose their notes); they choose on the paper's page.
+    """
+    holding = storage.collections_holding(user_id, [paper_id]).get(paper_id, [])
+    default = storage.default_collection(user_id)
+    others = [held for held in holding if default is None or held != default.id]
+    if holding and not others and default is not None:
+        remove_paper(storage=storage, user_id=user_id, collection_id=default.id, paper_id=paper_id)
+    return others
 
 
 def collection_papers(

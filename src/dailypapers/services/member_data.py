@@ -38,6 +38,7 @@ def _plain(value: Any) -> Any:
 def export_member_data(*, storage: Storage, user: User, now: datetime) -> dict[str, Any]:
     """Return everything the site holds about the member, readable by them and by programs."""
     activity = storage.member_activity(user.id)
+    follow_settings = storage.get_follow_settings(user.id)
     subscriber = storage.find_subscriber(user.email)
     return {
         "format": EXPORT_FORMAT,
@@ -62,7 +63,8 @@ def export_member_data(*, storage: Storage, user: User, now: datetime) -> dict[s
             "digest": _plain(subscriber) if subscriber else None,
             "digestForYou": bool(storage.digest_for_you_members([user.email])),
             "upvotesPublic": storage.upvotes_public(user.id),
-            "followsPublic": storage.get_follow_settings(user.id).public,
+            "followsPublic": follow_settings.public,
+            "digestFollowing": follow_settings.digest_following,
         },
         **activity,
         "collections": [

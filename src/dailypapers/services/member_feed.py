@@ -24,23 +24,31 @@ class FeedItem:
 
 
 def member_feed(*, storage: Storage, user: User, now: datetime) -> list[FeedItem]:
-    """Return the member's private feed: For you first, then the newest followed papers."""
+    """Return the member's private feed: For you first, then the newest followed papers.
+
+    For you alone has papers enough to fill the feed: the papers of what the member follows
+    that For you does not pick keep up to half the places.
+    """
+    follows = storage.user_follows(user.id)
+    followed = (
+        following_papers(storage=storage, follows=follows, limit=FEED_SIZE) if follows else []
+    )
     start, end = window_ending(storage, days=FOR_YOU_DAYS, today=now.date())
     found = recommend_for_member(
         storage=storage, user_id=user.id, start=start, end=end, limit=FEED_SIZE, now=now
     )
     # Trending stands in on the For you page until a model is fitted; the feed keeps to
     # what is the member's own.
+    for_you = found.items if found.personal else []
+    picked = {item.item.paper.id for item in for_you}
+    only_followed = [paper for paper in followed if paper.item.paper.id not in picked]
     items = [
         FeedItem(
             item.item,
             f"because you liked: {item.because.paper.title}" if item.because else "for you",
         )
-        for item in (found.items if found.personal else [])
+        for item in for_you[: FEED_SIZE - min(len(only_followed), FEED_SIZE // 2)]
     ]
-    followed = following_papers(
-        storage=storage, follows=storage.user_follows(user.id), limit=FEED_SIZE
-    )
     seen = {entry.item.paper.id for entry in items}
     items += [
         FeedItem(paper.item, "; ".join(reason.reason for reason in paper.reasons))

@@ -29,6 +29,11 @@ class SearchPage:
         return len(self.outcome.paper_ids)
 
     @property
+    def capped(self) -> bool:
+        """Return whether the search stopped at MAX_RESULTS (more papers may match)."""
+        return self.total >= MAX_RESULTS
+
+    @property
     def page_count(self) -> int:
         """Return how many pages the results fill (at least one)."""
         return max(1, -(-self.total // self.page_size))

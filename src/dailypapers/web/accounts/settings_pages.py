@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dailypapers.domain.accounts import User
@@ -29,11 +29,13 @@ def _settings_page(
     new_token: str | None = None,
     message: str | None = None,
     error: str | None = None,
+    site_address: str = "",
 ) -> Response:
     return renderer.page(
         "settings.html",
         status=status,
         member=member,
+        site_address=site_address,  # for the private feed's whole address
         tokens=storage.list_access_tokens(member.id),
         memberships=storage.user_memberships(member.id),
         upvotes_public=storage.upvotes_public(member.id),
@@ -44,9 +46,16 @@ def _settings_page(
 
 
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(member: MemberDep, storage: StorageDep, renderer: RendererDep) -> Response:
+def settings_page(
+    request: Request,
+    member: MemberDep,
+    storage: StorageDep,
+    renderer: RendererDep,
+    settings: SettingsDep,
+) -> Response:
     """Show the member's settings."""
-    return _settings_page(renderer, storage, member)
+    site_address = (settings.public_url or str(request.base_url)).rstrip("/")
+    return _settings_page(renderer, storage, member, site_address=site_address)
 
 
 @router.post("/settings/upvotes")

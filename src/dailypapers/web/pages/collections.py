@@ -18,7 +18,7 @@ from dailypapers.services.citation_formats import (
     to_ris,
 )
 from dailypapers.services.collection_import import decode_upload, import_citations
-from dailypapers.services.errors import NotFound
+from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.auth import (
     AccountsDep,
@@ -92,14 +92,14 @@ def save_paper(
     collection_id: Annotated[str, Form()] = "",
     note: Annotated[str | None, Form()] = None,
 ) -> Response:
-    """Save the paper (to "Saved" or the collection chosen), or take it out (saved=0)."""
+    """Save the paper (to "Saved" or the collection chosen), or take it out (saved=0).
+
+    Taken out from a card (no collection chosen) while lists of the member's own hold it,
+    it stays, and the paper's page shows those lists to choose from.
+    """
     chosen = optional_row_id(collection_id)
     with storage.transaction():
-        if saved == "0":
-            collections.remove_paper(
-                storage=storage, user_id=member.id, collection_id=chosen, paper_id=paper_id
-            )
-        else:
+        if saved != "0":
             collections.add_paper(
                 storage=storage,
                 user_id=member.id,
@@ -108,6 +108,12 @@ def save_paper(
                 note=note or None,
                 now=now,
             )
+        elif chosen is not None:
+            collections.remove_paper(
+                storage=storage, user_id=member.id, collection_id=chosen, paper_id=paper_id
+            )
+        elif collections.unsave_paper(storage=storage, user_id=member.id, paper_id=paper_id):
+            return see_other(f"/papers/{paper_id}?in_your_lists=1#save")
     return _back(request, f"/papers/{paper_id}")
 
 
@@ -152,17 +158,29 @@ def import_collection(
     file: Annotated[UploadFile, File()],
     collection_id: Annotated[str, Form()] = "",
 ) -> Response:
-    """Add the arXiv papers of an uploaded BibTeX or RIS file to a collection."""
-    report = import_citations(
-        storage=storage,
-        user_id=member.id,
-        collection_id=optional_row_id(collection_id),
-        text=decode_upload(file.file.read()),
-        filename=file.filename or "",
-        fetcher=config.fetcher,
-        api_url=settings.arxiv_api_url,
-        now=now,
-    )
+    """Add the arXiv papers of an uploaded BibTeX or RIS file to a collection.
+
+    A file that cannot be read is said so beside the import form, nothing imported.
+    """
+    try:
+        report = import_citations(
+            storage=storage,
+            user_id=member.id,
+            collection_id=optional_row_id(collection_id),
+            text=decode_upload(file.file.read()),
+            filename=file.filename or "",
+            fetcher=config.fetcher,
+            api_url=settings.arxiv_api_url,
+            now=now,
+        )
+    except InvalidInput as error:
+        return renderer.page(
+            "collections.html",
+            status=400,
+            collections=storage.user_collections(member.id),
+            report=None,
+            import_error=f"Nothing was imported: {error}.",
+        )
     return renderer.page(
         "collections.html", collections=storage.user_collections(member.id), report=report
     )

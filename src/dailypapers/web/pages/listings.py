@@ -172,9 +172,17 @@ def about_ranking(renderer: RendererDep) -> Response:
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
 def paper_page(
-    paper_id: str, storage: StorageDep, renderer: RendererDep, searcher: SearcherDep
+    paper_id: str,
+    storage: StorageDep,
+    renderer: RendererDep,
+    searcher: SearcherDep,
+    in_your_lists: Annotated[bool, Query(include_in_schema=False)] = False,
 ) -> Response:
-    """Show one paper (or, for a path ending in .md, its Markdown page)."""
+    """Show one paper (or, for a path ending in .md, its Markdown page).
+
+    `in_your_lists`: a card's Save was undone while lists the member made hold the paper,
+    so the Save control says to take it out of each there.
+    """
     if paper_id.endswith(".md"):
         featured = find_featured_paper(storage, paper_id.removesuffix(".md"))
         return PlainTextResponse(
@@ -186,5 +194,6 @@ def paper_page(
         "paper.html",
         item=featured,
         similar=similar,
+        in_your_lists=in_your_lists,
         **paper_page_context(storage, featured),  # accounts: comments, claims
     )
