@@ -306,3 +306,5 @@ def test_the_authors_and_words_of_likes_lift_papers_the_vectors_would_not(
     # Bo's paper is explained by the one liked paper Bo wrote, not the nearest vector.
     because = {r.item.paper.id: r.because.paper.id for r in found if r.because}
     assert because[by_bo] == "2608.00051"
+    shared = {r.item.paper.id: r.because_author for r in found}
+    assert shared[by_bo] == "Bo" and shared[on_qwen] is None  # said, where it is the reason

@@ -8,7 +8,11 @@ from datetime import datetime
 from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services.follows import following_papers
-from dailypapers.services.recommendations import recommend_for_member, window_ending
+from dailypapers.services.recommendations import (
+    Recommendation,
+    recommend_for_member,
+    window_ending,
+)
 from dailypapers.storage.base import Storage
 
 FEED_SIZE = 50
@@ -43,10 +47,7 @@ def member_feed(*, storage: Storage, user: User, now: datetime) -> list[FeedItem
     picked = {item.item.paper.id for item in for_you}
     only_followed = [paper for paper in followed if paper.item.paper.id not in picked]
     items = [
-        FeedItem(
-            item.item,
-            f"because you liked: {item.because.paper.title}" if item.because else "for you",
-        )
+        FeedItem(item.item, _why(item))
         for item in for_you[: FEED_SIZE - min(len(only_followed), FEED_SIZE // 2)]
     ]
     seen = {entry.item.paper.id for entry in items}
@@ -56,3 +57,13 @@ def member_feed(*, storage: Storage, user: User, now: datetime) -> list[FeedItem
         if paper.item.paper.id not in seen
     ]
     return items[:FEED_SIZE]
+
+
+def _why(recommendation: Recommendation) -> str:
+    """Say why For you picked the paper, as the For you page does."""
+    if recommendation.because is None:
+        return "for you"
+    why = f"because you liked: {recommendation.because.paper.title}"
+    if recommendation.because_author:
+        why += f" ({recommendation.because_author} is an author of both)"
+    return why

@@ -161,6 +161,9 @@ class Recommendation:
     item: FeaturedPaper
     score: float
     because: FeaturedPaper | None = None
+    # An author of both papers, when one is why (names are matched as written: two people
+    # of one name are one author here, so the reason says which name it was).
+    because_author: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,12 +220,14 @@ def recommend_for_member(
     order = [int(i) for i in np.argsort(-scores, kind="stable") if unseen[i]][:limit]
     because = _nearest_likes(storage, model, window, order, signals.positives[:EXPLAINED_BY])
     chosen = [ids[i] for i in order]
-    featured = {
-        item.paper.id: item for item in storage.featured_papers(chosen + list(because.values()))
-    }
+    named = [liked for liked, _ in because.values()]
+    featured = {item.paper.id: item for item in storage.featured_papers(chosen + named)}
     items = [
         Recommendation(
-            featured[paper_id], float(scores[i]), featured.get(because.get(row, "")) or None
+            featured[paper_id],
+            float(scores[i]),
+            featured.get(because[row][0]) if row in because else None,
+            because[row][1] if row in because else None,
         )
         for row, (i, paper_id) in enumerate(zip(order, chosen, strict=True))
         if paper_id in featured
@@ -232,8 +237,9 @@ def recommend_for_member(
 
 def _nearest_likes(
     storage: Storage, model: MemberModel, window: Window, order: list[int], likes: Sequence[str]
-) -> dict[int, str]:
-    """Return, per chosen paper (its row in `order`), the liked paper to name as the reason.
+) -> dict[int, tuple[str, str | None]]:
+    """Return, per chosen paper (its row in `order`), the liked paper to name as the reason,
+    and an author the two share (None: they share none).
 
     That is the most similar liked paper, among those sharing an author with it if any do:
     a paper lifted by its author is explained by a paper of that author.
@@ -245,7 +251,13 @@ def _nearest_likes(
         return {}
     shared = _shared_authors(model, window, order, like_ids)
     nearest = nearest_rows(window.vectors[order], like_vectors, shared)
-    return {row: like_ids[int(index)] for row, index in enumerate(nearest)}
+    reasons: dict[int, tuple[str, str | None]] = {}
+    for row, index in enumerate(nearest):
+        liked = like_ids[int(index)]
+        names = window.words.author_names[order[row]]
+        both = next((name for name in names if liked in model.liked_by.get(name, ())), None)
+        reasons[row] = (liked, both)
+    return reasons
 
 
 def _shared_authors(

@@ -112,7 +112,11 @@ def my_recommendations(
                     "paper": paper_json(item.item),
                     "score": item.score,
                     "because": (
-                        {"id": item.because.paper.id, "title": item.because.paper.title}
+                        {
+                            "id": item.because.paper.id,
+                            "title": item.because.paper.title,
+                            "sharedAuthor": item.because_author,
+                        }
                         if item.because
                         else None
                     ),
