@@ -69,7 +69,9 @@ def test_bibtex_reads_back_with_arxiv_fields_and_special_characters(storage: Sto
 
 def test_ris_and_csl_json_read_back(storage: Storage) -> None:
     items = some_papers(storage, 2)
-    records = rispy.loads(to_ris([CitedPaper(item, "note") for item in items]))
+    ris = to_ris([CitedPaper(item, "note") for item in items])
+    assert ris.startswith("TY  - ")  # a record starts at its type
+    records = rispy.loads(ris)
     assert [r["doi"] for r in records] == [f"10.48550/arXiv.{i.paper.id}" for i in items]
     assert records[0]["urls"] == [items[0].paper.abs_url] and records[0]["notes"] == ["note"]
     assert records[0]["title"] == items[0].paper.title

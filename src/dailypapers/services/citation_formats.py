@@ -107,6 +107,14 @@ def to_bibtex(papers: Sequence[CitedPaper]) -> str:
     return write_string(library, prepend_middleware=[LatexEncodingMiddleware(enclose_urls=False)])
 
 
+class _RisWriter(rispy.RisWriter):  # type: ignore[misc]  # rispy has no type hints
+    """rispy's writer without the numbered line ("1.") it puts before each record: a
+    record starts at its TY line, and stricter readers take the number for a broken tag."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
 def to_ris(papers: Sequence[CitedPaper]) -> str:
     """Return the papers as RIS records, typed and named as scholarly indexes give preprints."""
     entries = []
@@ -129,7 +137,7 @@ def to_ris(papers: Sequence[CitedPaper]) -> str:
         if cited.note:
             entry["notes"] = [cited.note]
         entries.append({key: value for key, value in entry.items() if value})
-    return str(rispy.dumps(entries))
+    return str(rispy.dumps(entries, implementation=_RisWriter))
 
 
 def to_csl_json(papers: Sequence[CitedPaper]) -> str:
