@@ -99,6 +99,10 @@ class Storage(
         """Return the organization with this name, if any."""
         ...
 
+    def find_organization(self, name: str) -> Organization | None:
+        """Return the organization with this name in any case ("Tencent": "tencent")."""
+        ...
+
     def rankables(
         self,
         *,

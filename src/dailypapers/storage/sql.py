@@ -217,6 +217,15 @@ class SqlStorage(
         )
         return _organization_from_row(rows[0]) if rows else None
 
+    def find_organization(self, name: str) -> Organization | None:
+        """Return the organization with this name in any case ("Tencent": "tencent")."""
+        rows = self._execute(
+            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations o WHERE LOWER(name) = LOWER(?)"
+            " ORDER BY name LIMIT 1",
+            (name,),
+        )
+        return _organization_from_row(rows[0]) if rows else None
+
     # -- the feed -------------------------------------------------------------------
 
     def rankables(

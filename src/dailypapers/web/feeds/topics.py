@@ -28,6 +28,7 @@ from dailypapers.web.feeds.documents import (
     feed_response,
     split_format,
 )
+from dailypapers.web.pages.organizations import to_organization_in_its_case
 from dailypapers.web.row_ids import RowId
 
 router = APIRouter(prefix="/feeds", include_in_schema=False)
@@ -95,8 +96,10 @@ def organization_feed(
     """Return the papers most recently featured for an organization."""
     org_name, fmt = split_format(name)
     organization = storage.get_organization(org_name)
-    if organization is None:
-        raise HTTPException(404, f"no organization named {org_name!r}")
+    if organization is None:  # or in another case: its own address
+        return to_organization_in_its_case(
+            storage, org_name, request, f"/feeds/organizations/{{}}.{fmt}"
+        )
     newest = storage.rankables(organization=organization.name, newest=FEED_SIZE)
     document = FeedDocument(
         title=f"{settings.site_name}: {organization.fullname}",

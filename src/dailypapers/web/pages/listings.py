@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.convertors import Convertor, register_url_convertor
 
@@ -20,7 +20,10 @@ from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
 from dailypapers.web.markdown import paper_markdown
 from dailypapers.web.pages.for_you import for_you_page
-from dailypapers.web.pages.organizations import organization_page_context
+from dailypapers.web.pages.organizations import (
+    organization_page_context,
+    to_organization_in_its_case,
+)
 from dailypapers.web.pages.paper_actions import paper_page_context
 from dailypapers.web.pages.search import SearcherDep
 from dailypapers.web.papers import find_featured_paper
@@ -135,6 +138,7 @@ def _listing(
 @router.get("/organizations/{name}", response_class=HTMLResponse)
 def organization_page(
     name: str,
+    request: Request,
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
@@ -142,10 +146,10 @@ def organization_page(
     sort: SortQuery = SortMode.NEWEST,
     p: PageQuery = 0,
 ) -> Response:
-    """Show an organization's papers."""
+    """Show an organization's papers (a name in another case leads to its own)."""
     organization = storage.get_organization(name)
     if organization is None:
-        raise HTTPException(404, f"no organization named {name!r}")
+        return to_organization_in_its_case(storage, name, request, "/organizations/{}")
     feed = list_featured(
         storage=storage,
         sort=sort,

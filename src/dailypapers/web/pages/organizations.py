@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dailypapers.domain.community import MemberRole
 from dailypapers.services import organizations
@@ -16,6 +17,18 @@ from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
 
 router = APIRouter(include_in_schema=False)
+
+
+def to_organization_in_its_case(
+    storage: Storage, name: str, request: Request, path: str
+) -> Response:
+    """Redirect a name written in another case ("Tencent") to the organization's own
+    address (`path` with "{}" for the name); 404 when no organization has it."""
+    found = storage.find_organization(name)
+    if found is None:
+        raise HTTPException(404, f"no organization named {name!r}")
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(path.format(quote(found.name, safe="")) + query, status_code=308)
 
 
 def organization_page_context(storage: Storage, name: str) -> dict[str, Any]:
