@@ -165,6 +165,8 @@ def test_topic_feeds_parse_and_list_the_right_papers(
     anonymous = TestClient(site.app)
     for fmt in ("atom", "rss"):
         feed = parsed(anonymous, f"/feeds/authors/Lukasz Kaiser.{fmt}")
+        lowered = parsed(anonymous, f"/feeds/authors/lukasz kaiser.{fmt}").feed.title
+        assert lowered.endswith("papers by Lukasz Kaiser")  # as the papers spell the name
         assert [entry.title for entry in feed.entries] == [
             "Sparse mixtures",
             "Attention for everyone",

@@ -75,10 +75,13 @@ def author_feed(
     name: str, request: Request, storage: StorageDep, settings: SettingsDep, now: NowDep
 ) -> Response:
     """Return an author's newest papers (the name's accents and case do not matter)."""
-    author, fmt = split_format(name)
-    ids = storage.author_paper_ids(normalize_author_name(author), limit=FEED_SIZE)
+    asked, fmt = split_format(name)
+    normalized = normalize_author_name(asked)
+    ids = storage.author_paper_ids(normalized, limit=FEED_SIZE)
     if not ids:
-        raise HTTPException(404, f"no paper on this site has an author named {author!r}")
+        raise HTTPException(404, f"no paper on this site has an author named {asked!r}")
+    spellings = storage.author_spellings(normalized)  # titled as their papers write the name
+    author = spellings[0][0] if spellings else asked
     document = FeedDocument(
         title=f"{settings.site_name}: papers by {author}",
         description=f"The newest papers by {author}.",
