@@ -208,12 +208,12 @@ def test_pasted_lines_that_name_no_paper_are_reported(
         report = recommendations.seed_interests(
             storage=storage,
             user_id=ada.id,
-            categories=["cs.CL", "no such:thing"],
+            categories=["cs.CL", "no such:thing", "zz.ZZ"],
             pasted="https://arxiv.org/abs/2608.00002v3\nPaper 2608.00004\nno such title\n",
             now=NOW,
         )
     assert report.paper_ids == ["2608.00002", "2608.00004", "2608.09999"]
-    assert report.unknown == ["no such title"]
+    assert report.unknown == ["no such title", "no such:thing", "zz.ZZ"]
 
 
 def test_a_windows_papers_are_read_once_until_they_are_stale(

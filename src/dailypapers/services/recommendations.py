@@ -331,7 +331,8 @@ def seed_interests(
 ) -> SeedReport:
     """Take pasted arXiv ids, URLs or titles and picked categories as the member's first likes.
 
-    A category contributes its most upvoted recent papers on this site.
+    A category contributes its most upvoted recent papers on this site. The lines and the
+    categories that name nothing here are reported back.
     """
     found: list[str] = []
     unknown: list[str] = []
@@ -350,10 +351,15 @@ def seed_interests(
             unknown.append(line)
     for category in categories:
         cleaned = category.strip()
-        if not cleaned or " " in cleaned or ":" in cleaned:
+        if not cleaned:
+            continue
+        if " " in cleaned or ":" in cleaned:  # not a category: said so, as a pasted line is
+            unknown.append(cleaned)
             continue
         recent = storage.search_lexical(parse_query(f"cat:{cleaned}"), limit=100)
         papers = storage.get_papers(recent)
+        if not papers:
+            unknown.append(cleaned)
         best = sorted(papers.values(), key=lambda paper: (-paper.upvotes, paper.id))
         found.extend(paper.id for paper in best[:SEEDS_PER_CATEGORY])
     if found:
