@@ -75,6 +75,7 @@ def test_sign_up_by_mailed_link_signs_the_new_member_in(
     assert user is not None and user.fullname == "Ada" and user.email == "ada@example.org"
     assert "Signed in as" in site.get("/settings").text
     assert post_form(site, path).status_code == 400  # a link works once
+    assert 'your account is ready: <a href="/signin">' in site.get(path).text  # clicked twice
 
 
 def test_sign_up_with_a_registered_address_answers_the_same(
