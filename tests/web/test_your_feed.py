@@ -139,6 +139,11 @@ def test_not_interested_takes_the_paper_out_of_for_you(site: TestClient) -> None
         r'<h2 class="card-title"><a href="/papers/([^"]+)"', site.get("/for-you?days=30").text
     )
     assert listed[0] not in again
+    page = site.get(f"/papers/{listed[0]}").text  # said on the paper's page, and undone there
+    assert 'You marked this paper "Not interested"' in page
+    post_form(site, f"/papers/{listed[0]}/not-interested", {"undo": "1"})
+    assert "You marked this paper" not in site.get(f"/papers/{listed[0]}").text
+    assert listed[0] in site.get("/for-you?days=30").text
     assert site.get("/for-you?days=0").status_code == 422
 
 

@@ -29,6 +29,10 @@ class RecommendationStore(Protocol):
         """Return the member's positives (votes, saves, seeds) and negatives, newest first."""
         ...
 
+    def has_dismissed(self, user_id: int, paper_id: str) -> bool:
+        """Return whether the member said "not interested" in the paper."""
+        ...
+
     def mark_signals_changed(self, user_id: int) -> None:
         """Note that the member's signals changed, so their model gets refitted."""
         ...

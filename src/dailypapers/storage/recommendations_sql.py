@@ -72,6 +72,14 @@ class RecommendationsSql(SqlAccess):
             negatives=tuple(row[0] for row in negatives),
         )
 
+    def has_dismissed(self, user_id: int, paper_id: str) -> bool:
+        """Return whether the member said "not interested" in the paper."""
+        return bool(
+            self._execute(
+                "SELECT 1 FROM dismissals WHERE user_id = ? AND paper_id = ?", (user_id, paper_id)
+            )
+        )
+
     def mark_signals_changed(self, user_id: int) -> None:
         """Note that the member's signals changed, so their model gets refitted."""
         self._execute(

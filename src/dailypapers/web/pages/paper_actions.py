@@ -61,6 +61,7 @@ def paper_page_context(storage: Storage, item: FeaturedPaper) -> dict[str, Any]:
         "threads": comment_threads(storage=storage, paper_id=item.paper.id),
         "viewer_organizations": [m.organization for m in memberships],
         "viewer_claim": claims[0] if claims else None,
+        "dismissed": bool(viewer and storage.has_dismissed(viewer.id, item.paper.id)),
     }
 
 
