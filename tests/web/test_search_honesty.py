@@ -54,6 +54,14 @@ def test_a_hybrid_answer_names_both_engines_and_may_be_cached(loaded_storage, em
     assert page.headers["X-Search-Engines"] == "words,meaning"
 
 
+def test_the_status_line_agrees_with_a_search_the_model_loaded_for(loaded_storage, embedder):
+    searcher = HybridSearcher(load_embedder=lambda: embedder, timeout_s=5, meaning_floor=0.0)
+    site = site_with(loaded_storage, searcher, cache_seconds=0)
+    page = site.get("/search", params=QUERY)  # the first search: the model loads meanwhile
+    assert page.headers["X-Search-Engines"] == "words,meaning"
+    assert "words and meaning" in page.text and "model is loading" not in page.text
+
+
 def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_storage, embedder):
     ready = threading.Event()
 

@@ -129,6 +129,8 @@ def search_page(
         return renderer.page(
             "search.html", status=400, form=form, results=None, error=str(error), progress=progress
         )
+    if progress is None:  # the model may have loaded while the search ran: say so with it
+        progress = _progress(storage, searcher)
     page = renderer.page("search.html", form=form, results=results, progress=progress)
     page.headers["X-Search-Engines"] = ",".join(results.outcome.engines)
     return _unless_degraded(page, results)
