@@ -182,6 +182,7 @@ def test_papers_on_the_site_are_imported_when_arxiv_cannot_be_asked(storage: Sto
         now=NOW,
     )
     assert again.added == [] and again.already_there == [known]
+    assert again.not_fetched == ["2104.12255"] and again.not_on_arxiv == []  # never asked
     assert again.summary().startswith("0 paper(s) added (0 fetched from arXiv); 1 already")
 
 

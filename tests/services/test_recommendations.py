@@ -173,9 +173,8 @@ def test_the_refit_job_reads_the_background_ahead_once_a_member_has_a_model(
 ) -> None:
     """The refit job reads the papers refits contrast likes with before a refit needs them,
     and only on a site where a member uses For you."""
-    monkeypatch.setattr(
-        recommendations, "BACKGROUND_PAPERS", recommendations.WindowPapers(ttl_s=3600)
-    )
+    from dailypapers.settings import Settings
+    from dailypapers.worker.recommendation_jobs import recommendation_job
 
     def feature(paper_id: str) -> None:
         with storage.transaction():
@@ -185,16 +184,29 @@ def test_the_refit_job_reads_the_background_ahead_once_a_member_has_a_model(
                 model=MODEL, paper_ids=[paper_id], vectors=np.ones((1, DIMENSION), np.float32)
             )
 
-    assert not recommendations.keep_background_ready(storage=storage, now=NOW)
-    feature("2608.00042")
+    def keep_for_an_hour() -> None:
+        monkeypatch.setattr(
+            recommendations, "BACKGROUND_PAPERS", recommendations.WindowPapers(ttl_s=3600)
+        )
+
+    job = recommendation_job(
+        settings=Settings(database_url=storage.url), storage=storage, clock=lambda: NOW
+    )
+    assert job is not None
+    assert not recommendations.keep_background_ready(storage=storage, now=NOW)  # no member
     ada = add_member(storage, "ada")
+    keep_for_an_hour()
     with storage.transaction():
         votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
-    assert recommendations.keep_background_ready(storage=storage, now=NOW)
-    feature("2608.00043")  # after the read: the refit contrasts with the papers read ahead
+    assert refit(storage) == 1
+    keep_for_an_hour()  # nothing kept: as in a worker just started
+    job.run(NOW)  # no model to refit: the job reads the background ahead all the same
+    feature("2608.00042")  # after the read: the next refit contrasts with the papers read
+    with storage.transaction():
+        votes.set_vote(storage=storage, user=ada, paper_id="2608.00031", voted=True, now=NOW)
     assert refit(storage) == 1
     fitted = storage.get_member_model(ada.id)
-    assert fitted is not None and fitted.negatives == 40  # 2608.00042 in, the liked one out
+    assert fitted is not None and fitted.negatives == 38  # the 40 less the two liked
 
 
 def test_pasted_lines_that_name_no_paper_are_reported(

@@ -155,9 +155,9 @@ def test_organization_page_lists_its_papers(client):
 
 def test_an_organization_written_in_another_case_leads_to_its_own_address(client):
     page = client.get("/organizations/ruc", params={"sort": "upvotes"}, follow_redirects=False)
-    assert page.status_code == 308 and page.headers["location"] == "/organizations/RUC?sort=upvotes"
+    assert page.status_code == 307 and page.headers["location"] == "/organizations/RUC?sort=upvotes"
     feed = client.get("/feeds/organizations/Ruc.rss", follow_redirects=False)
-    assert feed.status_code == 308 and feed.headers["location"] == "/feeds/organizations/RUC.rss"
+    assert feed.status_code == 307 and feed.headers["location"] == "/feeds/organizations/RUC.rss"
     assert client.get("/feeds/organizations/nobody.rss").status_code == 404
 
 

@@ -90,6 +90,18 @@ def test_a_cards_save_button_never_empties_the_lists_a_member_made(site: TestCli
     assert "☆ Save" in site.get(DAY).text
 
 
+def test_a_list_the_member_named_saved_is_what_a_cards_button_saves_to(
+    site: TestClient,
+) -> None:
+    made = post_form(site, "/collections", {"name": "saved"})
+    mine = collection_id(made.headers["location"])
+    post_form(site, f"/papers/{PAPER}/save", {"saved": "1"})
+    assert PAPER in site.get(f"/collections/{mine}").text
+    undone = post_form(site, f"/papers/{PAPER}/save", {"saved": "0"})
+    assert undone.headers["location"] != f"/papers/{PAPER}?in_your_lists=1#save"
+    assert PAPER not in site.get(f"/collections/{mine}").text
+
+
 def test_private_collections_are_nobodys_business(site: TestClient) -> None:
     made = post_form(site, "/collections", {"name": "Secret reading"})
     number = collection_id(made.headers["location"])

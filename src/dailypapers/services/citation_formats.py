@@ -102,8 +102,8 @@ def to_bibtex(papers: Sequence[CitedPaper]) -> str:
                 [model.Field(key, value) for key, value in fields.items() if value],
             )
         )
-    # URLs are not wrapped in \\url{}: reference managers read the url field verbatim, and
-    # print the macro as text.
+    # URLs are not wrapped in \url{}: reference managers read the url field verbatim and
+    # print the macro as text (arXiv's addresses and DOIs hold no character LaTeX escapes).
     return write_string(library, prepend_middleware=[LatexEncodingMiddleware(enclose_urls=False)])
 
 

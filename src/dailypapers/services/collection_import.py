@@ -13,7 +13,11 @@ from datetime import datetime
 
 from dailypapers.domain.papers import Paper, PaperRecord
 from dailypapers.services.citation_formats import UnreadableFile, read_citations
-from dailypapers.services.collections import owned_collection, save_stored_papers
+from dailypapers.services.collections import (
+    find_default_collection,
+    owned_collection,
+    save_stored_papers,
+)
 from dailypapers.services.errors import InvalidInput
 from dailypapers.sources import arxiv_api
 from dailypapers.sources.arxiv_api import ArxivApiError
@@ -65,17 +69,21 @@ def decode_upload(content: bytes) -> str:
 
 def fetch_unknown(
     *, fetcher: PoliteFetcher, api_url: str, paper_ids: list[str]
-) -> dict[str, Paper]:
-    """Ask arXiv for these papers; return those it knows, by id."""
+) -> tuple[dict[str, Paper], list[str], str]:
+    """Ask arXiv for these papers; return those it knows by id, the ids it could not be
+    asked for (a request failed: the batches before it still count), and why."""
     found: dict[str, Paper] = {}
     for start in range(0, len(paper_ids), IDS_PER_REQUEST):
         batch = paper_ids[start : start + IDS_PER_REQUEST]
         params = arxiv_api.search_params(ids=batch, size=len(batch))
-        page = arxiv_api.fetch_page(fetcher, api_url, params)
+        try:
+            page = arxiv_api.fetch_page(fetcher, api_url, params)
+        except (FetchError, ArxivApiError) as error:
+            return found, paper_ids[start:], str(error)
         for record in page.records:
             if isinstance(record, PaperRecord) and record.paper.id in batch:
                 found[record.paper.id] = record.paper
-    return found
+    return found, [], ""
 
 
 def import_citations(
@@ -93,7 +101,7 @@ def import_citations(
     target = (
         owned_collection(storage=storage, collection_id=collection_id, user_id=user_id)
         if collection_id is not None
-        else storage.default_collection(user_id)  # None: not made yet, so empty
+        else find_default_collection(storage=storage, user_id=user_id)  # None: empty
     )
     try:
         entries = read_citations(text, filename=filename)
@@ -107,13 +115,14 @@ def import_citations(
     stored = storage.get_papers(wanted)
     missing = [paper_id for paper_id in wanted if paper_id not in stored]
     fetched: dict[str, Paper] = {}
-    if missing and fetcher is not None:
-        try:
-            fetched = fetch_unknown(fetcher=fetcher, api_url=api_url, paper_ids=missing)
-        except (FetchError, ArxivApiError) as error:  # the papers this site has still count
-            report.not_fetched, report.arxiv_error = missing, str(error)
-    if not report.not_fetched:
-        report.not_on_arxiv = [paper_id for paper_id in missing if paper_id not in fetched]
+    if missing and fetcher is None:
+        report.not_fetched, report.arxiv_error = missing, "this site does not ask arXiv"
+    elif missing and fetcher is not None:  # what the site has counts even if arXiv is down
+        fetched, report.not_fetched, report.arxiv_error = fetch_unknown(
+            fetcher=fetcher, api_url=api_url, paper_ids=missing
+        )
+    asked = [paper_id for paper_id in missing if paper_id not in report.not_fetched]
+    report.not_on_arxiv = [paper_id for paper_id in asked if paper_id not in fetched]
     found = [paper_id for paper_id in wanted if paper_id in stored or paper_id in fetched]
     held = {item.paper_id for item in storage.collection_items(target.id)} if target else set()
     report.already_there = [paper_id for paper_id in found if paper_id in held]

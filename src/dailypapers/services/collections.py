@@ -23,9 +23,19 @@ from dailypapers.storage.base import Storage
 from dailypapers.storage.collections_protocol import CollectionStore
 
 
+def find_default_collection(*, storage: CollectionStore, user_id: int) -> Collection | None:
+    """Return the member's "Saved" collection, if they have one: the one made by a first
+    Save, or a list they named "Saved" themselves before."""
+    found = storage.default_collection(user_id)
+    if found is not None:
+        return found
+    wanted = DEFAULT_COLLECTION_NAME.lower()
+    return next((c for c in storage.user_collections(user_id) if c.name.lower() == wanted), None)
+
+
 def default_collection(*, storage: CollectionStore, user_id: int, now: datetime) -> Collection:
     """Return the member's "Saved" collection, making it the first time."""
-    found = storage.default_collection(user_id)
+    found = find_default_collection(storage=storage, user_id=user_id)
     if found is not None:
         return found
     made = storage.create_collection(
@@ -36,11 +46,11 @@ def default_collection(*, storage: CollectionStore, user_id: int, now: datetime)
         is_default=True,
         now=now,
     )
-    if made is None:  # a list the member named "Saved" themselves becomes the default
-        for collection in storage.user_collections(user_id):
-            if collection.name.lower() == DEFAULT_COLLECTION_NAME.lower():
-                return collection
-        raise Conflict("the default collection could not be made")
+    if made is None:  # made meanwhile, by another request
+        found = find_default_collection(storage=storage, user_id=user_id)
+        if found is None:
+            raise Conflict("the default collection could not be made")
+        return found
     return made
 
 
@@ -179,7 +189,7 @@ def unsave_paper(*, storage: Storage, user_id: int, paper_id: str) -> list[int]:
     empty the lists the member made (and lose their notes); they choose on the paper's page.
     """
     holding = storage.collections_holding(user_id, [paper_id]).get(paper_id, [])
-    default = storage.default_collection(user_id)
+    default = find_default_collection(storage=storage, user_id=user_id)
     others = [held for held in holding if default is None or held != default.id]
     if holding and not others and default is not None:
         remove_paper(storage=storage, user_id=user_id, collection_id=default.id, paper_id=paper_id)

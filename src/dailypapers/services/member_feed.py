@@ -30,8 +30,8 @@ class FeedItem:
 def member_feed(*, storage: Storage, user: User, now: datetime) -> list[FeedItem]:
     """Return the member's private feed: For you first, then the newest followed papers.
 
-    For you alone has papers enough to fill the feed: the papers of what the member follows
-    that For you does not pick keep up to half the places.
+    For you alone has papers enough to fill the feed: what the member follows keeps as many
+    places as it has papers For you does not pick, up to half.
     """
     follows = storage.user_follows(user.id)
     followed = (

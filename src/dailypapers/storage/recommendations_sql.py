@@ -99,7 +99,12 @@ class RecommendationsSql(SqlAccess):
 
     def any_member_models(self) -> bool:
         """Return whether any member has a For you model (fitted or waiting to be)."""
-        return bool(self._execute("SELECT 1 FROM member_models LIMIT 1"))
+        return bool(
+            self._execute(
+                "SELECT 1 FROM member_models"
+                " WHERE weights IS NOT NULL OR signals_version > fitted_version LIMIT 1"
+            )
+        )
 
     def save_member_model(self, model: MemberModel, *, fitted_version: int) -> None:
         """Store the member's fitted model as of that signals version."""

@@ -220,11 +220,12 @@ class SqlStorage(
     def find_organization(self, name: str) -> Organization | None:
         """Return the organization with this name in any case ("Tencent": "tencent")."""
         rows = self._execute(
-            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations o WHERE LOWER(name) = LOWER(?)"
-            " ORDER BY name LIMIT 1",
+            f"SELECT {_ORGANIZATION_COLUMNS} FROM organizations o WHERE LOWER(name) = LOWER(?)",
             (name,),
         )
-        return _organization_from_row(rows[0]) if rows else None
+        # Two spellings of one name ("RUC", "ruc"): the same choice on both backends, whose
+        # orders of text differ.
+        return _organization_from_row(min(rows, key=lambda row: row[0])) if rows else None
 
     # -- the feed -------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dailypapers.services.errors import InvalidInput, NotAllowed
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.auth import AccountsDep, AuthDep, MemberDep, see_other
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+from dailypapers.web.feeds.documents import base_url
 from dailypapers.web.rendering import Renderer
 from dailypapers.web.row_ids import RowId
 
@@ -24,18 +25,18 @@ def _settings_page(
     renderer: Renderer,
     storage: Storage,
     member: User,
+    site_address: str,  # for the private feed's whole address
     *,
     status: int = 200,
     new_token: str | None = None,
     message: str | None = None,
     error: str | None = None,
-    site_address: str = "",
 ) -> Response:
     return renderer.page(
         "settings.html",
         status=status,
         member=member,
-        site_address=site_address,  # for the private feed's whole address
+        site_address=site_address,
         tokens=storage.list_access_tokens(member.id),
         memberships=storage.user_memberships(member.id),
         upvotes_public=storage.upvotes_public(member.id),
@@ -54,8 +55,7 @@ def settings_page(
     settings: SettingsDep,
 ) -> Response:
     """Show the member's settings."""
-    site_address = (settings.public_url or str(request.base_url)).rstrip("/")
-    return _settings_page(renderer, storage, member, site_address=site_address)
+    return _settings_page(renderer, storage, member, base_url(request, settings))
 
 
 @router.post("/settings/upvotes")
@@ -70,8 +70,10 @@ def share_upvotes(
 
 @router.post("/settings/tokens", response_class=HTMLResponse)
 def create_token(
+    request: Request,
     member: MemberDep,
     storage: StorageDep,
+    settings: SettingsDep,
     renderer: RendererDep,
     now: NowDep,
     name: Annotated[str, Form()] = "",
@@ -79,7 +81,7 @@ def create_token(
     """Issue a personal access token and show its secret, this once."""
     with storage.transaction():
         _, secret = accounts.create_access_token(storage=storage, user=member, name=name, now=now)
-    return _settings_page(renderer, storage, member, new_token=secret)
+    return _settings_page(renderer, storage, member, base_url(request, settings), new_token=secret)
 
 
 @router.post("/settings/tokens/{token_id}/delete")
@@ -92,6 +94,7 @@ def delete_token(token_id: RowId, member: MemberDep, storage: StorageDep) -> Res
 
 @router.post("/settings/password", response_class=HTMLResponse)
 def change_password(
+    request: Request,
     member: MemberDep,
     storage: StorageDep,
     settings: SettingsDep,
@@ -111,6 +114,10 @@ def change_password(
             lifetime = accounts.session_lifetime(settings.session_days)
             token = accounts.start_session(storage=storage, user=member, now=now, lifetime=lifetime)
     except (InvalidInput, NotAllowed) as error:
-        return _settings_page(renderer, storage, member, status=400, error=str(error))
+        return _settings_page(
+            renderer, storage, member, base_url(request, settings), status=400, error=str(error)
+        )
     auth.start_session(token, lifetime)
-    return _settings_page(renderer, storage, member, message="Your password was changed.")
+    return _settings_page(
+        renderer, storage, member, base_url(request, settings), message="Your password was changed."
+    )

@@ -28,7 +28,8 @@ def to_organization_in_its_case(
     if found is None:
         raise HTTPException(404, f"no organization named {name!r}")
     query = f"?{request.url.query}" if request.url.query else ""
-    return RedirectResponse(path.format(quote(found.name, safe="")) + query, status_code=308)
+    # Temporary: another organization may take this spelling later.
+    return RedirectResponse(path.format(quote(found.name, safe="")) + query, status_code=307)
 
 
 def organization_page_context(storage: Storage, name: str) -> dict[str, Any]:

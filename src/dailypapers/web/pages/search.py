@@ -157,6 +157,8 @@ def like_page(
             limit=settings.page_size,
             filters=filters,
         )
+    if progress is None:  # as for a search: the model may have loaded meanwhile
+        progress = _progress(storage, searcher)
     page = renderer.page("search.html", form=form, results=results, progress=progress, like=True)
     return page if results is None else _unless_degraded(page, results)
 
