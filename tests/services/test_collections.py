@@ -57,7 +57,8 @@ def test_bibtex_reads_back_with_arxiv_fields_and_special_characters(storage: Sto
     first = library.entries[0]
     assert first["title"] == "Ünïcode & 50% of {braces}_x"
     assert first["eprint"] == items[0].paper.id and first["archivePrefix"] == "arXiv"
-    assert first["primaryClass"] == "cs.CL" and first["note"] == "my note"
+    assert first["primaryClass"] == "cs.CL" and first["annote"] == "my note"
+    assert "note" not in first  # a reader's note is no bibliography's note
     assert first["url"] == f"https://arxiv.org/abs/{items[0].paper.id}"
     assert first["year"] == str(items[0].date.year)  # type: ignore[union-attr]
     assert first["author"].split(" and ")[0] == items[0].paper.authors[0]
@@ -84,7 +85,7 @@ def test_ris_and_csl_json_read_back(storage: Storage) -> None:
 
 
 @pytest.mark.parametrize("writer", [to_bibtex, to_ris], ids=["bibtex", "ris"])
-def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> None:  # type: ignore[no-untyped-def]
+def test_export_then_import_gives_the_same_papers_and_notes(storage: Storage, writer) -> None:  # type: ignore[no-untyped-def]
     ada = add_member(storage, "ada")
     items = some_papers(storage, 5)
     with storage.transaction():
@@ -96,12 +97,13 @@ def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> N
                 user_id=ada.id,
                 collection_id=source.id,
                 paper_id=item.paper.id,
+                note=f"on {item.paper.id}: read {{twice}} & cite" if item is items[0] else None,
                 now=NOW,
             )
     exported = writer(
         [
-            CitedPaper(item)
-            for item, _ in collections.collection_papers(storage=storage, collection=source)
+            CitedPaper(item, entry.note or "")
+            for item, entry in collections.collection_papers(storage=storage, collection=source)
         ]
     )
     report = import_citations(
@@ -116,9 +118,9 @@ def test_export_then_import_gives_the_same_papers(storage: Storage, writer) -> N
     )
     assert sorted(report.added) == sorted(item.paper.id for item in items)
     assert not report.without_arxiv_id and not report.not_on_arxiv
-    assert {i.paper_id for i in storage.collection_items(target.id)} == {
-        item.paper.id for item in items
-    }
+    notes = {i.paper_id: i.note for i in storage.collection_items(target.id)}
+    assert set(notes) == {item.paper.id for item in items}
+    assert notes == {i.paper_id: i.note for i in storage.collection_items(source.id)}
 
 
 def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(

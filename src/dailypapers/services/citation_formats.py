@@ -52,6 +52,7 @@ class CitationEntry:
 
     arxiv_id: str | None
     label: str  # the entry's title, or its key, for telling the member what was not matched
+    note: str = ""  # the reader's annotation (BibTeX annote, RIS N1, CSL annote)
 
 
 class UnreadableFile(ValueError):
@@ -93,7 +94,8 @@ def to_bibtex(papers: Sequence[CitedPaper]) -> str:
             "primaryClass": paper.categories[0] if paper.categories else "",
             "url": paper.abs_url,
             "doi": _arxiv_doi(paper.id),
-            "note": cited.note,
+            # annote, not note: note is printed in bibliographies, annote is the reader's
+            "annote": cited.note,
         }
         library.add(
             model.Entry(
@@ -164,7 +166,7 @@ def to_csl_json(papers: Sequence[CitedPaper]) -> str:
         if paper.categories:
             item["keyword"] = ", ".join(paper.categories)
         if cited.note:
-            item["note"] = cited.note
+            item["annote"] = cited.note  # CSL's reader's notes ("note" is printed)
         items.append(item)
     return json.dumps(items, ensure_ascii=False, indent=2)
 
@@ -199,7 +201,9 @@ def read_bibtex(text: str) -> list[CitationEntry]:
         candidates += [fields.get(name, "") for name in ("url", "doi", "journal", "note")]
         candidates += [fields.get("howpublished", ""), entry.key]
         label = " ".join(fields.get("title", "").split()) or entry.key
-        entries.append(CitationEntry(arxiv_id_in(filter(None, candidates)), label))
+        entries.append(
+            CitationEntry(arxiv_id_in(filter(None, candidates)), label, fields.get("annote", ""))
+        )
     return entries
 
 
@@ -221,7 +225,14 @@ def read_ris(text: str) -> list[CitationEntry]:
             elif value:
                 candidates.append(str(value))
         title = record.get("title") or record.get("primary_title") or record.get("id") or "?"
-        entries.append(CitationEntry(arxiv_id_in(candidates), " ".join(str(title).split())))
+        notes = record.get("notes") or []
+        entries.append(
+            CitationEntry(
+                arxiv_id_in(candidates),
+                " ".join(str(title).split()),
+                "\n".join(str(note) for note in notes) if isinstance(notes, list) else str(notes),
+            )
+        )
     return entries
 
 

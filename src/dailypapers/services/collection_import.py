@@ -4,6 +4,7 @@ Entries whose arXiv id is known are added at once; ids this site has not stored 
 the arXiv API (one request per 50, politely spaced by the fetcher) before any write, so no
 write lock waits on arXiv; entries without an arXiv id are reported back, by title, and so
 are the ids arXiv did not know or could not be asked for (the rest is imported all the same).
+A paper added brings its entry's note (BibTeX annote, RIS N1), so an export imports whole.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from dailypapers.domain.collections import MAX_NOTE_LENGTH
 from dailypapers.domain.papers import Paper, PaperRecord
 from dailypapers.services.citation_formats import UnreadableFile, read_citations
 from dailypapers.services.collections import (
@@ -131,12 +133,21 @@ def import_citations(
         if fetched:
             storage.save_papers(list(fetched.values()))
         if report.added:  # the collection is looked up, and the model marked, once
-            save_stored_papers(
+            collection = save_stored_papers(
                 storage=storage,
                 user_id=user_id,
                 collection_id=collection_id,
                 paper_ids=report.added,
                 now=now,
             )
+            notes = {e.arxiv_id: e.note.strip() for e in entries if e.arxiv_id and e.note.strip()}
+            for paper_id in report.added:  # the papers added bring their notes along
+                if notes.get(paper_id):
+                    storage.add_to_collection(
+                        collection_id=collection.id,
+                        paper_id=paper_id,
+                        note=notes[paper_id][:MAX_NOTE_LENGTH],
+                        now=now,
+                    )
     report.fetched = [paper_id for paper_id in wanted if paper_id in fetched]
     return report
