@@ -11,6 +11,7 @@ from dailypapers.domain.follows import FollowKind, FollowSettings, follow_target
 from dailypapers.domain.papers import DailyEntry, Organization, Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import Storage, open_storage
+from dailypapers.storage.follows_sql import COAUTHORS_OF_PAPERS_UP_TO
 from dailypapers.storage.search_types import WordsVersion
 
 from support.accounts import add_member
@@ -65,6 +66,21 @@ def test_an_author_is_found_whatever_the_accents_and_case(storage: Storage) -> N
     }
     ((organization, count),) = storage.author_organizations("lukasz kaiser", limit=5)
     assert (organization.name, count) == ("deepmind", 1)
+
+
+def test_co_authors_leave_out_papers_signed_by_a_crowd(storage: Storage) -> None:
+    """On a report of hundreds of authors everyone co-authors with everyone: such papers
+    are not counted."""
+    crowd = tuple(f"Member {n}" for n in range(COAUTHORS_OF_PAPERS_UP_TO))
+    with storage.transaction():
+        storage.save_papers(
+            [
+                Paper("2401.00090", "A report", "A", ("Grace Hopper", *crowd)),  # 101 authors
+                Paper("2401.00091", "A note", "A", ("Grace Hopper", *crowd[:99])),  # 100
+            ]
+        )
+    counted = dict(storage.coauthors("grace hopper", limit=200))
+    assert len(counted) == 99 and counted["Member 0"] == 1 and "Member 99" not in counted
 
 
 def test_author_search_uses_the_folded_index(storage: Storage) -> None:

@@ -33,6 +33,10 @@ _NEWEST = " ORDER BY published_at DESC NULLS LAST, paper_id"
 # name's papers, with their thousands of co-authors, were most of its page's time).
 RECENT_PAPERS = 100
 _LATEST_OF_AUTHOR = f"SELECT paper_id FROM paper_authors WHERE norm_name = ?{_NEWEST} LIMIT ?"
+# Co-authors are counted on papers of at most this many authors: on a report signed by a
+# thousand, everyone co-authors with everyone, and at a million papers such reports were the
+# slowest author pages (co-authors of 200 names, p95 10.8 ms, 4.2 ms without them).
+COAUTHORS_OF_PAPERS_UP_TO = 100
 
 
 class FollowsSql(SqlAccess):
@@ -194,14 +198,17 @@ class FollowsSql(SqlAccess):
     def coauthors(self, normalized: str, *, limit: int) -> list[tuple[str, int]]:
         """Return the author's co-authors and shared papers, most first; each co-author under
         one of their spellings (the first in alphabetical order: a count per spelling would
-        cost a second grouping of every row)."""
+        cost a second grouping of every row). Papers of more than COAUTHORS_OF_PAPERS_UP_TO
+        authors are left out (the primary key finds whether a paper has an author there)."""
         rows = self._execute(
             "SELECT other.norm_name, MIN(other.name), COUNT(DISTINCT other.paper_id)"
             f" FROM ({_LATEST_OF_AUTHOR}) mine JOIN paper_authors other"
             " ON other.paper_id = mine.paper_id AND other.norm_name <> ?"
+            " WHERE NOT EXISTS (SELECT 1 FROM paper_authors crowd"
+            "  WHERE crowd.paper_id = mine.paper_id AND crowd.position = ?)"
             " GROUP BY other.norm_name"
             " ORDER BY COUNT(DISTINCT other.paper_id) DESC, other.norm_name LIMIT ?",
-            (normalized, RECENT_PAPERS, normalized, limit),
+            (normalized, RECENT_PAPERS, normalized, COAUTHORS_OF_PAPERS_UP_TO, limit),
         )
         return [(row[1], int(row[2])) for row in rows]
 
