@@ -12,6 +12,7 @@ import httpx
 import pytest
 import rispy
 
+from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.services import collections
 from dailypapers.services.citation_formats import (
@@ -21,7 +22,7 @@ from dailypapers.services.citation_formats import (
     to_csl_json,
     to_ris,
 )
-from dailypapers.services.collection_import import import_citations
+from dailypapers.services.collection_import import ImportReport, import_citations
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage
@@ -43,6 +44,29 @@ def some_papers(storage: Storage, count: int = 5) -> list[FeaturedPaper]:
     """Return a few stored featured papers, in a fixed order."""
     ids = sorted(r.paper_id for r in storage.rankables())[:count]
     return storage.featured_papers(ids)
+
+
+def import_into(
+    storage: Storage,
+    user: User,
+    text: str,
+    *,
+    collection_id: int | None = None,
+    filename: str = "refs.bib",
+    fetcher: PoliteFetcher | None = None,
+    api_url: str = "",
+) -> ImportReport:
+    """Import a citation file into the member's collection (None: "Saved") at NOW."""
+    return import_citations(
+        storage=storage,
+        user_id=user.id,
+        collection_id=collection_id,
+        text=text,
+        filename=filename,
+        fetcher=fetcher,
+        api_url=api_url,
+        now=NOW,
+    )
 
 
 def test_bibtex_reads_back_with_arxiv_fields_and_special_characters(storage: Storage) -> None:
@@ -106,15 +130,12 @@ def test_export_then_import_gives_the_same_papers_and_notes(storage: Storage, wr
             for item, entry in collections.collection_papers(storage=storage, collection=source)
         ]
     )
-    report = import_citations(
-        storage=storage,
-        user_id=ada.id,
+    report = import_into(
+        storage,
+        ada,
+        exported,
         collection_id=target.id,
-        text=exported,
         filename="papers.bib" if writer is to_bibtex else "papers.ris",
-        fetcher=None,
-        api_url="",
-        now=NOW,
     )
     assert sorted(report.added) == sorted(item.paper.id for item in items)
     assert not report.without_arxiv_id and not report.not_on_arxiv
@@ -135,15 +156,8 @@ def test_import_fetches_unknown_arxiv_papers_and_reports_the_rest(
 """
     body = recorded_api_body(shared_data, "id_2104.12255v1")
     with serving(lambda request: Reply(200, body)) as (url, log), httpx.Client(timeout=5) as http:
-        report = import_citations(
-            storage=storage,
-            user_id=ada.id,
-            collection_id=None,
-            text=bib,
-            filename="refs.bib",
-            fetcher=PoliteFetcher(http, delay_s=0),
-            api_url=f"{url}/api/query",
-            now=NOW,
+        report = import_into(
+            storage, ada, bib, fetcher=PoliteFetcher(http, delay_s=0), api_url=f"{url}/api/query"
         )
     assert report.added == ["2104.12255", known] and report.fetched == ["2104.12255"]
     assert report.without_arxiv_id == ["Attention Is All You Need"]
@@ -159,30 +173,13 @@ def test_papers_on_the_site_are_imported_when_arxiv_cannot_be_asked(storage: Sto
     known = some_papers(storage, 1)[0].paper.id
     bib = f"@misc{{k, eprint={{{known}}}}}\n@misc{{u, eprint={{2104.12255}}}}\n"
     with serving(lambda request: Reply(503, b"down")) as (url, log), httpx.Client() as http:
-        report = import_citations(
-            storage=storage,
-            user_id=ada.id,
-            collection_id=None,
-            text=bib,
-            filename="refs.bib",
-            fetcher=PoliteFetcher(http, attempts=2, backoff_s=0),
-            api_url=f"{url}/api/query",
-            now=NOW,
-        )
+        fetcher = PoliteFetcher(http, attempts=2, backoff_s=0)
+        report = import_into(storage, ada, bib, fetcher=fetcher, api_url=f"{url}/api/query")
     assert len(log) == 2  # asked, and asked again
     assert report.added == [known] and report.not_fetched == ["2104.12255"]
     assert report.not_on_arxiv == [] and "503" in report.arxiv_error
     assert "1 id(s) not fetched: arXiv could not be asked" in report.summary()
-    again = import_citations(
-        storage=storage,
-        user_id=ada.id,
-        collection_id=None,
-        text=bib,
-        filename="refs.bib",
-        fetcher=None,
-        api_url="",
-        now=NOW,
-    )
+    again = import_into(storage, ada, bib)  # a site that does not ask arXiv
     assert again.added == [] and again.already_there == [known]
     assert again.not_fetched == ["2104.12255"] and again.not_on_arxiv == []  # never asked
     assert again.summary().startswith("0 paper(s) added (0 fetched from arXiv); 1 already")
@@ -191,16 +188,7 @@ def test_papers_on_the_site_are_imported_when_arxiv_cannot_be_asked(storage: Sto
 def test_files_that_are_not_citations_are_refused_whole(storage: Storage) -> None:
     ada = add_member(storage, "ada")
     with pytest.raises(InvalidInput, match=r"refs\.bib"):
-        import_citations(
-            storage=storage,
-            user_id=ada.id,
-            collection_id=None,
-            text="@article{broken, title={never closed",
-            filename="refs.bib",
-            fetcher=None,
-            api_url="",
-            now=NOW,
-        )
+        import_into(storage, ada, "@article{broken, title={never closed")
     assert storage.default_collection(ada.id) is None  # nothing half-written
     assert [
         e.arxiv_id
