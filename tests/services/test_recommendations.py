@@ -193,20 +193,23 @@ def test_the_refit_job_reads_the_background_ahead_once_a_member_has_a_model(
         settings=Settings(database_url=storage.url), storage=storage, clock=lambda: NOW
     )
     assert job is not None
-    assert not recommendations.keep_background_ready(storage=storage, now=NOW)  # no member
-    ada = add_member(storage, "ada")
     keep_for_an_hour()
+    job.run(NOW)  # no member uses For you: nothing is read
+    feature("2608.00042")
+    ada = add_member(storage, "ada")
     with storage.transaction():
         votes.set_vote(storage=storage, user=ada, paper_id="2608.00030", voted=True, now=NOW)
     assert refit(storage) == 1
+    fitted = storage.get_member_model(ada.id)
+    assert fitted is not None and fitted.negatives == 40  # read now: 2608.00042 in
     keep_for_an_hour()  # nothing kept: as in a worker just started
     job.run(NOW)  # no model to refit: the job reads the background ahead all the same
-    feature("2608.00042")  # after the read: the next refit contrasts with the papers read
+    feature("2608.00043")  # after the read: the next refit contrasts with the papers read
     with storage.transaction():
         votes.set_vote(storage=storage, user=ada, paper_id="2608.00031", voted=True, now=NOW)
     assert refit(storage) == 1
     fitted = storage.get_member_model(ada.id)
-    assert fitted is not None and fitted.negatives == 38  # the 40 less the two liked
+    assert fitted is not None and fitted.negatives == 39  # 2608.00043 out, two liked out
 
 
 def test_pasted_lines_that_name_no_paper_are_reported(

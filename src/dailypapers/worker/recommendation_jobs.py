@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dailypapers.services.recommendations import keep_background_ready, refit_stale_models
+from dailypapers.services.recommendations import refit_stale_models
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.worker.runner import Job, every, run_jobs
@@ -20,7 +20,6 @@ def recommendation_job(
         return None
 
     def refit(slot: datetime) -> str:
-        keep_background_ready(storage=storage, now=clock())  # so no member's refit reads it
         done = refit_stale_models(storage=storage, model_name=None, now=clock())
         return f"refitted {done} member model(s)" if done else ""
 
