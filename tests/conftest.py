@@ -33,6 +33,14 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def word_indexes_kept_in_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the word indexes of PostgreSQL test databases (the site's settings, `serve` and
+    CLI subprocesses) out of the user's cache folder: one is left there per database."""
+    folder = tmp_path_factory.mktemp("word-indexes")
+    os.environ["DAILYPAPERS_WORD_INDEX_FOLDER"] = str(folder)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """Start one throwaway PostgreSQL server for the whole session; yield its URL."""
