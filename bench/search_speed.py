@@ -3,6 +3,13 @@
     .venv/bin/python bench/search_speed.py [--sizes 10000,100000,1000000] [--queries 200]
         [--cache ~/.cache/dailypapers-bench]
 
+CACHE/real.db is made once by the site's own commands (a minute to import; embedding takes
+15 minutes to hours, by the machine: see docs/performance.md, Embeddings):
+
+    DAILYPAPERS_DATABASE_URL=sqlite:///$HOME/.cache/dailypapers-bench/real.db \
+        .venv/bin/python -m dailypapers import --embed \
+        ../shared/data/hf_daily_papers/*.jsonl.gz ../shared/data/arxiv_daily/*.jsonl.gz
+
 The real corpus is the shared data's 84k papers (Hugging Face daily papers and arXiv cs
 listings), imported and embedded once into CACHE/real.db by the normal services. A site of
 N papers holds the first N real papers, then perturbed copies of them until it has N: copy c
@@ -85,7 +92,7 @@ def load_real(cache: Path) -> tuple[list[Paper], np.ndarray, str]:
     source = open_storage(f"sqlite:///{cache / 'real.db'}")
     counts = source.count_embeddings()
     if not counts:
-        sys.exit(f"{cache / 'real.db'} has no vectors: run the embedding step first (see --help)")
+        sys.exit(f"{cache / 'real.db'} has no vectors: make it as this script's docstring says")
     model = max(counts, key=lambda name: counts[name])
     assert isinstance(source, SqliteStorage)
     rows = source._execute(

@@ -73,6 +73,8 @@ def grow(storage: Storage, size: int, rng: random.Random) -> float:
         with storage.transaction():
             storage.save_papers(chunk)
         position += len(chunk)
+        if position % 100_000 < BATCH:  # a million takes a while: say how it goes
+            print(f"  {position:,} papers, {time.perf_counter() - began:.0f} s", file=sys.stderr)
     return time.perf_counter() - began
 
 
