@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from numpy.typing import NDArray
 
 from dailypapers.search.hybrid import HybridSearcher
 from dailypapers.services.semantic_index import embed_missing
@@ -103,3 +105,35 @@ def test_nonsense_says_no_papers_match_and_labels_the_closest(loaded_storage, em
     assert api.headers["X-Search-Engines"] == "meaning"
     entries = api.json()
     assert 0 < len(entries) <= 5 and all(entry["closestInMeaning"] for entry in entries)
+
+
+class StuckEmbedder(HashingEmbedder):
+    """Embeds a query only when let go, and counts the queries it started."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.let_go = threading.Event()
+        self.started: list[str] = []
+
+    def embed_query(self, text: str) -> NDArray[np.float32]:
+        self.started.append(text)
+        self.let_go.wait(30)
+        return super().embed_query(text)
+
+
+def test_a_slow_embedding_answers_by_words_and_leaves_no_queue_behind(loaded_storage, embedder):
+    stuck = StuckEmbedder()
+    searcher = HybridSearcher(
+        load_embedder=lambda: stuck, model_name=embedder.model_name, timeout_s=0.05
+    )
+    site = site_with(loaded_storage, searcher, cache_seconds=60)
+    for query in ("entropy policy optimization", "language model agents", "video diffusion"):
+        answer = site.get("/api/papers/search", params={"q": query})
+        assert answer.status_code == 200 and answer.json()
+        assert answer.headers["X-Search-Engines"] == "words"
+        assert answer.headers["Cache-Control"] == "no-store"
+    stuck.let_go.set()
+    assert searcher.embed_query("sparse attention", timeout_s=30) is not None
+    # The first query's embedding was under way; the two that timed out before theirs
+    # started were dropped, so the next query did not wait behind them.
+    assert stuck.started == ["entropy policy optimization", "sparse attention"]

@@ -192,16 +192,29 @@ class HybridSearcher:
         self, text: str, *, timeout_s: float | None = None
     ) -> NDArray[np.float32] | None:
         """Return the query's vector, or None if it is not ready within the time limit."""
+        return self._vector_when_ready(self._start_embedding(text), time.perf_counter(), timeout_s)
+
+    def _start_embedding(self, text: str) -> Future[NDArray[np.float32]] | None:
+        """Queue the query's embedding on the embedding thread, behind the model's loading."""
         loading = self._embedder_future()
         if loading is None:
             return None
+        return self._executor.submit(lambda: loading.result().embed_query(text))
+
+    def _vector_when_ready(
+        self,
+        embedding: Future[NDArray[np.float32]] | None,
+        started: float,
+        timeout_s: float | None = None,
+    ) -> NDArray[np.float32] | None:
+        """Wait for an embedding until the time limit counted from `started`; else None."""
+        if embedding is None:
+            return None
         limit = self.timeout_s if timeout_s is None else timeout_s
-        started = time.perf_counter()
         try:
-            embedder = loading.result(timeout=limit)
-            left = max(limit - (time.perf_counter() - started), 0.0)
-            return self._executor.submit(embedder.embed_query, text).result(timeout=left)
+            return embedding.result(timeout=max(limit - (time.perf_counter() - started), 0.0))
         except FutureTimeout:
+            embedding.cancel()  # not started yet: leave no backlog for the searches after it
             return None
         except Exception:
             log.exception("embedding the query failed; answering with words only")
@@ -292,13 +305,18 @@ class HybridSearcher:
 
     def rankings(self, storage: Storage, query: SearchQuery, *, candidates: int) -> Rankings:
         """Return the lexical and the vector ranking of a query, before fusion."""
+        started, model_ready = time.perf_counter(), self.model_name is not None
+        indexed = model_ready and self.vector_count(storage) > 0
+        # The query is embedded on its own thread (the model releases the GIL) while the
+        # words are searched here: the search waits for the longer of the two, not both.
+        embedding = self._start_embedding(query.text) if indexed else None
         lexical = storage.search_lexical_scored(query, limit=candidates)
-        if self.model_name is None:
+        if not model_ready:
             self.warm_up()
             return Rankings(lexical, [], "the language model is loading: matching words only")
-        if self.vector_count(storage) == 0:
+        if not indexed:
             return Rankings(lexical, [], "semantic index not built yet: matching words only")
-        vector = self.embed_query(query.text)
+        vector = self._vector_when_ready(embedding, started)
         if vector is None or self.model_name is None:
             return Rankings(lexical, [], "semantic search was too slow: matching words only")
         found = storage.nearest_papers(
