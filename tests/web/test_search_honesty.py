@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -127,13 +128,20 @@ def test_a_slow_embedding_answers_by_words_and_leaves_no_queue_behind(loaded_sto
         load_embedder=lambda: stuck, model_name=embedder.model_name, timeout_s=0.05
     )
     site = site_with(loaded_storage, searcher, cache_seconds=60)
+    ahead = threading.Thread(target=searcher.embed_query, args=("sparse attention",))
+    ahead.start()  # holds the embedding thread until let go
+    for _ in range(600):
+        if stuck.started:
+            break
+        time.sleep(0.05)
     for query in ("entropy policy optimization", "language model agents", "video diffusion"):
         answer = site.get("/api/papers/search", params={"q": query})
         assert answer.status_code == 200 and answer.json()
         assert answer.headers["X-Search-Engines"] == "words"
         assert answer.headers["Cache-Control"] == "no-store"
     stuck.let_go.set()
-    assert searcher.embed_query("sparse attention", timeout_s=30) is not None
-    # The first query's embedding was under way; the two that timed out before theirs
-    # started were dropped, so the next query did not wait behind them.
-    assert stuck.started == ["entropy policy optimization", "sparse attention"]
+    ahead.join(30)
+    assert searcher.embed_query("sparse mixture of experts", timeout_s=30) is not None
+    # The three searches' embeddings timed out before they started and were dropped, so
+    # the next query did not wait behind them.
+    assert stuck.started == ["sparse attention", "sparse mixture of experts"]
