@@ -34,11 +34,12 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def word_indexes_kept_in_the_session(tmp_path_factory: pytest.TempPathFactory) -> None:
+def word_indexes_kept_in_the_session(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Keep the word indexes of PostgreSQL test databases (the site's settings, `serve` and
     CLI subprocesses) out of the user's cache folder: one is left there per database."""
-    folder = tmp_path_factory.mktemp("word-indexes")
-    os.environ["DAILYPAPERS_WORD_INDEX_FOLDER"] = str(folder)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DAILYPAPERS_WORD_INDEX_FOLDER", str(tmp_path_factory.mktemp("word-indexes")))
+        yield
 
 
 @pytest.fixture(scope="session")

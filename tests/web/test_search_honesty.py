@@ -128,12 +128,15 @@ def test_a_slow_embedding_answers_by_words_and_leaves_no_queue_behind(loaded_sto
         load_embedder=lambda: stuck, model_name=embedder.model_name, timeout_s=0.05
     )
     site = site_with(loaded_storage, searcher, cache_seconds=60)
-    ahead = threading.Thread(target=searcher.embed_query, args=("sparse attention",))
+    ahead = threading.Thread(
+        target=searcher.embed_query, args=("sparse attention",), kwargs={"timeout_s": 30}
+    )
     ahead.start()  # holds the embedding thread until let go
     for _ in range(600):
         if stuck.started:
             break
         time.sleep(0.05)
+    assert stuck.started == ["sparse attention"]
     for query in ("entropy policy optimization", "language model agents", "video diffusion"):
         answer = site.get("/api/papers/search", params={"q": query})
         assert answer.status_code == 200 and answer.json()
