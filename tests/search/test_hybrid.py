@@ -115,6 +115,26 @@ def test_a_late_embedding_falls_back_to_words(storage, embedder):
     assert outcome.took_ms < 2000
 
 
+def test_the_vectors_are_searched_while_the_words_are(storage, embedder, searcher, monkeypatch):
+    embed_missing(storage=storage, embedder=embedder)
+    vectors_asked = threading.Event()
+    search_vectors, search_words = storage.nearest_papers, storage.search_lexical_scored
+
+    def nearest_papers(**arguments):
+        vectors_asked.set()
+        return search_vectors(**arguments)
+
+    def search_lexical_scored(query, *, limit):
+        # Done one after the other, the vector search would only start after this returns.
+        assert vectors_asked.wait(10), "the vector search waited for the word search"
+        return search_words(query, limit=limit)
+
+    monkeypatch.setattr(storage, "nearest_papers", nearest_papers)
+    monkeypatch.setattr(storage, "search_lexical_scored", search_lexical_scored)
+    outcome = searcher.search(storage, parse_query("diffusion video"))
+    assert outcome.mode is SearchMode.HYBRID and outcome.paper_ids[0] == "2501.00000"
+
+
 def test_a_model_that_fails_to_load_leaves_words(storage, embedder):
     embed_missing(storage=storage, embedder=embedder)
 

@@ -162,6 +162,8 @@ class HybridSearcher:
         self._lock = threading.Lock()
         # One thread: queries queue behind each other rather than share two cores badly.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
+        # The vector searches, one per search under way, each beside its word search.
+        self._lookups = ThreadPoolExecutor(thread_name_prefix="nearest-papers")
         self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
         self._counting: Future[tuple[int, int]] | None = None
@@ -238,6 +240,7 @@ class HybridSearcher:
     def close(self) -> None:
         """Stop the worker threads."""
         self._executor.shutdown(wait=False, cancel_futures=True)
+        self._lookups.shutdown(wait=False, cancel_futures=True)
         self._counter.shutdown(wait=False, cancel_futures=True)
 
     # -- searching ------------------------------------------------------------------
@@ -307,21 +310,30 @@ class HybridSearcher:
         """Return the lexical and the vector ranking of a query, before fusion."""
         started, model_ready = time.perf_counter(), self.model_name is not None
         indexed = model_ready and self.vector_count(storage) > 0
-        # The query is embedded on its own thread (the model releases the GIL) while the
-        # words are searched here: the search waits for the longer of the two, not both.
-        embedding = self._start_embedding(query.text) if indexed else None
+        # The query is embedded and its nearest papers looked up on other threads (the
+        # model and the database release the GIL) while the words are searched here: the
+        # search waits for the longer of the two, not their sum.
+        nearby = (
+            self._lookups.submit(
+                self._nearest,
+                storage,
+                query,
+                candidates,
+                self._start_embedding(query.text),
+                started,
+            )
+            if indexed
+            else None
+        )
         lexical = storage.search_lexical_scored(query, limit=candidates)
         if not model_ready:
             self.warm_up()
             return Rankings(lexical, [], "the language model is loading: matching words only")
-        if not indexed:
+        if nearby is None:
             return Rankings(lexical, [], "semantic index not built yet: matching words only")
-        vector = self._vector_when_ready(embedding, started)
-        if vector is None or self.model_name is None:
+        found = nearby.result()
+        if found is None:
             return Rankings(lexical, [], "semantic search was too slow: matching words only")
-        found = storage.nearest_papers(
-            model=self.model_name, vector=vector, limit=candidates, filters=query.filters
-        )
         if not found and not query.filters:  # vectors are stored, but none came back
             return Rankings(lexical, [], "the semantic index is loading: matching words only")
         nearest = _honour_words(storage, query, [item.paper_id for item in found])
@@ -334,6 +346,22 @@ class HybridSearcher:
                 if item.paper_id in kept and item.similarity >= self.meaning_floor
             ],
             closest=nearest[:CLOSEST_SHOWN],
+        )
+
+    def _nearest(
+        self,
+        storage: Storage,
+        query: SearchQuery,
+        candidates: int,
+        embedding: Future[NDArray[np.float32]] | None,
+        started: float,
+    ) -> list[SimilarPaper] | None:
+        """Return the papers nearest to the query's vector, or None if it came too late."""
+        vector = self._vector_when_ready(embedding, started)
+        if vector is None or self.model_name is None:
+            return None
+        return storage.nearest_papers(
+            model=self.model_name, vector=vector, limit=candidates, filters=query.filters
         )
 
     def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
