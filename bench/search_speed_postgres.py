@@ -20,8 +20,11 @@ is as close as the exact k-th, within 1e-3). Then the queries of bench/search_sp
 (common words, words of real abstracts, real titles) are timed in process: hybrid as the
 site runs it (query embedded by the real model, the word index, HNSW, fusion), the word
 index alone, BM25 in SQL alone (what answers while a host builds its index), the query
-embedding alone and the HNSW search alone; and its filtered queries through the word index
-and through the hybrid search, best of three.
+embedding alone, the HNSW search alone, the exact-title lookup alone, and all of the hybrid
+search's parts one after another (as it ran them before it overlapped them); then each
+filter (`cat:`, `has:code`, dates, ...) added to 40 distinct queries, p50 and p95 through
+the word index and through the hybrid search, and the quoted phrase with an exclusion,
+best of three.
 """
 
 from __future__ import annotations
@@ -38,14 +41,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dailypapers.domain.search_query import parse_query
+from dailypapers.domain.search_query import normalize_title, parse_query
 from dailypapers.search.embedder import default_embedder
 from dailypapers.search.hybrid import HybridSearcher
 from dailypapers.services.importing import import_file
 from dailypapers.storage import Storage, open_storage
 from dailypapers.storage.postgresql import PostgresStorage
 from recommend_data import load_papers, load_vectors
-from search_speed import COMMON_QUERIES, FILTERED_QUERIES, make_queries, percentile, perturbed
+from search_speed import COMMON_QUERIES, make_queries, percentile, perturbed
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 FILES = [
@@ -170,9 +173,11 @@ def ann_recall(
     return float(np.mean(recalls))
 
 
-def time_queries(search: Callable[[str], object], queries: list[str]) -> dict[str, float]:
+def time_queries(
+    search: Callable[[str], object], queries: list[str], *, warm: int = 10
+) -> dict[str, float]:
     """Return p50/p95 ms of a search, and p95 of the common-word queries."""
-    for query in queries[:10]:
+    for query in queries[:warm]:
         search(query)
     times = []
     for query in queries:
@@ -183,20 +188,48 @@ def time_queries(search: Callable[[str], object], queries: list[str]) -> dict[st
     return {
         "p50": statistics.median(times),
         "p95": percentile(times, 0.95),
-        "common_p95": percentile(common, 0.95),
+        "common_p95": percentile(common, 0.95) if common else float("nan"),
     }
 
 
-def best_of_three(search: Callable[[str], object]) -> dict[str, float]:
-    """Return the best of three in ms for each filtered query."""
+# The filters of bench/search_speed.py's FILTERED_QUERIES, each added to distinct queries.
+FILTERS = [
+    "cat:cs.CL",
+    "cat:cs.CV",
+    "cat:q-bio.NC",
+    "after:2025-06",
+    "has:code",
+    "-survey",
+    "author:Sergey",
+    "org:meta",
+]
+FILTERED_PER_KIND = 40
+
+
+def spread(figures: dict[str, float]) -> str:
+    """Return p50 / p95 as the tables print them."""
+    return f"{figures['p50']:.1f} / {figures['p95']:.1f} ms"
+
+
+def milliseconds(search: Callable[[str], object], text: str, runs: int = 3) -> list[float]:
+    """Return the milliseconds of a few runs of one search."""
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        search(text)
+        times.append((time.perf_counter() - began) * 1000)
+    return times
+
+
+def time_filtered(
+    search: Callable[[str], object], queries: list[str]
+) -> dict[str, dict[str, float]]:
+    """Return p50 and p95 in ms of each filter, added to distinct queries (no two alike)."""
     figures = {}
-    for text in FILTERED_QUERIES:
-        runs = []
-        for _ in range(3):
-            began = time.perf_counter()
-            search(text)
-            runs.append((time.perf_counter() - began) * 1000)
-        figures[text] = min(runs)
+    for kind in FILTERS:
+        texts = [f"{query} {kind}" for query in queries]
+        search(texts[0])
+        figures[kind] = time_queries(search, texts, warm=0)
     return figures
 
 
@@ -264,13 +297,25 @@ def main() -> None:
         def in_sql(text: str) -> object:
             return storage.search_in_database(parse_query(text), limit=100)
 
+        def titled(text: str) -> object:
+            return storage.find_titled(normalize_title(text))
+
+        def one_after_another(text: str) -> object:
+            # The hybrid search's parts in turn, as it ran them before it overlapped them.
+            query = parse_query(text)
+            storage.search_lexical_scored(query, limit=100)
+            vector = embedder.embed_query(query.text)
+            storage.nearest_papers(model=model, vector=vector, limit=100, filters=query.filters)
+            return storage.find_titled(normalize_title(text))
+
         print(
             "| papers | grow | statistics + word index | vectors + HNSW | hybrid p50 / p95"
             " | word index p50 / p95 | word index p95, common words | BM25 in SQL p50 / p95"
             " | BM25 in SQL p95, common words | query embedding p50 / p95 | HNSW p50 / p95"
+            " | title lookup p50 / p95 | parts one after another p50 / p95"
             " | ANN recall@10 / @100 |"
         )
-        print("|" + " --- |" * 12)
+        print("|" + " --- |" * 14)
         filtered_rows = []
         for size in (int(part) for part in args.sizes.split(",")):
             grow_s = grow(storage, size, rng)
@@ -287,6 +332,8 @@ def main() -> None:
             sql = time_queries(in_sql, queries)
             embedding = time_queries(embed, queries)
             graph = time_queries(nearest, queries)
+            title = time_queries(titled, queries)
+            parts = time_queries(one_after_another, queries)
             print(
                 f"| {storage.count_papers():,} | {grow_s:.0f} s | {index_s:.0f} s"
                 f" | {vectors_s:.0f} s | {mixed['p50']:.1f} / {mixed['p95']:.1f} ms"
@@ -294,15 +341,26 @@ def main() -> None:
                 f" | {sql['p50']:.0f} / {sql['p95']:.0f} ms | {sql['common_p95']:.0f} ms"
                 f" | {embedding['p50']:.1f} / {embedding['p95']:.1f} ms"
                 f" | {graph['p50']:.1f} / {graph['p95']:.1f} ms"
+                f" | {title['p50']:.1f} / {title['p95']:.1f} ms"
+                f" | {parts['p50']:.1f} / {parts['p95']:.1f} ms"
                 f" | {recall[0]:.3f} / {recall[1]:.3f} |",
                 flush=True,
             )
-            by_words, by_hybrid = best_of_three(words), best_of_three(hybrid)
+            short = [query for query in queries if len(query.split()) <= 5]
+            distinct = short[:FILTERED_PER_KIND]
+            by_words, by_hybrid = time_filtered(words, distinct), time_filtered(hybrid, distinct)
+            phrase = '"large language models" -survey'
             filtered_rows += [
-                f"| {size:,} | `{text}` | {by_words[text]:.1f} ms | {by_hybrid[text]:.1f} ms |"
-                for text in FILTERED_QUERIES
+                f"| {size:,} | `{kind}` | {spread(by_words[kind])} | {spread(by_hybrid[kind])} |"
+                for kind in FILTERS
+            ] + [
+                f"| {size:,} | `{phrase}` (best of 3) | {min(milliseconds(words, phrase)):.1f} ms"
+                f" | {min(milliseconds(hybrid, phrase)):.1f} ms |"
             ]
-        print("\n| papers | filtered query | word index | hybrid |\n| --- | --- | --- | --- |")
+        print(
+            f"\n| papers | filter, added to {FILTERED_PER_KIND} distinct queries"
+            " | word index p50 / p95 | hybrid p50 / p95 |\n| --- | --- | --- | --- |"
+        )
         print("\n".join(filtered_rows))
         storage.close()
 
