@@ -20,11 +20,12 @@ is as close as the exact k-th, within 1e-3). Then the queries of bench/search_sp
 (common words, words of real abstracts, real titles) are timed in process: hybrid as the
 site runs it (query embedded by the real model, the word index, HNSW, fusion), the word
 index alone, BM25 in SQL alone (what answers while a host builds its index), the query
-embedding alone, the HNSW search alone, the exact-title lookup alone, and all of the hybrid
-search's parts one after another (as it ran them before it overlapped them); then each
-filter (`cat:`, `has:code`, dates, ...) added to 40 distinct queries, p50 and p95 through
-the word index and through the hybrid search, and the quoted phrase with an exclusion,
-best of three.
+embedding alone, the HNSW search alone, the exact-title lookup alone, all of the hybrid
+search's parts one after another (as it ran them before it overlapped them: timed in turns
+with the hybrid search, query by query), and the counts of vectors and papers that a
+searcher takes aside every few seconds; then each filter (`cat:`, `has:code`, dates, ...)
+added to 40 distinct queries, p50 and p95 through the word index and through the hybrid
+search, and the quoted phrase with an exclusion, best of three.
 """
 
 from __future__ import annotations
@@ -184,6 +185,28 @@ def time_queries(
         began = time.perf_counter()
         search(query)
         times.append((time.perf_counter() - began) * 1000)
+    return summary(times, queries)
+
+
+def time_in_turns(
+    first: Callable[[str], object], second: Callable[[str], object], queries: list[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Time two searches query by query, taking turns at going first, so that neither
+    meets warmer caches or quieter moments than the other; return their figures."""
+    for query in queries[:10]:
+        first(query)
+        second(query)
+    times: tuple[list[float], list[float]] = ([], [])
+    for number, query in enumerate(queries):
+        for side in (0, 1) if number % 2 == 0 else (1, 0):
+            began = time.perf_counter()
+            (first, second)[side](query)
+            times[side].append((time.perf_counter() - began) * 1000)
+    return summary(times[0], queries), summary(times[1], queries)
+
+
+def summary(times: list[float], queries: list[str]) -> dict[str, float]:
+    """Return p50/p95 of timings, and p95 of those of the common-word queries."""
     common = [t for t, q in zip(times, queries, strict=True) if q in COMMON_QUERIES]
     return {
         "p50": statistics.median(times),
@@ -297,6 +320,9 @@ def main() -> None:
         def in_sql(text: str) -> object:
             return storage.search_in_database(parse_query(text), limit=100)
 
+        def count(_: str) -> object:
+            return storage.count_embeddings(), storage.count_papers()  # as the searcher counts
+
         def titled(text: str) -> object:
             return storage.find_titled(normalize_title(text))
 
@@ -313,9 +339,9 @@ def main() -> None:
             " | word index p50 / p95 | word index p95, common words | BM25 in SQL p50 / p95"
             " | BM25 in SQL p95, common words | query embedding p50 / p95 | HNSW p50 / p95"
             " | title lookup p50 / p95 | parts one after another p50 / p95"
-            " | ANN recall@10 / @100 |"
+            " | counts, median of 5 | ANN recall@10 / @100 |"
         )
-        print("|" + " --- |" * 14)
+        print("|" + " --- |" * 15)
         filtered_rows = []
         for size in (int(part) for part in args.sizes.split(",")):
             grow_s = grow(storage, size, rng)
@@ -327,13 +353,13 @@ def main() -> None:
             probes = np.stack([vectors[query] for query in queries])
             recall = [ann_recall(storage, model, probes, ids, stored, k) for k in (10, 100)]
             del stored
-            mixed = time_queries(hybrid, queries)
+            mixed, parts = time_in_turns(hybrid, one_after_another, queries)
             plain = time_queries(words, queries)
             sql = time_queries(in_sql, queries)
             embedding = time_queries(embed, queries)
             graph = time_queries(nearest, queries)
             title = time_queries(titled, queries)
-            parts = time_queries(one_after_another, queries)
+            counting = statistics.median(milliseconds(count, "", runs=5))
             print(
                 f"| {storage.count_papers():,} | {grow_s:.0f} s | {index_s:.0f} s"
                 f" | {vectors_s:.0f} s | {mixed['p50']:.1f} / {mixed['p95']:.1f} ms"
@@ -342,7 +368,7 @@ def main() -> None:
                 f" | {embedding['p50']:.1f} / {embedding['p95']:.1f} ms"
                 f" | {graph['p50']:.1f} / {graph['p95']:.1f} ms"
                 f" | {title['p50']:.1f} / {title['p95']:.1f} ms"
-                f" | {parts['p50']:.1f} / {parts['p95']:.1f} ms"
+                f" | {parts['p50']:.1f} / {parts['p95']:.1f} ms | {counting:.0f} ms"
                 f" | {recall[0]:.3f} / {recall[1]:.3f} |",
                 flush=True,
             )
