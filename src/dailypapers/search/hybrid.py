@@ -3,8 +3,9 @@
 What the reader typed is parsed (domain/search_query.py); an arXiv id, an arXiv URL or a
 paper's exact title is pinned first; the lexical index and the vector index each rank up
 to CANDIDATES papers, and their scores, each over its best, are mixed (domain/fusion.py).
-Embedding the query runs on a worker thread under a time limit: when it is late (the model
-still loading, the machine busy), the words alone answer, and the outcome says so.
+The vector side (embedding the query, then the graph search) runs on worker threads while
+the words are searched. The embedding has a time limit: when it is late (the model still
+loading, the machine busy), the words alone answer, and the outcome says so.
 """
 
 from __future__ import annotations
