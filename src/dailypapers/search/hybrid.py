@@ -318,12 +318,13 @@ class HybridSearcher:
             self._lookups.submit(
                 self._nearest,
                 storage,
+                self.model_name,
                 query,
                 candidates,
                 self._start_embedding(query.text),
                 started,
             )
-            if indexed
+            if indexed and self.model_name is not None
             else None
         )
         lexical = storage.search_lexical_scored(query, limit=candidates)
@@ -352,6 +353,7 @@ class HybridSearcher:
     def _nearest(
         self,
         storage: Storage,
+        model: str,
         query: SearchQuery,
         candidates: int,
         embedding: Future[NDArray[np.float32]] | None,
@@ -359,10 +361,10 @@ class HybridSearcher:
     ) -> list[SimilarPaper] | None:
         """Return the papers nearest to the query's vector, or None if it came too late."""
         vector = self._vector_when_ready(embedding, started)
-        if vector is None or self.model_name is None:
+        if vector is None:
             return None
         return storage.nearest_papers(
-            model=self.model_name, vector=vector, limit=candidates, filters=query.filters
+            model=model, vector=vector, limit=candidates, filters=query.filters
         )
 
     def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
