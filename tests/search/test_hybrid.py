@@ -7,6 +7,7 @@ tests/search/test_semantic_search.py runs the real model.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
-from dailypapers.search.hybrid import COUNTS_TTL_S, HybridSearcher, SearchMode
+from dailypapers.search.hybrid import COUNTING_SHARE, COUNTS_TTL_S, HybridSearcher, SearchMode
 from dailypapers.services.semantic_index import embed_missing, indexing_progress, reindex
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage, search_sqlite
@@ -69,7 +70,7 @@ def test_words_only_until_vectors_exist_then_hybrid(storage, embedder, searcher)
     assert before.mode is SearchMode.LEXICAL and "not built" in before.note
     assert before.paper_ids[0] == "2501.00000"
     assert embed_missing(storage=storage, embedder=embedder, batch_size=2) == len(TOPICS)
-    searcher._counts = (0.0, 0, 0)  # forget the cached count
+    searcher._counts = None  # forget the cached count
     after = searcher.search(storage, query)
     assert after.mode is SearchMode.HYBRID and after.note is None
     assert after.paper_ids[0] == "2501.00000"
@@ -263,16 +264,60 @@ def test_the_indexing_job_comes_back_at_once_while_papers_wait(storage, embedder
     assert job.next_run(now) == now + timedelta(seconds=settings.search_index_interval_s)
 
 
+def age_counts(searcher: HybridSearcher, seconds: float) -> None:
+    """Make the searcher's counts look as if they were taken some seconds ago."""
+    assert searcher._counts is not None
+    searcher._counts = replace(searcher._counts, taken_at=searcher._counts.taken_at - seconds)
+
+
+def counted_again(searcher: HybridSearcher, storage: Storage) -> tuple[int, int]:
+    """Search's view of the counts once the aside check it started has finished."""
+    searcher.counts(storage)  # starts the check aside, if one is due
+    if searcher._counting is not None:
+        searcher._counting.result(timeout=10)
+    return searcher.counts(storage)
+
+
 def test_old_counts_are_counted_again_aside_while_searches_use_them(storage, embedder, searcher):
     assert searcher.counts(storage) == (0, len(TOPICS))  # the first count is taken at once
     embed_missing(storage=storage, embedder=embedder)
     assert searcher.counts(storage) == (0, len(TOPICS))  # fresh enough: reused
-    when, vectors, papers = searcher._counts
-    searcher._counts = (when - COUNTS_TTL_S - 1, vectors, papers)  # as if some seconds passed
+    age_counts(searcher, COUNTS_TTL_S + 1)
     assert searcher.counts(storage) == (0, len(TOPICS))  # this search does not wait
     assert searcher._counting is not None
     searcher._counting.result(timeout=10)
     assert searcher.counts(storage) == (len(TOPICS), len(TOPICS))
+
+
+def test_counts_are_not_taken_again_while_the_data_is_unchanged(
+    storage, embedder, searcher, monkeypatch
+):
+    embed_missing(storage=storage, embedder=embedder)
+    searcher.counts(storage)
+    counted: list[int] = []
+    count_papers = storage.count_papers
+    monkeypatch.setattr(storage, "count_papers", lambda: counted.append(1) or count_papers())
+    age_counts(searcher, COUNTS_TTL_S + 1)
+    assert counted_again(searcher, storage) == (len(TOPICS), len(TOPICS))
+    assert counted == []  # nothing written since: the counts still hold
+    assert searcher._counts is not None and searcher._counts.due() > time.monotonic()
+    storage.delete_embeddings(model=embedder.model_name)
+    with storage.transaction():  # any write marks the data as changed
+        storage.save_papers(list(storage.get_papers(["2501.00000"]).values()))
+    age_counts(searcher, COUNTS_TTL_S + 1)
+    assert counted_again(searcher, storage) == (0, len(TOPICS))
+    assert counted == [1]
+
+
+def test_a_slow_count_is_taken_again_more_rarely(storage, embedder, searcher):
+    searcher.counts(storage)
+    assert searcher._counts is not None
+    searcher._counts = replace(searcher._counts, took_s=1.0)  # as counting a million rows
+    embed_missing(storage=storage, embedder=embedder)
+    age_counts(searcher, COUNTS_TTL_S + 1)
+    assert counted_again(searcher, storage) == (0, len(TOPICS))  # not due for 50 s
+    age_counts(searcher, 1.0 / COUNTING_SHARE)
+    assert counted_again(searcher, storage) == (len(TOPICS), len(TOPICS))
 
 
 def test_similar_papers_are_kept_until_the_data_changes(storage, embedder, searcher):

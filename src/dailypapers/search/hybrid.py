@@ -69,8 +69,24 @@ def fusion_for(dialect: str, query: SearchQuery) -> Fusion:
 # (bench/search_quality.py, docs/performance.md).
 MEANING_FLOOR = 0.35
 CLOSEST_SHOWN = 5  # papers offered as "closest in meaning" when nothing matches
-COUNTS_TTL_S = 5.0  # how long the number of stored vectors is reused between searches
+COUNTS_TTL_S = 5.0  # the fewest seconds between two counts of stored vectors and papers
+COUNTING_SHARE = 0.02  # counting aside takes at most this share of one core's time
 SIMILAR_KEPT = 4096  # papers whose neighbours are kept until the data next changes
+
+
+@dataclass(frozen=True, slots=True)
+class Counts:
+    """How many papers had a vector and how many there were, when, and at what cost."""
+
+    vectors: int
+    papers: int
+    generation: int  # the data's generation they were counted at
+    taken_at: float  # time.monotonic() when last counted or found still true
+    took_s: float
+
+    def due(self) -> float:
+        """When to look again: the slower the count, the rarer (a million rows: 0.2 s)."""
+        return self.taken_at + max(COUNTS_TTL_S, self.took_s / COUNTING_SHARE)
 
 
 class QueryEmbedder(Protocol):
@@ -165,9 +181,9 @@ class HybridSearcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed-query")
         # The vector searches, one per search under way, each beside its word search.
         self._lookups = ThreadPoolExecutor(thread_name_prefix="nearest-papers")
-        self._counts: tuple[float, int, int] = (0.0, 0, 0)  # when, vectors, papers
+        self._counts: Counts | None = None
         self._counter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="count-vectors")
-        self._counting: Future[tuple[int, int]] | None = None
+        self._counting: Future[Counts] | None = None
         # A paper's neighbours change only when data does: (paper, limit) -> generation, found.
         self._similar: OrderedDict[tuple[str, str, int], tuple[int, list[SimilarPaper]]] = (
             OrderedDict()
@@ -254,22 +270,28 @@ class HybridSearcher:
         """Return how many papers have a vector, and how many there are (both reused briefly)."""
         if self.model_name is None:
             return 0, 0
-        stamp, vectors, papers = self._counts
-        if stamp == 0.0:
-            return self._count(storage, self.model_name)
+        counts, counting = self._counts, self._counting
+        if counts is None:
+            counts = self._count(storage, self.model_name, None)
         # Counting a million rows takes longer than a whole search (0.1 to 0.6 s): when the
-        # counts are old, they are counted again aside and this search uses the old ones.
-        counting = self._counting
-        # (Always the same thread, so it keeps one connection of its own.)
-        if time.monotonic() - stamp > COUNTS_TTL_S and (counting is None or counting.done()):
-            self._counting = self._counter.submit(self._count, storage, self.model_name)
-        return vectors, papers
+        # counts are old, they are checked again aside (always on the same thread, which
+        # keeps a connection of its own) and this search uses the old ones.
+        elif time.monotonic() > counts.due() and (counting is None or counting.done()):
+            self._counting = self._counter.submit(self._count, storage, self.model_name, counts)
+        return counts.vectors, counts.papers
 
-    def _count(self, storage: Storage, model: str) -> tuple[int, int]:
-        vectors = storage.count_embeddings().get(model, 0)
-        papers = storage.count_papers()
-        self._counts = (time.monotonic(), vectors, papers)
-        return vectors, papers
+    def _count(self, storage: Storage, model: str, last: Counts | None) -> Counts:
+        """Count again, unless the data has not changed since the last count."""
+        began = time.monotonic()
+        generation = storage.generation()  # read first: a write during the count shows next
+        if last is not None and last.generation == generation:
+            self._counts = replace(last, taken_at=began)
+        else:
+            vectors = storage.count_embeddings().get(model, 0)
+            papers = storage.count_papers()
+            took = time.monotonic() - began
+            self._counts = Counts(vectors, papers, generation, began, took)
+        return self._counts
 
     def search(
         self, storage: Storage, query: SearchQuery, *, limit: int = CANDIDATES
