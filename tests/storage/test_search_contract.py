@@ -279,6 +279,36 @@ def test_embeddings_round_trip_and_nearest(storage):
     assert [item.paper_id for item in filtered] == ["2403.00003", "2404.00004"]
 
 
+@pytest.mark.parametrize(
+    ("filters", "kept"),
+    [
+        (SearchFilters(categories=("cs.LG",)), ["2402.00002", "2401.00001"]),
+        (
+            SearchFilters(categories=("cs",)),
+            ["2402.00002", "2401.00001", "2403.00003", "2404.00004"],
+        ),
+        (SearchFilters(authors=("Turing",)), ["2401.00001", "2403.00003"]),
+        (SearchFilters(organizations=("Meta AI",)), ["2403.00003"]),
+        (SearchFilters(after=date(2024, 2, 1)), ["2402.00002", "2403.00003"]),
+        (SearchFilters(before=date(2024, 3, 1)), ["2402.00002", "2401.00001"]),
+        (SearchFilters(has_code=True), ["2401.00001"]),
+        (SearchFilters(categories=("cs.CL",), authors=("Liskov",)), ["2404.00004"]),
+        (SearchFilters(organizations=("nobody",)), []),
+    ],
+)
+def test_the_nearest_papers_that_pass_each_filter_closest_first(storage, filters, kept):
+    vectors = np.stack([unit(1, 0.5, 0), unit(0.3, 1, 0), unit(0, 0.3, 1), unit(0.2, 0, 1)])
+    with storage.transaction():
+        storage.save_embeddings(model=MODEL, paper_ids=[p.id for p in PAPERS], vectors=vectors)
+    storage.refresh_vector_index(model=MODEL)
+    found = storage.nearest_papers(model=MODEL, vector=unit(0, 1, 0.1), limit=4, filters=filters)
+    assert [item.paper_id for item in found] == kept
+    similarities = [item.similarity for item in found]
+    assert similarities == sorted(similarities, reverse=True)
+    everything = storage.nearest_papers(model=MODEL, vector=unit(0, 1, 0.1), limit=4)
+    assert set(similarities) <= {item.similarity for item in everything}
+
+
 def test_papers_to_embed_walks_down_from_the_latest_featured_day(storage):
     with storage.transaction():
         storage.save_entries(

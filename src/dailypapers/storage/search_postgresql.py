@@ -204,17 +204,23 @@ class PostgresSearch(PostgresWordChanges):
         self._execute(
             "SELECT set_config('hnsw.ef_search', ?, false)", (str(max(EF_SEARCH, wanted)),)
         )
-        rows = self._execute(
-            f"SELECT e.paper_id, 1 - ({typed} <=> {probe}) FROM paper_embeddings e"
-            f" WHERE e.model = {_sql_string(model)}"
-            f" ORDER BY {typed} <=> {probe} LIMIT ?",
-            [literal, literal, wanted],
+        nearest = (
+            f"SELECT e.paper_id, {typed} <=> {probe} AS distance FROM paper_embeddings e"
+            f" WHERE e.model = {_sql_string(model)} ORDER BY {typed} <=> {probe} LIMIT ?"
         )
-        found = [SimilarPaper(row[0], float(row[1])) for row in rows]
+        params: list[Any] = [literal, literal, wanted]
         if filters:
-            kept = set(self.filter_papers([item.paper_id for item in found], filters))
-            found = [item for item in found if item.paper_id in kept]
-        return found[:limit]
+            # Filtered in the same statement: asking for the papers of 400 ids afterwards
+            # took a quarter of a filtered search at 80,000 papers.
+            conditions, filter_params = filter_conditions(filters)
+            nearest = (
+                f"SELECT n.paper_id, n.distance FROM ({nearest}) n JOIN papers p"
+                f" ON p.id = n.paper_id WHERE {' AND '.join(conditions)}"
+                " ORDER BY n.distance, n.paper_id LIMIT ?"
+            )
+            params += [*filter_params, limit]
+        rows = self._execute(nearest, params)
+        return [SimilarPaper(row[0], 1 - float(row[1])) for row in rows]
 
     def refresh_vector_index(self, *, model: str, save: bool = True) -> int:
         """Nothing to do: pgvector keeps its HNSW index up to date with every write."""
