@@ -244,7 +244,8 @@ def _write_rows(target: Storage, table: TablePlan, rows: list[tuple[Any, ...]]) 
 
 
 def _finish_target(target: Storage, tables: list[TablePlan]) -> None:
-    """Move PostgreSQL's id counters past the copied ids; index the copied vectors."""
+    """Move PostgreSQL's id counters past the copied ids, index the copied vectors and
+    give the planner the copied tables' statistics."""
     if target.dialect != "postgresql":
         return  # SQLite takes the next id from the largest one present
     for table in tables:
@@ -265,6 +266,11 @@ def _finish_target(target: Storage, tables: list[TablePlan]) -> None:
         target, "SELECT DISTINCT model, vector_dims(embedding) FROM paper_embeddings"
     ):
         target._ensure_vector_index(model, int(dimension))  # type: ignore[attr-defined]
+    # Now rather than when autovacuum comes by: without statistics, a vector search just
+    # after a copy read every vector instead of walking the graph (EXPLAIN ANALYZE at
+    # 80,000 papers: 110 to 160 ms against 10 to 14 ms).
+    for table in tables:
+        _execute(target, f'ANALYZE "{table.name}"')
 
 
 # -- the copy's own cursors in the target ---------------------------------------------------
