@@ -67,7 +67,14 @@ def restore_database(url: str, path: Path, *, force: bool) -> None:
             "--single-transaction",
             str(path),
         )
-    open_storage(url).close()  # a backup from older code gets this code's migrations
+    storage = open_storage(url)  # a backup from older code gets this code's migrations
+    try:
+        if kind == "postgresql":
+            # pg_restore brings no planner statistics; without them a vector search read
+            # every vector instead of walking the graph until autovacuum came by.
+            storage._execute("ANALYZE")  # type: ignore[attr-defined]
+    finally:
+        storage.close()
 
 
 def backup_kind(path: Path) -> str | None:
