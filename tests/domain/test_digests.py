@@ -19,6 +19,7 @@ from dailypapers.domain.subscriptions import (
     Frequency,
     Preferences,
     Topics,
+    fold,
     normalize_email,
     parse_topics,
 )
@@ -106,6 +107,30 @@ def test_an_author_followed_without_accents_finds_the_accented_name() -> None:
     assert [(s.heading, s.paper_ids) for s in result.sections] == [  # type: ignore[attr-defined]
         ("By zoe angstrom", ("p1", "p5")),
     ]
+
+
+def test_an_organization_is_followed_by_its_name_or_whole_words_of_its_full_name() -> None:
+    papers = index_period_papers(
+        [
+            featured("p1", organization=Organization("facebook", "AI at Meta")),
+            featured("p2", organization=Organization("metamorph", "Metamorph Labs")),
+        ]
+    )
+    found = {
+        name: papers.by_organization.get(fold(name), ())
+        for name in ("meta", "AI at", "facebook", "Metamorph Labs", "labs", "morph", "ai meta")
+    }
+
+    # As `org:` matches in a search.
+    assert found == {
+        "meta": ("p1",),
+        "AI at": ("p1",),
+        "facebook": ("p1",),
+        "Metamorph Labs": ("p2",),
+        "labs": ("p2",),
+        "morph": (),
+        "ai meta": (),
+    }
 
 
 def test_papers_already_sent_are_left_out_everywhere() -> None:

@@ -152,6 +152,28 @@ def test_organization_filters_alone_list_the_papers_newest_first(storage):
     assert lexical(storage, "org:meta author:turing") == ["2403.00003", "2401.00001"]
 
 
+def test_an_organization_is_found_by_its_name_or_whole_words_of_its_full_name(storage):
+    with storage.transaction():
+        storage.save_organizations(
+            [Organization("facebook", "AI at Meta"), Organization("metamorph", "Metamorph Labs")]
+        )
+        storage.save_entries(
+            [
+                DailyEntry(paper_id, day, datetime(2024, 3, 3, tzinfo=UTC), None, organization)
+                for paper_id, day, organization in [
+                    ("2401.00001", date(2024, 3, 3), "facebook"),
+                    ("2402.00002", date(2024, 3, 4), "metamorph"),
+                ]
+            ]
+        )
+
+    assert set(lexical(storage, "org:meta")) == {"2403.00003", "2401.00001"}
+    assert lexical(storage, 'org:"AI at Meta"') == lexical(storage, "org:facebook")
+    assert lexical(storage, "org:facebook") == ["2401.00001"]
+    assert lexical(storage, "org:labs") == lexical(storage, "org:metamorph") == ["2402.00002"]
+    assert lexical(storage, "org:morph") == lexical(storage, "org:100%") == []
+
+
 def test_filters_alone_leave_out_the_excluded_words(storage):
     assert lexical(storage, "author:turing -survey") == ["2401.00001"]
     assert lexical(storage, 'cat:cs.CL -"large language"') == ["2404.00004"]

@@ -41,10 +41,21 @@ class PeriodPapers:
     ranked: tuple[str, ...]
     by_category: Mapping[str, tuple[str, ...]]  # full categories and bare archives ("cs")
     by_author: Mapping[str, tuple[str, ...]]  # folded names
-    by_organization: Mapping[str, tuple[str, ...]]  # folded short and full names
+    by_organization: Mapping[str, tuple[str, ...]]  # folded short names, full names' words
 
     def __bool__(self) -> bool:
         return bool(self.ranked)
+
+
+def _word_runs(name: str) -> set[str]:
+    """Return each run of whole words of a full name, as `org:` matches it in a search:
+    "AI at Meta" gives "meta", "ai at", "ai at meta" and the rest."""
+    words = name.split()
+    return {
+        " ".join(words[start:end])
+        for start in range(len(words))
+        for end in range(start + 1, len(words) + 1)
+    }
 
 
 def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
@@ -62,7 +73,7 @@ def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
             by_author.setdefault(author, []).append(paper_id)
         names = {item.entry.organization} if item.entry and item.entry.organization else set()
         if item.organization:
-            names |= {item.organization.name, item.organization.fullname}
+            names |= {item.organization.name, *_word_runs(item.organization.fullname)}
         for name in {fold(name) for name in names if name}:
             by_organization.setdefault(name, []).append(paper_id)
     return PeriodPapers(

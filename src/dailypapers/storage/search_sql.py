@@ -63,16 +63,18 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
 
 def organization_match(names: Sequence[str]) -> tuple[str, list[Any]]:
     """Return a condition on daily entries (alias e) featured for one of these organizations,
-    by name or full name, case aside, and its parameters."""
+    by name, or by its full name or whole words of it ("meta": "AI at Meta"), case aside, and
+    its parameters."""
     lowered = [name.lower() for name in names]
     marks = ", ".join("?" * len(lowered))
+    words = " OR ".join(["' ' || LOWER(o.fullname) || ' ' LIKE ? ESCAPE '\\'"] * len(lowered))
     # The full names are looked up in the small organizations table first: joined to the
     # daily entries under one OR, PostgreSQL read every entry for each search.
     condition = (
         f"(LOWER(e.organization) IN ({marks}) OR e.organization IN"
-        f" (SELECT o.name FROM organizations o WHERE LOWER(o.fullname) IN ({marks})))"
+        f" (SELECT o.name FROM organizations o WHERE {words}))"
     )
-    return condition, lowered + lowered
+    return condition, lowered + [like_pattern(f" {name} ") for name in lowered]
 
 
 def _midnight(day: date) -> str:
