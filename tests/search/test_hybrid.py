@@ -309,6 +309,23 @@ def test_counts_are_not_taken_again_while_the_data_is_unchanged(
     assert counted == [1]
 
 
+def test_two_searches_that_ask_for_a_count_at_once_count_once(
+    storage, embedder, searcher, monkeypatch
+):
+    searcher.counts(storage)
+    embed_missing(storage=storage, embedder=embedder)  # the data changed
+    counted: list[int] = []
+    count_papers = storage.count_papers
+    monkeypatch.setattr(storage, "count_papers", lambda: counted.append(1) or count_papers())
+    assert searcher.model_name is not None
+    # As two searches that both found the counts due before either check had run.
+    asked = [
+        searcher._counter.submit(searcher._count, storage, searcher.model_name) for _ in range(2)
+    ]
+    assert [check.result(timeout=10).vectors for check in asked] == [len(TOPICS)] * 2
+    assert counted == [1]
+
+
 def test_a_slow_count_is_taken_again_more_rarely(storage, embedder, searcher):
     searcher.counts(storage)
     assert searcher._counts is not None

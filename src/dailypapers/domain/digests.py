@@ -41,21 +41,22 @@ class PeriodPapers:
     ranked: tuple[str, ...]
     by_category: Mapping[str, tuple[str, ...]]  # full categories and bare archives ("cs")
     by_author: Mapping[str, tuple[str, ...]]  # folded names
-    by_organization: Mapping[str, tuple[str, ...]]  # folded short names, full names' words
+    by_organization: Mapping[str, tuple[str, ...]]  # folded short and full names
 
     def __bool__(self) -> bool:
         return bool(self.ranked)
 
-
-def _word_runs(name: str) -> set[str]:
-    """Return each run of whole words of a full name, as `org:` matches it in a search:
-    "AI at Meta" gives "meta", "ai at", "ai at meta" and the rest."""
-    words = name.split()
-    return {
-        " ".join(words[start:end])
-        for start in range(len(words))
-        for end in range(start + 1, len(words) + 1)
-    }
+    def of_organization(self, name: str) -> tuple[str, ...]:
+        """Return the papers of an organization by its short name, its full name or whole
+        words of it ("meta": "AI at Meta"), as `org:` finds them in a search; trending first."""
+        wanted = fold(name)
+        found = {
+            paper_id
+            for key, paper_ids in self.by_organization.items()
+            if wanted and f" {wanted} " in f" {key} "
+            for paper_id in paper_ids
+        }
+        return tuple(paper_id for paper_id in self.ranked if paper_id in found)
 
 
 def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
@@ -73,7 +74,7 @@ def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
             by_author.setdefault(author, []).append(paper_id)
         names = {item.entry.organization} if item.entry and item.entry.organization else set()
         if item.organization:
-            names |= {item.organization.name, *_word_runs(item.organization.fullname)}
+            names |= {item.organization.name, item.organization.fullname}
         for name in {fold(name) for name in names if name}:
             by_organization.setdefault(name, []).append(paper_id)
     return PeriodPapers(
@@ -153,7 +154,7 @@ def plan_digest(
     for author in topics.authors:
         add(f"By {author}", papers.by_author.get(fold(author), ()), MAX_PER_TOPIC)
     for name in topics.organizations:
-        add(f"From {name}", papers.by_organization.get(fold(name), ()), MAX_PER_TOPIC)
+        add(f"From {name}", papers.of_organization(name), MAX_PER_TOPIC)
     for query in topics.queries:
         add(f"Matching “{query}”", query_matches.get(query, ()), MAX_PER_TOPIC)
     return DigestPlan(tuple(sections))

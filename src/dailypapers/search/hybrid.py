@@ -272,17 +272,19 @@ class HybridSearcher:
             return 0, 0
         counts, counting = self._counts, self._counting
         if counts is None:
-            counts = self._count(storage, self.model_name, None)
+            counts = self._count(storage, self.model_name)
         # Counting a million rows takes longer than a whole search (0.1 to 0.6 s): when the
         # counts are old, they are checked again aside (always on the same thread, which
         # keeps a connection of its own) and this search uses the old ones.
         elif time.monotonic() > counts.due() and (counting is None or counting.done()):
-            self._counting = self._counter.submit(self._count, storage, self.model_name, counts)
+            self._counting = self._counter.submit(self._count, storage, self.model_name)
         return counts.vectors, counts.papers
 
-    def _count(self, storage: Storage, model: str, last: Counts | None) -> Counts:
+    def _count(self, storage: Storage, model: str) -> Counts:
         """Count again, unless the data has not changed since the last count."""
-        began = time.monotonic()
+        # The latest counts, not those a search saw: two searches may both ask for a count,
+        # and the second then finds the first one's.
+        last, began = self._counts, time.monotonic()
         generation = storage.generation()  # read first: a write during the count shows next
         if last is not None and last.generation == generation:
             self._counts = replace(last, taken_at=began)

@@ -72,7 +72,11 @@ def restore_database(url: str, path: Path, *, force: bool) -> None:
         if kind == "postgresql":
             # pg_restore brings no planner statistics; without them a vector search read
             # every vector instead of walking the graph until autovacuum came by.
-            storage._execute("ANALYZE")  # type: ignore[attr-defined]
+            # The site's own tables: the system catalogs are the superuser's to analyse.
+            for (table,) in storage._execute(  # type: ignore[attr-defined]
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            ):
+                storage._execute(f'ANALYZE "{table}"')  # type: ignore[attr-defined]
     finally:
         storage.close()
 
