@@ -48,7 +48,8 @@ class PeriodPapers:
 
     def of_organization(self, name: str) -> tuple[str, ...]:
         """Return the papers of an organization by its short name, its full name or whole
-        words of it ("meta": "AI at Meta"), as `org:` finds them in a search; trending first."""
+        words of it ("meta": "AI at Meta"), as `org:` finds them in a search (here accents
+        and spacing aside too); trending first."""
         wanted = fold(name)
         found = {
             paper_id
