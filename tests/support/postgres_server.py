@@ -160,6 +160,15 @@ def running_postgres(options: str = "") -> Iterator[str]:
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
+def tables_with_statistics(url: str) -> set[str]:
+    """Return the site's tables that the planner has statistics for (ANALYZE has run)."""
+    with psycopg.connect(url) as connection:
+        rows = connection.execute(
+            "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = current_schema()"
+        )
+        return {row[0] for row in rows}
+
+
 @contextmanager
 def fresh_database(server_url: str, *, time_zone: str = "UTC") -> Iterator[str]:
     """Create a database of its own on the server, yield its URL, then drop it."""

@@ -51,10 +51,12 @@ class PeriodPapers:
         words of it ("meta": "AI at Meta"), as `org:` finds them in a search (here accents
         and spacing aside too); trending first."""
         wanted = fold(name)
+        if not wanted:
+            return ()
         found = {
             paper_id
             for key, paper_ids in self.by_organization.items()
-            if wanted and f" {wanted} " in f" {key} "
+            if f" {wanted} " in f" {key} "
             for paper_id in paper_ids
         }
         return tuple(paper_id for paper_id in self.ranked if paper_id in found)

@@ -69,14 +69,8 @@ def restore_database(url: str, path: Path, *, force: bool) -> None:
         )
     storage = open_storage(url)  # a backup from older code gets this code's migrations
     try:
-        if kind == "postgresql":
-            # pg_restore brings no planner statistics; without them a vector search read
-            # every vector instead of walking the graph until autovacuum came by.
-            # The site's own tables: the system catalogs are the superuser's to analyse.
-            for (table,) in storage._execute(  # type: ignore[attr-defined]
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-            ):
-                storage._execute(f'ANALYZE "{table}"')  # type: ignore[attr-defined]
+        if kind == "postgresql":  # pg_restore brings no planner statistics
+            storage.gather_statistics()  # type: ignore[attr-defined]
     finally:
         storage.close()
 

@@ -102,6 +102,16 @@ class PostgresStorage(PostgresSearch):
         with self._connection().transaction():
             yield
 
+    def gather_statistics(self) -> None:
+        """Analyse the site's tables now, after a bulk load (`db copy`, `restore`), rather
+        than when autovacuum comes by: without statistics a vector search read every vector
+        instead of walking the graph (EXPLAIN ANALYZE at 80,000 papers: 110 to 160 ms against
+        10 to 14). Table by table: the system catalogs are the superuser's to analyse."""
+        for (table,) in self._execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+        ):
+            self._execute(f'ANALYZE "{table}"')
+
     def close(self) -> None:
         """Close the connection this thread opened."""
         connection = getattr(self._local, "connection", None)
