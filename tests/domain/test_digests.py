@@ -114,12 +114,11 @@ def test_an_organization_is_followed_by_its_name_or_whole_words_of_its_full_name
             featured("p1", organization=Organization("facebook", "AI at Meta")),
             featured("p2", organization=Organization("metamorph", "Metamorph Labs")),
             featured("p3", organization=Organization("metaresearch", "Meta Research")),
+            featured("p4", organization=Organization("udem", "Université de Montréal (UdeM)")),
         ]
     )
-    found = {
-        name: papers.of_organization(name)
-        for name in ("meta", "AI at", "facebook", "Metamorph Labs", "labs", "morph", "ai meta")
-    }
+    names = ("meta", "AI at", "facebook", "Metamorph Labs", "labs", "morph", "ai meta")
+    found = {name: papers.of_organization(name) for name in (*names, "montreal", "UdeM", "")}
 
     # As `org:` matches in a search; trending first, whichever organization.
     assert found == {
@@ -130,6 +129,9 @@ def test_an_organization_is_followed_by_its_name_or_whole_words_of_its_full_name
         "labs": ("p2",),
         "morph": (),
         "ai meta": (),
+        "montreal": ("p4",),  # accents, case and punctuation aside
+        "UdeM": ("p4",),
+        "": (),
     }
 
 

@@ -14,6 +14,7 @@ from dailypapers.domain.search_query import SearchFilters, parse_query
 from dailypapers.storage import Storage, open_storage
 
 MODEL = "test-model"
+NOW = datetime(2024, 3, 3, tzinfo=UTC)
 # The fixture features 2403.00003; the others follow newest first.
 EMBEDDING_ORDER = ["2403.00003", "2404.00004", "2402.00002", "2401.00001"]
 
@@ -171,7 +172,47 @@ def test_an_organization_is_found_by_its_name_or_whole_words_of_its_full_name(st
     assert lexical(storage, 'org:"AI at Meta"') == lexical(storage, "org:facebook")
     assert lexical(storage, "org:facebook") == ["2401.00001"]
     assert lexical(storage, "org:labs") == lexical(storage, "org:metamorph") == ["2402.00002"]
-    assert lexical(storage, "org:morph") == lexical(storage, "org:%") == []  # % taken literally
+    assert lexical(storage, "org:morph") == lexical(storage, "org:%") == []  # % folds to nothing
+
+
+def test_an_organization_is_found_with_accents_case_and_punctuation_aside(storage):
+    with storage.transaction():
+        storage.save_organizations([Organization("udem", "Université de  Montréal (UdeM)")])
+        # One that a member created on this site rather than one imported.
+        storage.create_organization(Organization("ens", "École normale supérieure"), now=NOW)
+        storage.save_entries(
+            [
+                DailyEntry(paper_id, date(2024, 3, 3), NOW, None, organization)
+                for paper_id, organization in [("2401.00001", "udem"), ("2402.00002", "ens")]
+            ]
+        )
+
+    for name in ("montreal", "MONTRÉAL", "udem", '"universite de montreal"', "Montréal,"):
+        assert lexical(storage, f"org:{name}") == ["2401.00001"], name
+    assert lexical(storage, "org:montr") == lexical(storage, 'org:"de udem"') == []
+    assert lexical(storage, "org:ecole") == lexical(storage, "org:ENS") == ["2402.00002"]
+
+
+def test_the_migration_folds_the_names_of_organizations_stored_before_it(backend_url: str):
+    old = open_storage(backend_url)
+    with old.transaction():
+        old.save_papers(PAPERS)
+        old.save_organizations([Organization("udem", "Université de Montréal")])
+        old.save_entries(
+            [
+                DailyEntry(
+                    "2401.00001", date(2024, 3, 3), datetime(2024, 3, 3, tzinfo=UTC), None, "udem"
+                )
+            ]
+        )
+        # As a database from before the folded names.
+        old._execute("ALTER TABLE organizations DROP COLUMN folded_names")  # type: ignore[attr-defined]
+        old._execute(  # type: ignore[attr-defined]
+            "DELETE FROM schema_migrations WHERE name = '0019_organization_names.sql'"
+        )
+    assert old.migrate() == ["0019_organization_names.sql"]
+    assert old.search_lexical(parse_query("org:montreal"), limit=10) == ["2401.00001"]
+    old.close()
 
 
 def test_filters_alone_leave_out_the_excluded_words(storage):

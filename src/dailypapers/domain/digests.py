@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.domain.authors import normalize_author_name
+from dailypapers.domain.papers import FeaturedPaper, Organization
 from dailypapers.domain.periods import Period, PeriodKind, period_containing
 from dailypapers.domain.subscriptions import Frequency, Preferences, fold
 
@@ -41,22 +42,21 @@ class PeriodPapers:
     ranked: tuple[str, ...]
     by_category: Mapping[str, tuple[str, ...]]  # full categories and bare archives ("cs")
     by_author: Mapping[str, tuple[str, ...]]  # folded names
-    by_organization: Mapping[str, tuple[str, ...]]  # folded short and full names
+    by_organization: Mapping[str, tuple[str, ...]]  # Organization.folded_names
 
     def __bool__(self) -> bool:
         return bool(self.ranked)
 
     def of_organization(self, name: str) -> tuple[str, ...]:
-        """Return the papers of an organization by its short name, its full name or whole
-        words of it ("meta": "AI at Meta"), as `org:` finds them in a search (here accents
-        and spacing aside too); trending first."""
-        wanted = fold(name)
+        """Return the papers of an organization found by whole words of its short or full
+        name ("meta": "AI at Meta"), as `org:` finds them in a search; trending first."""
+        wanted = normalize_author_name(name)
         if not wanted:
             return ()
         found = {
             paper_id
-            for key, paper_ids in self.by_organization.items()
-            if f" {wanted} " in f" {key} "
+            for names, paper_ids in self.by_organization.items()
+            if f" {wanted} " in names
             for paper_id in paper_ids
         }
         return tuple(paper_id for paper_id in self.ranked if paper_id in found)
@@ -75,11 +75,11 @@ def index_period_papers(papers: Sequence[FeaturedPaper]) -> PeriodPapers:
             by_category.setdefault(category, []).append(paper_id)
         for author in {fold(name) for name in item.paper.authors if name.strip()}:
             by_author.setdefault(author, []).append(paper_id)
-        names = {item.entry.organization} if item.entry and item.entry.organization else set()
-        if item.organization:
-            names |= {item.organization.name, item.organization.fullname}
-        for name in {fold(name) for name in names if name}:
-            by_organization.setdefault(name, []).append(paper_id)
+        organization = item.organization
+        if organization is None and item.entry and item.entry.organization:
+            organization = Organization(name=item.entry.organization, fullname="")
+        if organization:
+            by_organization.setdefault(organization.folded_names, []).append(paper_id)
     return PeriodPapers(
         ranked=tuple(item.paper.id for item in papers),
         by_category=_frozen(by_category),

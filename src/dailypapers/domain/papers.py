@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from dailypapers.domain.authors import normalize_author_name
+
 
 @dataclass(frozen=True, slots=True)
 class Organization:
@@ -14,6 +16,13 @@ class Organization:
     fullname: str
     avatar_url: str | None = None  # where the source keeps it: pages never load it from there
     has_avatar: bool = False  # a copy is stored here, served at /organizations/{name}/avatar
+
+    @property
+    def folded_names(self) -> str:
+        """Return its short and full names folded as author names are (accents, case and
+        punctuation aside), each word between spaces: `org:` and digest topics find an
+        organization by whole words of them ("montreal": "Université de Montréal")."""
+        return f" {normalize_author_name(f'{self.name} {self.fullname}')} "
 
 
 @dataclass(frozen=True, slots=True)

@@ -251,9 +251,15 @@ class CommunitySql(SqlAccess):
             ):
                 return False
             self._execute(
-                "INSERT INTO organizations (name, fullname, avatar_url, created_at)"
-                " VALUES (?, ?, ?, ?)",
-                (organization.name, organization.fullname, organization.avatar_url, iso(now)),
+                "INSERT INTO organizations (name, fullname, avatar_url, folded_names, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    organization.name,
+                    organization.fullname,
+                    organization.avatar_url,
+                    organization.folded_names,
+                    iso(now),
+                ),
             )
         return True
 

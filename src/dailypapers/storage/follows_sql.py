@@ -96,11 +96,6 @@ class FollowsSql(SqlAccess):
                 [value for row in chunk for value in row],
             )
 
-    def _after_migration(self, name: str) -> None:
-        """Run the step a migration needs beyond SQL: fill the indexes it created."""
-        if name == FOLLOWS_MIGRATION:
-            self.reindex_paper_names()
-
     def reindex_paper_names(self) -> int:
         """Rebuild the author and category indexes from the papers; return papers read."""
         done, after = 0, ""

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from dailypapers.domain.authors import filter_keys
+from dailypapers.domain.authors import filter_keys, normalize_author_name
 from dailypapers.domain.search_query import SearchFilters, SearchQuery, normalize_title
 from dailypapers.storage.sql import SqlStorage
 from dailypapers.storage.sql_values import Row, batches
@@ -63,18 +63,15 @@ def filter_conditions(filters: SearchFilters) -> tuple[list[str], list[Any]]:
 
 def organization_match(names: Sequence[str]) -> tuple[str, list[Any]]:
     """Return a condition on daily entries (alias e) featured for one of these organizations,
-    by name, or by its full name or whole words of it ("meta": "AI at Meta"), case aside, and
-    its parameters."""
-    lowered = [name.lower() for name in names]
-    marks = ", ".join("?" * len(lowered))
-    words = " OR ".join(["' ' || LOWER(o.fullname) || ' ' LIKE ? ESCAPE '\\'"] * len(lowered))
-    # The full names are looked up in the small organizations table first: joined to the
-    # daily entries under one OR, PostgreSQL read every entry for each search.
-    condition = (
-        f"(LOWER(e.organization) IN ({marks}) OR e.organization IN"
-        f" (SELECT o.name FROM organizations o WHERE {words}))"
-    )
-    return condition, lowered + [like_pattern(f" {name} ") for name in lowered]
+    found by whole words of its short or full name ("meta": "AI at Meta"; accents, case and
+    punctuation aside, see Organization.folded_names), and its parameters."""
+    # Folded names hold only letters, digits and single spaces, so the patterns need no
+    # escaping; a name that folds to nothing gives "%  %", which no folded names hold.
+    patterns = [f"% {normalize_author_name(name)} %" for name in names]
+    words = " OR ".join(["o.folded_names LIKE ?"] * len(patterns))
+    # The names are looked up in the small organizations table first: joined to the daily
+    # entries under one OR, PostgreSQL read every entry for each search.
+    return f"e.organization IN (SELECT o.name FROM organizations o WHERE {words})", patterns
 
 
 def _midnight(day: date) -> str:

@@ -20,7 +20,7 @@ from dailypapers.storage.avatars_sql import AvatarsSql
 from dailypapers.storage.collections_sql import CollectionsSql  # your feed: collections
 from dailypapers.storage.community_sql import CommunitySql
 from dailypapers.storage.digests_sql import DigestsSql  # digests (issue 6)
-from dailypapers.storage.follows_sql import FollowsSql  # follows and author pages
+from dailypapers.storage.follows_sql import FOLLOWS_MIGRATION, FollowsSql  # follows, authors
 from dailypapers.storage.job_runs_sql import JobRunsSql
 from dailypapers.storage.mail_queue_sql import MailQueueSql
 from dailypapers.storage.member_data_sql import MemberDataSql  # your feed: my data
@@ -56,6 +56,7 @@ def _organization_from_row(row: Row) -> Organization:
 
 _ENTRY_HIDDEN = ", hidden_at IS NOT NULL"
 _ROWS_PER_INSERT = 50  # 17 columns: 850 parameters, under the 999 of SQLite before 3.32
+ORGANIZATION_NAMES_MIGRATION = "0019_organization_names.sql"  # fills folded_names
 CHANGE_SHARDS = 64  # rows of site_changes (migration 0013): writers rarely pick the same one
 
 
@@ -116,13 +117,27 @@ class SqlStorage(
                 if self._execute("SELECT 1 FROM schema_migrations WHERE name = ?", (name,)):
                     continue
                 self._run_script((folder / name).read_text(encoding="utf-8"))
-                self._after_migration(name)  # follows: fill the author-name index
+                self._after_migration(name)
                 self._execute(
                     "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
                     (name, datetime.now(UTC).isoformat()),
                 )
             applied.append(name)
         return applied
+
+    def _after_migration(self, name: str) -> None:
+        """Run the step a migration needs beyond SQL: fill what it created from the data."""
+        if name == FOLLOWS_MIGRATION:
+            self.reindex_paper_names()
+        elif name == ORGANIZATION_NAMES_MIGRATION:
+            organizations = self._execute("SELECT name, fullname FROM organizations")
+            self._execute_many(
+                "UPDATE organizations SET folded_names = ? WHERE name = ?",
+                [
+                    (Organization(name, fullname).folded_names, name)
+                    for name, fullname in organizations
+                ],
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -204,10 +219,11 @@ class SqlStorage(
     def save_organizations(self, organizations: Sequence[Organization]) -> None:
         """Insert or update these organizations."""
         self._execute_many(
-            "INSERT INTO organizations (name, fullname, avatar_url) VALUES (?, ?, ?)"
-            " ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname,"
-            " avatar_url = COALESCE(excluded.avatar_url, organizations.avatar_url)",
-            [(org.name, org.fullname, org.avatar_url) for org in organizations],
+            "INSERT INTO organizations (name, fullname, avatar_url, folded_names)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET fullname = excluded.fullname,"
+            " avatar_url = COALESCE(excluded.avatar_url, organizations.avatar_url),"
+            " folded_names = excluded.folded_names",
+            [(org.name, org.fullname, org.avatar_url, org.folded_names) for org in organizations],
         )
 
     def get_organization(self, name: str) -> Organization | None:
