@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from dailypapers.cli import cli
+from dailypapers.domain.papers import Paper
 from dailypapers.domain.search_query import parse_query
 from dailypapers.storage import open_storage
 from dailypapers.storage.copy_schema import PROGRESS_TABLE
@@ -38,6 +39,26 @@ def checks(result: Result) -> dict[str, tuple[int, str]]:
     return {
         name: (int(rows), checksum) for name, rows, checksum in CHECK_LINE.findall(result.output)
     }
+
+
+def test_a_site_open_on_the_target_sees_the_copied_data(tmp_path: Path) -> None:
+    source_url = f"sqlite:///{tmp_path / 'source.db'}"
+    source = open_storage(source_url)
+    papers = [
+        Paper(id=f"2401.0000{n}", title=f"Paper {n}", abstract="On copying.", authors=("Ada",))
+        for n in (1, 2)
+    ]
+    with source.transaction():
+        source.save_papers(papers)
+    target_url = f"sqlite:///{tmp_path / 'target.db'}"
+    target = open_storage(target_url)  # as a site running on it would hold it
+    before = target.generation()
+
+    checks(copy("--from", source_url, "--to", target_url))
+
+    # What it cached from the empty database (counts, pages) is known to be out of date.
+    assert target.generation() != before
+    assert target.count_papers() == len(papers)
 
 
 @pytest.mark.postgres
