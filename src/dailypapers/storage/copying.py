@@ -75,7 +75,9 @@ def prepare_copy(source: Storage, target: Storage, *, force: bool) -> CopyPlan:
         raise TargetNotEmpty(
             f"the target already holds data (in {', '.join(occupied)}); use --force to replace it"
         )
-    with target._transaction():  # type: ignore[attr-defined]
+    # Emptying and copying mark the data as changed (transaction, not _transaction): a site
+    # already open on the target does not keep serving what it cached (counts, pages).
+    with target.transaction():
         if target.dialect == "postgresql" and tables:
             # CASCADE: tables only the target has may point at these.
             names = ", ".join(f'"{plan.name}"' for plan in tables)
@@ -112,7 +114,7 @@ def copy_tables(
         while rows := _read_batch(source, table, cursor, batch_rows):
             cursor = _key_of(table, rows[-1])
             copied += len(rows)
-            with target._transaction():  # type: ignore[attr-defined]
+            with target.transaction():
                 _write_rows(target, table, rows)
                 _save_progress(target, source, table.name, cursor, copied, done=False)
             if on_progress:
@@ -120,8 +122,6 @@ def copy_tables(
         with target._transaction():  # type: ignore[attr-defined]
             _save_progress(target, source, table.name, cursor, copied, done=True)
     _finish_target(target, plan.tables)
-    with target.transaction():
-        pass  # marks the data as changed: a site already open on the target counts it again
 
 
 def verify_copy(source: Storage, target: Storage, plan: CopyPlan) -> list[TableCheck]:
