@@ -224,8 +224,10 @@ class Settings:
     )
     web_threads: int = _setting(
         4,
-        "Threads one web process runs its database work on. Few is faster: a thread takes"
-        " Python's lock back for each row it reads, and forty (Starlette's default) queue on it.",
+        "Threads one web process runs its database work on, besides the one thread that"
+        " runs the listings and the paper API one at a time (web/read_lane.py). Few is faster:"
+        " a thread takes Python's lock back for each row it reads, and forty (Starlette's"
+        " default) queue on it.",
     )
     shutdown_timeout_s: int = _setting(
         30, "Seconds `serve` lets requests under way finish when told to stop."

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Path, Query
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import claimed_names  # follows: verified authors
 from dailypapers.services.feed import list_featured
+from dailypapers.storage import Storage
 from dailypapers.web.api.hf_json import daily_entry_fragment, paper_json
 from dailypapers.web.dependencies import NowDep, StorageDep
 from dailypapers.web.papers import find_featured_paper
+from dailypapers.web.read_lane import in_read_lane, read_lane
 
 router = APIRouter(prefix="/api", tags=["papers"])
 
@@ -61,8 +66,12 @@ class DailySort(StrEnum):
     TRENDING = "trending"
 
 
+# Newest first without a period reads (p + 1) * limit entries: up to this many, in the lane.
+LANE_NEWEST_ROWS = 1000
+
+
 @router.get("/daily_papers")
-def daily_papers(
+async def daily_papers(
     storage: StorageDep,
     now: NowDep,
     date: Annotated[str | None, Query(description="a day, YYYY-MM-DD")] = None,
@@ -93,11 +102,37 @@ def daily_papers(
             period = parse_period(*given[0])
         except ValueError as error:
             raise HTTPException(400, str(error)) from None
-    feed = list_featured(
+    listing = functools.partial(
+        _daily_papers_json,
         storage=storage,
+        now=now,
+        period=period,
         sort=SortMode.TRENDING if sort is DailySort.TRENDING else SortMode.NEWEST,
+        submitter=submitter,
         page=p,
         page_size=limit,
+    )
+    # Ranking every paper ever featured (hundreds of ms at 80k) would hold up the lane.
+    if period is None and (sort is DailySort.TRENDING or (p + 1) * limit > LANE_NEWEST_ROWS):
+        return await run_in_threadpool(listing)
+    return await in_read_lane(listing)
+
+
+def _daily_papers_json(
+    *,
+    storage: Storage,
+    now: datetime,
+    period: Period | None,
+    sort: SortMode,
+    submitter: str | None,
+    page: int,
+    page_size: int,
+) -> Response:
+    feed = list_featured(
+        storage=storage,
+        sort=sort,
+        page=page,
+        page_size=page_size,
         now=now,
         period=period,
         submitter=submitter,
@@ -110,6 +145,7 @@ def daily_papers(
 
 
 @router.get("/papers/{paper_id:arxiv_id}")
+@read_lane
 def paper(paper_id: PaperId, storage: StorageDep) -> Response:
     """Return one paper's metadata; 404 when it is not on this site."""
     item = find_featured_paper(storage, paper_id)

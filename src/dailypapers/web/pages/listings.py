@@ -27,6 +27,7 @@ from dailypapers.web.pages.organizations import (
 from dailypapers.web.pages.paper_actions import paper_page_context
 from dailypapers.web.pages.search import SearcherDep
 from dailypapers.web.papers import find_featured_paper
+from dailypapers.web.read_lane import read_lane
 from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
@@ -36,6 +37,7 @@ PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page, counted fr
 
 
 @router.get("/", response_class=HTMLResponse)
+@read_lane
 def home(
     storage: StorageDep,
     settings: SettingsDep,
@@ -89,6 +91,7 @@ def pick_period(
 
 
 @router.get("/papers/{kind:period}/{key}", response_class=HTMLResponse)
+@read_lane
 def period_page(
     kind: PeriodKind,
     key: str,
@@ -136,6 +139,7 @@ def _listing(
 
 
 @router.get("/organizations/{name}", response_class=HTMLResponse)
+@read_lane
 def organization_page(
     name: str,
     request: Request,
