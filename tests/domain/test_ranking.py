@@ -1,5 +1,6 @@
 """The trending formula and the sort orders."""
 
+import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +13,7 @@ from dailypapers.domain.ranking import (
     SortMode,
     age_in_hours,
     rank,
+    top_ranked,
     trending_score,
 )
 
@@ -70,3 +72,23 @@ def test_ties_go_to_the_newer_then_the_lower_id():
 
 def test_sort_mode_names_match_the_query_values():
     assert [mode.value for mode in SortMode] == ["trending", "upvotes", "newest"]
+
+
+@pytest.mark.parametrize("sort", list(SortMode))
+def test_the_top_of_a_ranking_is_the_ranking_cut_short(sort):
+    # Few distinct counts and times, so that ties on every part of the order abound.
+    draw = random.Random(7)
+    items = [
+        Rankable(
+            f"2501.{number:05d}",
+            draw.choice([0, 1, 2, 5]),
+            draw.choice([0, 2]),
+            NOW - timedelta(hours=draw.choice([0, 1, 30])),
+        )
+        for number in draw.sample(range(100_000), 300)
+    ]
+    ranked = rank(items, sort=sort, now=NOW)
+    for count in (1, 7, 50, 299, 300, 400):
+        # a generator: read once, as a listing reads its rows
+        top = top_ranked((item for item in items), sort=sort, now=NOW, count=count)
+        assert top == ranked[:count]

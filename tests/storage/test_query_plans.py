@@ -95,16 +95,21 @@ def _plans_of(storage: Storage, call: Any) -> list[str]:
     """Run a storage call and return the plan of each statement it sent, as text."""
     sent: list[tuple[str, Any]] = []
     execute = storage._execute  # type: ignore[attr-defined]
+    each_row = storage._each_row  # type: ignore[attr-defined]
 
-    def recording(sql: str, params: Any = ()) -> Any:
-        sent.append((sql, params))
-        return execute(sql, params)
+    def recording(run: Any) -> Any:
+        def record(sql: str, params: Any = ()) -> Any:
+            sent.append((sql, params))
+            return run(sql, params)
 
-    storage._execute = recording  # type: ignore[attr-defined]
+        return record
+
+    storage._execute = recording(execute)  # type: ignore[attr-defined]
+    storage._each_row = recording(each_row)  # type: ignore[attr-defined]
     try:
         call()
     finally:
-        del storage._execute  # type: ignore[attr-defined]
+        del storage._execute, storage._each_row  # type: ignore[attr-defined]
     explain = "EXPLAIN QUERY PLAN " if storage.dialect == "sqlite" else "EXPLAIN "
     return [
         "\n".join(str(row[-1]) for row in execute(explain + sql, params)) for sql, params in sent

@@ -11,8 +11,9 @@ that an old week's order stays as it was when the week closed.
 
 from __future__ import annotations
 
+import heapq
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -53,18 +54,31 @@ def age_in_hours(featured_at: datetime, now: datetime) -> float:
 
 def rank(items: Iterable[Rankable], *, sort: SortMode, now: datetime) -> list[Rankable]:
     """Order featured papers by the sort mode; ties go to the newer, then the lower id."""
-    entries: Sequence[Rankable] = sorted(items, key=lambda item: item.paper_id)
-    entries = sorted(entries, key=lambda item: item.featured_at, reverse=True)
-    if sort is SortMode.NEWEST:
-        return list(entries)
-    if sort is SortMode.UPVOTES:
-        return sorted(entries, key=lambda item: item.upvotes, reverse=True)
-    return sorted(
-        entries,
-        key=lambda item: trending_score(
+    return sorted(items, key=_order(sort, now))
+
+
+def top_ranked(
+    items: Iterable[Rankable], *, sort: SortMode, now: datetime, count: int
+) -> list[Rankable]:
+    """Return the first `count` of `rank(items)`, holding no more than that many at once."""
+    return heapq.nsmallest(count, items, key=_order(sort, now))
+
+
+def _order(sort: SortMode, now: datetime) -> Callable[[Rankable], tuple[float, float, str]]:
+    """Return the sort key: the sort's measure, largest first, then the newer, the lower id."""
+
+    def measure(item: Rankable) -> float:
+        if sort is SortMode.NEWEST:
+            return 0.0
+        if sort is SortMode.UPVOTES:
+            return float(item.upvotes)
+        return trending_score(
             upvotes=item.upvotes,
             num_comments=item.num_comments,
             age_hours=age_in_hours(item.featured_at, now),
-        ),
-        reverse=True,
-    )
+        )
+
+    def key(item: Rankable) -> tuple[float, float, str]:
+        return (-measure(item), -item.featured_at.timestamp(), item.paper_id)
+
+    return key

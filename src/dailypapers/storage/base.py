@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date
 from typing import Protocol
@@ -115,6 +115,21 @@ class Storage(
         """Return what ranking needs of the papers featured in [start, end) that match.
 
         With `newest`, only that many: the most recently featured, ties to the lower id.
+        """
+        ...
+
+    def each_rankable(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        submitter: str | None = None,
+        organization: str | None = None,
+        newest: int | None = None,
+    ) -> Iterator[Rankable]:
+        """Yield what `rankables` returns, one at a time.
+
+        A ranking of every paper ever featured then holds only the page it keeps.
         """
         ...
 

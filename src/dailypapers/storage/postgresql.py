@@ -72,6 +72,15 @@ class PostgresStorage(PostgresSearch):
 
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run one statement and return its rows (empty for writes)."""
+        cursor = self._cursor(sql, params)
+        return cursor.fetchall() if cursor.description is not None else []
+
+    def _each_row(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Run one query and yield its rows (psycopg turns each into Python when it is read)."""
+        yield from self._cursor(sql, params)
+
+    def _cursor(self, sql: str, params: Sequence[Any]) -> psycopg.Cursor[Row]:
+        """Run one statement and return its cursor."""
         query = _with_psycopg_placeholders(sql)
         connection = self._connection()
         idle = connection.info.transaction_status == TransactionStatus.IDLE
@@ -83,7 +92,7 @@ class PostgresStorage(PostgresSearch):
             if not (idle and connection.closed):
                 raise
             cursor = self._connection().execute(query, params)
-        return cursor.fetchall() if cursor.description is not None else []
+        return cursor
 
     def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters."""

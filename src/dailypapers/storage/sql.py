@@ -86,6 +86,10 @@ class SqlStorage(
         """Run one statement and return its rows (empty for writes)."""
 
     @abstractmethod
+    def _each_row(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        """Run one query and yield its rows as they are read."""
+
+    @abstractmethod
     def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """Run one statement for each row of parameters."""
 
@@ -258,19 +262,35 @@ class SqlStorage(
 
         With `newest`, only that many: the most recently featured, ties to the lower id.
         """
+        return list(
+            self.each_rankable(
+                start=start, end=end, submitter=submitter, organization=organization, newest=newest
+            )
+        )
+
+    def each_rankable(
+        self,
+        *,
+        start: date | None = None,
+        end: date | None = None,
+        submitter: str | None = None,
+        organization: str | None = None,
+        newest: int | None = None,
+    ) -> Iterator[Rankable]:
+        """Yield what `rankables` returns, one at a time."""
         where, params = _feed_filter(start, end, submitter, organization)
         limit = ""
         if newest is not None:
             limit = " ORDER BY e.featured_at DESC, e.paper_id LIMIT ?"
             params.append(newest)
-        rows = self._execute(
+        for row in self._each_row(
             "SELECT e.paper_id, p.upvotes + p.local_upvotes, p.num_comments + p.local_comments,"
             " e.featured_at"
             f" FROM (SELECT * FROM daily_entries e {where}{limit}) e"
             " JOIN papers p ON p.id = e.paper_id",
             params,
-        )
-        return [Rankable(row[0], row[1], row[2], to_datetime(row[3])) for row in rows]
+        ):
+            yield Rankable(row[0], row[1], row[2], to_datetime(row[3]))
 
     def count_featured(
         self,

@@ -65,6 +65,9 @@ class SqliteStorage(SqliteSearch):
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return self._connection().execute(sql, params).fetchall()
 
+    def _each_row(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Row]:
+        yield from self._connection().execute(sql, params)
+
     def _execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         self._connection().executemany(sql, rows)
 
