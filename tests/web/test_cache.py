@@ -76,3 +76,27 @@ def test_concurrent_misses_render_a_page_once():
     assert [response.status_code for response in broken] == [500] * 3  # errors are not shared
     assert renders == ["/"] + ["/broken"] * 3
     assert cache.renders == {}
+
+
+def test_the_pages_kept_weigh_no_more_than_the_budget_the_least_recently_served_go_first():
+    renders = []
+
+    async def page_of_its_size(scope, receive, send):
+        renders.append(scope["path"])
+        size = int(scope["path"].strip("/").split("-")[1])
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"x" * size})
+
+    async def main():
+        cache = ResponseCache(page_of_its_size, storage=FixedGeneration(), ttl_s=60, max_bytes=1000)
+        transport = httpx.ASGITransport(cache)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for path in ["/a-400", "/b-400", "/a-400", "/c-400", "/huge-1001", "/a-400", "/b-400"]:
+                assert (await client.get(path)).status_code == 200
+        return cache
+
+    cache = asyncio.run(main())
+    # /b was served least recently when /c came; /huge alone is over the budget
+    assert renders == ["/a-400", "/b-400", "/c-400", "/huge-1001", "/b-400"]
+    assert [path for path, _ in cache.entries] == ["/a-400", "/b-400"]
+    assert cache.size == 800

@@ -128,6 +128,7 @@ def _daily_papers_json(
     page: int,
     page_size: int,
 ) -> Response:
+    """Rank one page of the listing and write it in Hugging Face's shape."""
     feed = list_featured(
         storage=storage,
         sort=sort,
