@@ -5,7 +5,7 @@ from dataclasses import replace
 
 import httpx
 
-from dailypapers.web.cache import ResponseCache
+from dailypapers.web.cache import ENTRY_BYTES, ResponseCache
 
 from support.sites import make_client
 
@@ -88,15 +88,17 @@ def test_the_pages_kept_weigh_no_more_than_the_budget_the_least_recently_served_
         await send({"type": "http.response.body", "body": b"x" * size})
 
     async def main():
-        cache = ResponseCache(page_of_its_size, storage=FixedGeneration(), ttl_s=60, max_bytes=1000)
+        cache = ResponseCache(
+            page_of_its_size, storage=FixedGeneration(), ttl_s=60, max_bytes=1000 + 2 * ENTRY_BYTES
+        )
         transport = httpx.ASGITransport(cache)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            for path in ["/a-400", "/b-400", "/a-400", "/c-400", "/huge-1001", "/a-400", "/b-400"]:
+            for path in ["/a-400", "/b-400", "/a-400", "/c-400", "/huge-6000", "/a-400", "/b-400"]:
                 assert (await client.get(path)).status_code == 200
         return cache
 
     cache = asyncio.run(main())
     # /b was served least recently when /c came; /huge alone is over the budget
-    assert renders == ["/a-400", "/b-400", "/c-400", "/huge-1001", "/b-400"]
+    assert renders == ["/a-400", "/b-400", "/c-400", "/huge-6000", "/b-400"]
     assert [path for path, _ in cache.entries] == ["/a-400", "/b-400"]
-    assert cache.size == 800
+    assert cache.size == 800 + 2 * ENTRY_BYTES

@@ -19,9 +19,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dailypapers.storage import Storage
 
-# What the kept bodies may weigh, the least recently served going first: counted in pages,
-# 1,024 distinct searches of 110 KB each grew a server by 112 MB (docs/performance.md).
-MAX_BYTES = 32 * 2**20
+# What the kept pages may weigh, the least recently served going first. Counted in pages,
+# 1,024 distinct searches of 110 KB each grew a server by 112 MB; 16 MiB still holds 160
+# listings of 100 KB, and a page asked for again within the time to live is what counts.
+MAX_BYTES = 16 * 2**20
+# What keeping a page costs besides its body (its headers, key and entry): 7,300 paper
+# responses of 4.4 KB each grew a server by 68 MB (docs/performance.md).
+ENTRY_BYTES = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +34,11 @@ class _Entry:
     stored_at: float
     start: Message
     body: bytes
+
+    @property
+    def weight(self) -> int:
+        """Return the bytes this entry counts for in the cache's budget."""
+        return len(self.body) + ENTRY_BYTES
 
 
 @dataclass(slots=True)
@@ -52,7 +61,7 @@ class ResponseCache:
         self.ttl_s = ttl_s
         self.max_bytes = max_bytes
         self.entries: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
-        self.size = 0  # bytes of the bodies kept
+        self.size = 0  # the weight of the entries kept
         self.renders: dict[tuple[str, bytes], _Render] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -110,16 +119,16 @@ class ResponseCache:
         await self.app(scope, receive, capture)
 
     def _keep(self, key: tuple[str, bytes], entry: _Entry) -> None:
-        if len(entry.body) > self.max_bytes:
+        if entry.weight > self.max_bytes:
             return
         replaced = self.entries.pop(key, None)
         if replaced is not None:
-            self.size -= len(replaced.body)
+            self.size -= replaced.weight
         self.entries[key] = entry
-        self.size += len(entry.body)
+        self.size += entry.weight
         while self.size > self.max_bytes:
             _, oldest = self.entries.popitem(last=False)
-            self.size -= len(oldest.body)
+            self.size -= oldest.weight
 
     @staticmethod
     def _cacheable(scope: Scope) -> bool:
