@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -48,6 +49,7 @@ def list_featured(
     """
     start, end = (period.start, period.end) if period else (None, None)
     shown = (page + 1) * page_size
+    newest_first = sort is SortMode.NEWEST
     # Newest first reads only the papers up to this page (reading every featured paper to
     # keep fifty was most of the API's default request). The other orders read every match
     # but keep only a page's worth at a time: 32 listings over all time holding their
@@ -57,15 +59,24 @@ def list_featured(
         end=end,
         submitter=submitter,
         organization=organization,
-        newest=shown if sort is SortMode.NEWEST else None,
+        newest=shown if newest_first else None,
     )
+    # Counts what the ranking reads: zip stops at the last match before taking a number.
+    read = itertools.count()
     # A past period is ranked as it stood when it closed, so its order stays put.
     ranked_at = min(now, period.end_of_period) if period else now
-    chosen = top_ranked(matches, sort=sort, now=ranked_at, count=shown)[page * page_size :]
-    total = (
-        storage.count_featured(start=start, end=end, submitter=submitter, organization=organization)
-        if counted
-        else None
-    )
+    chosen = top_ranked(
+        (item for item, _ in zip(matches, read, strict=False)),
+        sort=sort,
+        now=ranked_at,
+        count=shown,
+    )[page * page_size :]
+    total: int | None = None
+    if not newest_first:
+        total = next(read)  # the ranking read every match
+    elif counted:
+        total = storage.count_featured(
+            start=start, end=end, submitter=submitter, organization=organization
+        )
     papers = storage.featured_papers([item.paper_id for item in chosen])
     return FeedPage(papers, total, page, page_size, sort)
