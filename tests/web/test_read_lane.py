@@ -59,7 +59,6 @@ POOL_PAGES = [
     "/api/daily_papers?submitter=dongguanting&sort=trending",
     "/api/daily_papers?p=20&limit=50",
     "/papers/2510.14545",
-    "/about/ranking",
 ]
 
 
