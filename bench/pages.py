@@ -476,17 +476,18 @@ def compare_in_turns(
                         wait_until_idle(port)
                 before, after = (sorted(r.rps for r in runs[p]) for p in (other, this))
                 p99s = [max(r.p99_ms for r in runs[p]) for p in (other, this)]
-                ratio = after[len(after) // 2] / max(before[len(before) // 2], 0.001)
+                base = before[len(before) // 2]
+                ratio = f"{after[len(after) // 2] / base:.2f}" if base else "none before"
                 rows.append((page.label, before, after, p99s, ratio))
                 rates = [" / ".join(f"{r:,.0f}" for r in side) for side in (before, after)]
-                print(f"  {page.label}: {rates[0]} -> {rates[1]} req/s, x{ratio:.2f}", flush=True)
+                print(f"  {page.label}: {rates[0]} -> {rates[1]} req/s, x{ratio}", flush=True)
             rss = server_rss_mb(other_pid), server_rss_mb(this_pid)
     print(f"\n| page, signed in | {args.against}: req/s | p99 ms | this: req/s | p99 ms | ratio |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, before, after, p99s, ratio in rows:
         print(
             f"| `{label}` | {' / '.join(f'{r:,.0f}' for r in before)} | {p99s[0]:,.0f}"
-            f" | {' / '.join(f'{r:,.0f}' for r in after)} | {p99s[1]:,.0f} | {ratio:.2f} |"
+            f" | {' / '.join(f'{r:,.0f}' for r in after)} | {p99s[1]:,.0f} | {ratio} |"
         )
     print("\nratio: the median of the rounds here over the median there; p99: the worst round")
     print(f"server RSS after the run: {rss[0]:.0f} MB there, {rss[1]:.0f} MB here")

@@ -1,10 +1,11 @@
 """Listing featured papers by period, ranked and paged."""
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 from dailypapers.domain.periods import parse_day, parse_month, parse_week
 from dailypapers.domain.ranking import SortMode
-from dailypapers.services.feed import list_featured
+from dailypapers.services.feed import RankingCache, list_featured
 
 NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
@@ -58,3 +59,69 @@ def test_submitter_and_organization_filters(loaded_storage):
     by_org = listing(loaded_storage, organization="RUC")
     assert by_org.total >= 1
     assert all(item.organization.name == "RUC" for item in by_org.papers)
+
+
+class CountingRankings:
+    """The storage, counting how often a ranking reads the featured papers."""
+
+    def __init__(self, storage):
+        self.storage = storage
+        self.reads = 0
+
+    def each_rankable(self, **options):
+        self.reads += 1
+        return self.storage.each_rankable(**options)
+
+    def __getattr__(self, name):
+        return getattr(self.storage, name)
+
+
+def test_a_ranking_over_all_time_is_kept_until_the_data_changes_or_a_minute_passes(
+    loaded_storage,
+):
+    storage, rankings = CountingRankings(loaded_storage), RankingCache()
+
+    def kept(now=NOW, sort=SortMode.TRENDING, page=0):
+        return list_featured(
+            storage=storage, sort=sort, page=page, page_size=10, now=now, rankings=rankings
+        )
+
+    first = kept()
+    assert storage.reads == 1
+    fresh = listing(loaded_storage, page_size=10)
+    assert [item.paper.id for item in first.papers] == [item.paper.id for item in fresh.papers]
+    assert first.total == fresh.total == 100
+
+    assert kept(now=NOW + timedelta(seconds=59)).papers == first.papers
+    second_page = kept(page=1)  # the first page's ranking is too short for the second
+    assert storage.reads == 2
+    assert {item.paper.id for item in second_page.papers}.isdisjoint(
+        item.paper.id for item in first.papers
+    )
+    assert kept(sort=SortMode.UPVOTES).papers != first.papers  # each order is its own
+    assert storage.reads == 3
+
+    kept(now=NOW + timedelta(seconds=61))  # trending ages: ranked again after a minute
+    assert storage.reads == 4
+
+    last = first.papers[-1].paper
+    with loaded_storage.transaction():  # any write: ranked again
+        loaded_storage.save_papers([replace(last, upvotes=10_000)])
+    after_the_write = kept(now=NOW + timedelta(seconds=62))
+    assert storage.reads == 5
+    assert after_the_write.papers[0].paper.id == last.id
+
+
+def test_rankings_within_a_period_are_never_kept(loaded_storage):
+    storage, rankings = CountingRankings(loaded_storage), RankingCache()
+    for _ in range(2):
+        list_featured(
+            storage=storage,
+            sort=SortMode.TRENDING,
+            page=0,
+            page_size=10,
+            now=NOW,
+            period=parse_day("2025-10-17"),
+            rankings=rankings,
+        )
+    assert storage.reads == 2

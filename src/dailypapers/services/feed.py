@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.periods import Period
 from dailypapers.domain.ranking import SortMode, top_ranked
 from dailypapers.storage.base import Storage
+
+# A ranking of every paper ever featured reads them all (about 360 ms at 80k papers), while
+# its clock moves slowly: trending ages in hours. Its first pages are kept until any data
+# changes or this many seconds pass, whichever comes first.
+KEPT_RANKING_S = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,42 +50,126 @@ def list_featured(
     submitter: str | None = None,
     organization: str | None = None,
     counted: bool = True,
+    rankings: RankingCache | None = None,
 ) -> FeedPage:
     """Rank the papers featured in the period (or ever) that match, and cut one page.
 
     Without `counted`, a newest-first listing skips counting every match (the JSON API
-    has no field for the count).
+    has no field for the count). With `rankings`, a ranking over all time is read from
+    there while it is current.
     """
     start, end = (period.start, period.end) if period else (None, None)
     shown = (page + 1) * page_size
+    # A past period is ranked as it stood when it closed, so its order stays put.
+    ranked_at = min(now, period.end_of_period) if period else now
+
+    first_ranked = functools.partial(
+        _first_ranked,
+        storage,
+        sort=sort,
+        now=ranked_at,
+        count=shown,
+        start=start,
+        end=end,
+        submitter=submitter,
+        organization=organization,
+    )
+    if rankings is not None and period is None and sort is not SortMode.NEWEST:
+        key = (sort, submitter, organization)
+        ids, total = rankings.first(storage, key, now=now, count=shown, rank=first_ranked)
+    else:
+        ids, total = first_ranked()
+    if total is None and counted:
+        total = storage.count_featured(
+            start=start, end=end, submitter=submitter, organization=organization
+        )
+    papers = storage.featured_papers(ids[page * page_size : shown])
+    return FeedPage(papers, total, page, page_size, sort)
+
+
+def _first_ranked(
+    storage: Storage,
+    *,
+    sort: SortMode,
+    now: datetime,
+    count: int,
+    start: date | None,
+    end: date | None,
+    submitter: str | None,
+    organization: str | None,
+) -> tuple[list[str], int | None]:
+    """Return the ids of the first `count` in the ranking, and how many match if it read all.
+
+    Newest first reads only the papers up to the count (reading every featured paper to
+    keep fifty was most of the API's default request). The other orders read every match
+    but keep only the count at a time: 32 listings over all time holding their 80,000
+    entries at once grew a server past 900 MB.
+    """
     newest_first = sort is SortMode.NEWEST
-    # Newest first reads only the papers up to this page (reading every featured paper to
-    # keep fifty was most of the API's default request). The other orders read every match
-    # but keep only a page's worth at a time: 32 listings over all time holding their
-    # 80,000 entries at once grew a server past 900 MB.
     matches = storage.each_rankable(
         start=start,
         end=end,
         submitter=submitter,
         organization=organization,
-        newest=shown if newest_first else None,
+        newest=count if newest_first else None,
     )
     # Counts what the ranking reads: zip stops at the last match before taking a number.
     read = itertools.count()
-    # A past period is ranked as it stood when it closed, so its order stays put.
-    ranked_at = min(now, period.end_of_period) if period else now
     chosen = top_ranked(
-        (item for item, _ in zip(matches, read, strict=False)),
-        sort=sort,
-        now=ranked_at,
-        count=shown,
-    )[page * page_size :]
-    total: int | None = None
-    if not newest_first:
-        total = next(read)  # the ranking read every match
-    elif counted:
-        total = storage.count_featured(
-            start=start, end=end, submitter=submitter, organization=organization
+        (item for item, _ in zip(matches, read, strict=False)), sort=sort, now=now, count=count
+    )
+    return [item.paper_id for item in chosen], None if newest_first else next(read)
+
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    generation: int
+    ranked_at: datetime
+    paper_ids: list[str]  # the ranking's first pages
+    total: int | None
+
+    def serves(self, generation: int, now: datetime, count: int) -> bool:
+        """Tell whether this ranking is current and long enough to show `count` papers."""
+        return (
+            self.generation == generation
+            and 0 <= (now - self.ranked_at).total_seconds() < KEPT_RANKING_S
+            and (len(self.paper_ids) >= count or len(self.paper_ids) == self.total)
         )
-    papers = storage.featured_papers([item.paper_id for item in chosen])
-    return FeedPage(papers, total, page, page_size, sort)
+
+
+class RankingCache:
+    """Keep the first pages of rankings over all time while they are current.
+
+    Current means: no data changed since (a vote, a comment, a new paper: any write changes
+    the storage's generation) and less than `KEPT_RANKING_S` passed, as trending ages.
+    """
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first(
+        self,
+        storage: Storage,
+        key: tuple[object, ...],
+        *,
+        now: datetime,
+        count: int,
+        rank: Callable[[], tuple[list[str], int | None]],
+    ) -> tuple[list[str], int | None]:
+        """Return at least the first `count` ids of the ranking (all if fewer) and the total."""
+        key = (storage.url, *key)
+        generation = storage.generation()  # read first: a write during the ranking shows next
+        with self._lock:
+            kept = self._entries.get(key)
+            if kept is not None and kept.serves(generation, now, count):
+                self._entries.move_to_end(key)
+                return kept.paper_ids, kept.total
+        paper_ids, total = rank()
+        with self._lock:
+            self._entries[key] = _Kept(generation, now, paper_ids, total)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+        return paper_ids, total

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from dailypapers import __version__
 from dailypapers.search.availability import semantic_search_unavailable
 from dailypapers.search.hybrid import HybridSearcher, default_searcher
+from dailypapers.services.feed import RankingCache
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage, open_storage
@@ -69,6 +70,7 @@ def create_app(
     )
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
+    app.state.rankings = RankingCache()  # rankings over all time, for members too
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"

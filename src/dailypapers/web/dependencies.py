@@ -12,6 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from dailypapers.services.feed import RankingCache
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.rendering import Renderer
@@ -41,7 +42,14 @@ async def get_now(request: Request) -> datetime:
     return clock()
 
 
+async def get_rankings(request: Request) -> RankingCache:
+    """Return the app's rankings over all time kept while current."""
+    rankings: RankingCache = request.app.state.rankings
+    return rankings
+
+
 StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
 NowDep = Annotated[datetime, Depends(get_now)]
+RankingsDep = Annotated[RankingCache, Depends(get_rankings)]

@@ -16,10 +16,10 @@ from starlette.convertors import Convertor, register_url_convertor
 from dailypapers.domain.periods import Period, PeriodKind, parse_period
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import claimed_names  # follows: verified authors
-from dailypapers.services.feed import list_featured
+from dailypapers.services.feed import RankingCache, list_featured
 from dailypapers.storage import Storage
 from dailypapers.web.api.hf_json import daily_entry_fragment, paper_json
-from dailypapers.web.dependencies import NowDep, StorageDep
+from dailypapers.web.dependencies import NowDep, RankingsDep, StorageDep
 from dailypapers.web.papers import find_featured_paper
 from dailypapers.web.read_lane import in_read_lane, read_lane
 
@@ -73,6 +73,7 @@ LANE_NEWEST_ROWS = 1000
 @router.get("/daily_papers")
 async def daily_papers(
     storage: StorageDep,
+    rankings: RankingsDep,
     now: NowDep,
     date: Annotated[str | None, Query(description="a day, YYYY-MM-DD")] = None,
     week: Annotated[str | None, Query(description="an ISO week, YYYY-Www")] = None,
@@ -105,6 +106,7 @@ async def daily_papers(
     listing = functools.partial(
         _daily_papers_json,
         storage=storage,
+        rankings=rankings,
         now=now,
         period=period,
         sort=SortMode.TRENDING if sort is DailySort.TRENDING else SortMode.NEWEST,
@@ -121,6 +123,7 @@ async def daily_papers(
 def _daily_papers_json(
     *,
     storage: Storage,
+    rankings: RankingCache,
     now: datetime,
     period: Period | None,
     sort: SortMode,
@@ -138,6 +141,7 @@ def _daily_papers_json(
         period=period,
         submitter=submitter,
         counted=False,
+        rankings=rankings,
     )
     claims = claimed_names(storage, [item.paper.id for item in feed.papers])
     return json_response(

@@ -17,7 +17,13 @@ from dailypapers.services.search import similar_papers
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.sessions import current_viewer
-from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+from dailypapers.web.dependencies import (
+    NowDep,
+    RankingsDep,
+    RendererDep,
+    SettingsDep,
+    StorageDep,
+)
 from dailypapers.web.markdown import paper_markdown
 from dailypapers.web.pages.for_you import for_you_page
 from dailypapers.web.pages.organizations import (
@@ -146,6 +152,7 @@ def organization_page(
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
+    rankings: RankingsDep,
     now: NowDep,
     sort: SortQuery = SortMode.NEWEST,
     p: PageQuery = 0,
@@ -161,6 +168,7 @@ def organization_page(
         page_size=settings.page_size,
         now=now,
         organization=name,
+        rankings=rankings,
     )
     return renderer.page(
         "organization.html",
