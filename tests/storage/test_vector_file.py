@@ -11,7 +11,7 @@ import pytest
 
 from dailypapers.domain.papers import Paper
 from dailypapers.storage.sqlite import SqliteStorage
-from dailypapers.storage.vector_file import VectorFile
+from dailypapers.storage.vector_file import PAPER_EXPANSION, VectorFile
 
 MODEL = "test-model"
 WAIT_S = 10.0  # how long a search that must finish may take on a loaded machine
@@ -86,3 +86,31 @@ def test_while_another_thread_catches_up_a_search_answers_with_the_index_as_it_i
     assert answers == [["2401.00000", "2401.00001", "2401.00002"]]
     found = storage.nearest_papers(model=MODEL, vector=unit(1, 0, 0), limit=4)
     assert [item.paper_id for item in found][:2] == ["2401.00000", "2401.00003"]
+
+
+def test_searches_find_the_nearest_on_the_walk_they_ask_for() -> None:
+    """A query walks the long way, a stored paper's own vector the short way: both exact here."""
+    rng = np.random.default_rng(5)
+    vectors = rng.normal(size=(2000, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    index = VectorFile(None, model=MODEL, dimension=16)
+    index.load()
+    index.add((np.arange(1, 2001, dtype=np.int64), np.arange(2000, dtype=np.uint64), vectors))
+
+    def nearest(found: list[tuple[int, float]], vector: np.ndarray, count: int) -> bool:
+        """Tell whether these are the `count` nearest, nearest first (16-bit ties aside)."""
+        exact = np.sort(vectors @ vector)[::-1][:count]
+        similarities = [similarity for _, similarity in found]
+        truly = np.array([vectors[key] @ vector for key, _ in found])
+        return similarities == sorted(similarities, reverse=True) and np.allclose(
+            np.sort(truly)[::-1], exact, atol=2e-3
+        )
+
+    for stored in range(20):
+        found = index.search(vectors[stored], 6, walk=PAPER_EXPANSION)
+        assert found[0][0] == stored and nearest(found, vectors[stored], 6)
+    for _ in range(20):
+        query = rng.normal(size=16).astype(np.float32)
+        query /= np.linalg.norm(query)
+        assert nearest(index.search(query, 10), query, 10)
+    assert len(index.search(vectors[0], 300, walk=PAPER_EXPANSION)) == 300  # more than a walk

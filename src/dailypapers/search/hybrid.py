@@ -409,7 +409,7 @@ class HybridSearcher:
         vector = storage.get_embedding(model=model, paper_id=paper_id)
         if vector is None:
             return []
-        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1)
+        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1, of_a_paper=True)
         similar = [item for item in found if item.paper_id != paper_id][:limit]
         if similar:  # none yet may mean the index is still loading: ask again next time
             with self._similar_lock:

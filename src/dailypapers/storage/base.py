@@ -259,9 +259,19 @@ class Storage(
         ...
 
     def nearest_papers(
-        self, *, model: str, vector: Vectors, limit: int, filters: SearchFilters | None = None
+        self,
+        *,
+        model: str,
+        vector: Vectors,
+        limit: int,
+        filters: SearchFilters | None = None,
+        of_a_paper: bool = False,
     ) -> list[SimilarPaper]:
-        """Return the papers whose vectors are closest to this one, closest first."""
+        """Return the papers whose vectors are closest to this one, closest first.
+
+        `of_a_paper`: the vector is a stored paper's own, whose neighbours a shorter walk of
+        a graph index finds.
+        """
         ...
 
     def refresh_vector_index(self, *, model: str, save: bool = True) -> int:

@@ -19,7 +19,14 @@ from dailypapers.domain.search_query import SearchFilters, SearchQuery
 from dailypapers.storage.search_sql import filter_conditions
 from dailypapers.storage.search_types import PaperText, SimilarPaper, Vectors, WordMatch
 from dailypapers.storage.search_words import PAPER_COLUMNS, WordIndexSearch, paper_words
-from dailypapers.storage.vector_file import Batch, VectorFile, index_path, vectors_from_blobs
+from dailypapers.storage.vector_file import (
+    EXPANSION_SEARCH,
+    PAPER_EXPANSION,
+    Batch,
+    VectorFile,
+    index_path,
+    vectors_from_blobs,
+)
 from dailypapers.storage.word_index import WordIndex
 
 log = logging.getLogger("dailypapers.search")
@@ -152,7 +159,13 @@ class SqliteSearch(WordIndexSearch):
         return count
 
     def nearest_papers(
-        self, *, model: str, vector: Vectors, limit: int, filters: SearchFilters | None = None
+        self,
+        *,
+        model: str,
+        vector: Vectors,
+        limit: int,
+        filters: SearchFilters | None = None,
+        of_a_paper: bool = False,
     ) -> list[SimilarPaper]:
         """Return the papers whose vectors are closest to this one, closest first."""
         vector_file = self._vector_file(model, len(vector))
@@ -160,7 +173,9 @@ class SqliteSearch(WordIndexSearch):
             return []  # the index is still being loaded in the background: words only for now
         # Filters apply after the graph search, so ask for more to keep enough after them.
         wanted = limit * 4 if filters else limit
-        found = vector_file.search(vector, wanted)
+        found = vector_file.search(
+            vector, wanted, walk=PAPER_EXPANSION if of_a_paper else EXPANSION_SEARCH
+        )
         if not found:
             return []
         keys = [key for key, _ in found]

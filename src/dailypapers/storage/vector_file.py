@@ -40,6 +40,10 @@ EXPANSION_ADD = 128
 # 100,000 clustered vectors, 512 found 0.98; among 1,000,000, 512 found 0.941, 768 0.965
 # and 1,024 0.972, for 3.9, 4.9 and 6.2 ms a search (docs/performance.md).
 EXPANSION_SEARCH = 768
+# Candidates walked to find a stored paper's neighbours (similar papers). Its own vector is
+# in the graph, next to them: among the 80,317 papers of the pages benchmark, 64 to 768 all
+# found every one of the true 7 nearest, and 128 took a quarter of the time of 768.
+PAPER_EXPANSION = 128
 
 Batch = tuple[NDArray[np.int64], NDArray[np.uint64], Vectors]  # seqs, keys, vectors
 
@@ -95,7 +99,7 @@ class VectorFile:
                     if restored is not None:
                         # The file keeps the graph, not the search setting: set it again.
                         # (usearch declares the setter after its getter; mypy misses it.)
-                        restored.expansion_search = EXPANSION_SEARCH  # type: ignore[misc]
+                        restored.expansion_search = PAPER_EXPANSION  # type: ignore[misc]
                     self.index = restored
                     self.seq = int(str(meta["seq"]))
                 except Exception:  # a damaged file is only a cache: rebuild it
@@ -121,15 +125,24 @@ class VectorFile:
             self.index.add(keys[chosen], vectors[chosen])
             self.seq = max(self.seq, int(seqs.max()))
 
-    def search(self, vector: Vectors, count: int) -> list[tuple[int, float]]:
-        """Return (key, cosine similarity) of the nearest vectors, nearest first."""
+    def search(
+        self, vector: Vectors, count: int, *, walk: int = EXPANSION_SEARCH
+    ) -> list[tuple[int, float]]:
+        """Return (key, cosine similarity) of the nearest vectors, nearest first.
+
+        The graph is walked over `walk` candidates (or `count`, if more). usearch walks as
+        many as the index's setting or the results asked for, whichever is more; the
+        setting is the shortest walk, and asking for `walk` results sets each search's own,
+        which one setting shared by concurrent searches could not.
+        """
         with self.lock.reading():
             if self.index is None or len(self.index) == 0:
                 return []
-            matches = self.index.search(vector.astype(np.float32), min(count, len(self.index)))
+            wanted = min(max(count, walk), len(self.index))
+            matches = self.index.search(vector.astype(np.float32), wanted)
         return [
             (int(key), 1.0 - float(distance))
-            for key, distance in zip(matches.keys, matches.distances, strict=True)
+            for key, distance in zip(matches.keys[:count], matches.distances[:count], strict=True)
         ]
 
     def __len__(self) -> int:
@@ -175,7 +188,7 @@ def _new_index(dimension: int) -> Index:
         dtype="f16",
         connectivity=CONNECTIVITY,
         expansion_add=EXPANSION_ADD,
-        expansion_search=EXPANSION_SEARCH,
+        expansion_search=PAPER_EXPANSION,  # the shortest walk: see VectorFile.search
     )
 
 
