@@ -11,11 +11,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from dailypapers.domain.ranking import Rankable, SortMode, age_in_hours, trending_score
+from dailypapers.services.feed import list_featured
 from dailypapers.storage import Storage
 
 from support.accounts import PAPER, PASSWORD, add_member, csrf_from, make_site, member_client
 from support.live_server import serving
-from support.sites import load_files
+from support.sites import NOW, load_files
 
 CARD_COUNT = re.compile(
     r'action="/papers/2510\.14545/upvote".*?<span class="count">(\d+)</span>', re.S
@@ -180,3 +182,37 @@ def test_kept_card_forms_carry_each_readers_own_token_and_state(loaded_storage: 
     visitor = TestClient(site).get(day).text  # after members: their cards are not its cards
     assert f'href="/signin?next=/papers/{PAPER}" title="Sign in to upvote' in visitor
     assert "☆ Save" not in visitor and "★ Saved" not in visitor
+
+
+def test_a_vote_reorders_the_ranking_of_all_time_at_once(
+    ada: TestClient, loaded_storage: Storage
+) -> None:
+    """Rankings over all time are kept between requests, but never past a vote."""
+
+    def ranking() -> list[str]:
+        listing = ada.get("/api/daily_papers?sort=trending&limit=100").json()
+        return [entry["paper"]["id"] for entry in listing]
+
+    def score(item: Rankable, extra_upvotes: int = 0) -> float:
+        age = age_in_hours(item.featured_at, NOW)
+        points = item.upvotes + extra_upvotes
+        return trending_score(upvotes=points, num_comments=item.num_comments, age_hours=age)
+
+    before = ranking()
+    assert ranking() == before  # read again from the kept ranking
+    items = {item.paper_id: item for item in loaded_storage.rankables()}
+    # The first paper that one more upvote lifts above the one before it.
+    overtaking = next(
+        position
+        for position in range(1, len(before))
+        if score(items[before[position]], 1) > score(items[before[position - 1]])
+    )
+    voted = before[overtaking]
+    token = csrf_from(ada.get(f"/papers/{voted}").text)
+    ada.post(f"/papers/{voted}/upvote", data={"voted": "1", "csrf_token": token})
+    after = ranking()
+    assert after.index(voted) < overtaking
+    fresh = list_featured(
+        storage=loaded_storage, sort=SortMode.TRENDING, page=0, page_size=100, now=NOW
+    )
+    assert after == [item.paper.id for item in fresh.papers]
