@@ -1,5 +1,7 @@
 """Listing featured papers by period, ranked and paged."""
 
+import threading
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -125,3 +127,41 @@ def test_rankings_within_a_period_are_never_kept(loaded_storage):
             rankings=rankings,
         )
     assert storage.reads == 2
+
+
+def test_requests_for_a_ranking_being_made_wait_for_it_rather_than_rank_again(loaded_storage):
+    storage, rankings = CountingRankings(loaded_storage), RankingCache()
+    reading, release = threading.Event(), threading.Event()
+    each_rankable = storage.each_rankable
+
+    def slow_each_rankable(**options):
+        reading.set()
+        assert release.wait(10)
+        return each_rankable(**options)
+
+    storage.each_rankable = slow_each_rankable
+    pages = []
+
+    def listing_in_thread(now):
+        pages.append(
+            list_featured(
+                storage=storage,
+                sort=SortMode.TRENDING,
+                page=0,
+                page_size=10,
+                now=now,
+                rankings=rankings,
+            )
+        )
+
+    first = threading.Thread(target=listing_in_thread, args=(NOW + timedelta(seconds=1),))
+    first.start()
+    assert reading.wait(10)
+    second = threading.Thread(target=listing_in_thread, args=(NOW,))  # a moment earlier
+    second.start()
+    time.sleep(0.2)  # the second is now waiting for the first's ranking, or ranking too
+    release.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert storage.reads == 1
+    assert len(pages) == 2 and pages[0].papers == pages[1].papers
