@@ -359,3 +359,13 @@ def test_similar_papers_are_kept_until_the_data_changes(storage, embedder, searc
     embed_missing(storage=storage, embedder=embedder)
     after = searcher.similar(storage, "2501.00000", limit=2)
     assert after[0].paper_id == "2501.00009"  # the new, identical paper: the data changed
+
+
+def test_similar_papers_load_the_model_on_a_server_where_nobody_searched_yet(storage, embedder):
+    embed_missing(storage=storage, embedder=embedder)
+    fresh = HybridSearcher(load_embedder=lambda: embedder, timeout_s=5)  # learns the name
+    assert fresh.similar(storage, "2501.00002", limit=2) == []  # the model starts loading
+    deadline = time.monotonic() + 10
+    while fresh.model_name is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(fresh.similar(storage, "2501.00002", limit=2)) == 2

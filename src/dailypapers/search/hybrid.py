@@ -398,7 +398,8 @@ class HybridSearcher:
         of the graph costs milliseconds, reading the data's generation a few microseconds.
         """
         model = self.model_name
-        if model is None:
+        if model is None:  # learnt when the model loads: a paper page must not wait for a search
+            self.warm_up()
             return []
         key, generation = (model, paper_id, limit), storage.generation()
         with self._similar_lock:
