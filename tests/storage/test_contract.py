@@ -238,6 +238,16 @@ def test_rankables_filter_by_window_submitter_and_organization(
     assert ids_of(feed.rankables(**filters)) == expected
 
 
+def test_rankables_apart_by_attention_the_rest_newest_first(feed: Storage) -> None:
+    """Tell papers with votes or comments from the rest, whose newest come first when cut."""
+    assert ids_of(feed.each_rankable(attended=True)) == {"b"}
+    assert ids_of(feed.each_rankable(attended=False)) == {"a", "c", "d", "e"}
+    newest = feed.each_rankable(attended=False, newest=2)
+    assert [item.paper_id for item in newest] == ["e", "d"]
+    assert ids_of(feed.each_rankable(attended=False, organization="meta")) == {"c"}
+    assert ids_of(feed.each_rankable(attended=True, submitter="alice")) == set()
+
+
 def test_rankables_carry_counts_and_the_featured_moment(feed: Storage) -> None:
     """Give ranking the paper's counts and the moment it was featured, in UTC."""
     [item] = feed.rankables(submitter="bob", end=date(2024, 5, 28))

@@ -126,10 +126,12 @@ class Storage(
         submitter: str | None = None,
         organization: str | None = None,
         newest: int | None = None,
+        attended: bool | None = None,
     ) -> Iterator[Rankable]:
         """Yield what `rankables` returns, one at a time.
 
-        A ranking of every paper ever featured then holds only the page it keeps.
+        A ranking of every paper ever featured then holds only the page it keeps. With
+        `attended`, only the papers with (True) or without (False) any vote or comment.
         """
         ...
 

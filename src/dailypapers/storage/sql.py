@@ -276,18 +276,24 @@ class SqlStorage(
         submitter: str | None = None,
         organization: str | None = None,
         newest: int | None = None,
+        attended: bool | None = None,
     ) -> Iterator[Rankable]:
-        """Yield what `rankables` returns, one at a time."""
+        """Yield what `rankables` returns, one at a time (see the protocol for `attended`)."""
         where, params = _feed_filter(start, end, submitter, organization)
         limit = ""
         if newest is not None:
             limit = " ORDER BY e.featured_at DESC, e.paper_id LIMIT ?"
             params.append(newest)
+        if attended is None:  # the entries first, then their papers: the limit needs no join
+            source = f"(SELECT * FROM daily_entries e {where}{limit}) e"
+            source += " JOIN papers p ON p.id = e.paper_id"
+        else:
+            attention = "p.upvotes + p.local_upvotes + p.num_comments + p.local_comments > 0"
+            where += f" AND {'' if attended else 'NOT '}({attention})"
+            source = f"daily_entries e JOIN papers p ON p.id = e.paper_id {where}{limit}"
         for row in self._each_row(
             "SELECT e.paper_id, p.upvotes + p.local_upvotes, p.num_comments + p.local_comments,"
-            " e.featured_at"
-            f" FROM (SELECT * FROM daily_entries e {where}{limit}) e"
-            " JOIN papers p ON p.id = e.paper_id",
+            f" e.featured_at FROM {source}",
             params,
         ):
             yield Rankable(row[0], row[1], row[2], to_datetime(row[3]))
