@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from dailypapers.domain.periods import parse_day, parse_month, parse_week
 from dailypapers.domain.ranking import SortMode, rank
-from dailypapers.services.feed import RankingCache, list_featured
+from dailypapers.services.feed import RankingCache, first_ids, list_featured
 
 NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
@@ -137,19 +137,48 @@ def test_a_ranking_over_all_time_is_kept_until_the_data_changes_or_a_minute_pass
     assert after_the_write.papers[0].paper.id == last.id
 
 
-def test_rankings_within_a_period_are_never_kept(loaded_storage):
+def test_a_periods_ranking_is_kept_too_and_apart_from_one_made_now(loaded_storage):
     storage, rankings = CountingRankings(loaded_storage), RankingCache()
-    for _ in range(2):
-        list_featured(
+    day = parse_day("2025-10-17")  # closed long before NOW: ranked as it stood at its end
+
+    def kept(now=NOW):
+        return list_featured(
             storage=storage,
             sort=SortMode.TRENDING,
             page=0,
             page_size=10,
-            now=NOW,
-            period=parse_day("2025-10-17"),
+            now=now,
+            period=day,
             rankings=rankings,
         )
+
+    first = kept()
+    assert kept(now=NOW + timedelta(seconds=30)).papers == first.papers
+    assert storage.reads == 1
+    fresh = listing(loaded_storage, period=day, page_size=10)
+    assert first.papers == fresh.papers and first.total == fresh.total
+
+    # The same days ranked now (For you's window) are another ranking.
+    at_now, total = first_ids(
+        storage,
+        sort=SortMode.TRENDING,
+        count=10,
+        now=NOW,
+        start=day.start,
+        end=day.end,
+        rankings=rankings,
+    )
     assert storage.reads == 2
+    ranked_now = rank(
+        loaded_storage.rankables(start=day.start, end=day.end), sort=SortMode.TRENDING, now=NOW
+    )
+    assert at_now == [item.paper_id for item in ranked_now[:10]] and total == len(ranked_now)
+
+    last = first.papers[-1].paper
+    with loaded_storage.transaction():  # any write: ranked again
+        loaded_storage.save_papers([replace(last, upvotes=10_000)])
+    assert kept().papers[0].paper.id == last.id
+    assert storage.reads == 3
 
 
 def test_requests_for_a_ranking_being_made_wait_for_it_rather_than_rank_again(loaded_storage):

@@ -10,12 +10,15 @@ import pytest
 
 from dailypapers.domain.accounts import User
 from dailypapers.domain.papers import DailyEntry, Paper
+from dailypapers.domain.ranking import SortMode, rank
 from dailypapers.services import collections, recommendations, votes
+from dailypapers.services.feed import RankingCache
 from dailypapers.storage import Storage
 
 from support.accounts import add_member
 
 NOW = datetime(2026, 8, 22, 12, tzinfo=UTC)
+TRENDING = SortMode.TRENDING
 MODEL = "test-model"
 DIMENSION = 16
 
@@ -77,9 +80,56 @@ def test_without_signals_a_member_sees_trending(storage: Storage, site: dict[str
     ada = add_member(storage, "ada")
     found = recommend(storage, ada)
     assert not found.personal and not found.waiting_for_model
-    trending = storage.rankables(start=found.start, end=found.end)
-    assert len(found.items) == 10 and len(trending) == 40
+    trending = rank(storage.rankables(start=found.start, end=found.end), sort=TRENDING, now=NOW)
+    assert len(trending) == 40
+    assert [r.item.paper.id for r in found.items] == [item.paper_id for item in trending[:10]]
     assert refit(storage) == 0  # nothing to fit
+
+
+class CountingReads:
+    """The storage, counting the rankings made (each reads the window's entries once)."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.reads = 0
+
+    def each_rankable(self, **options: object) -> object:
+        self.reads += 1
+        return self.storage.each_rankable(**options)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.storage, name)
+
+
+def test_members_without_a_model_share_one_trending_ranking(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
+    start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
+    trending = [
+        item.paper_id
+        for item in rank(storage.rankables(start=start, end=end), sort=TRENDING, now=NOW)
+    ]
+    with storage.transaction():
+        for paper_id in trending[:3]:
+            recommendations.dismiss(storage=storage, user_id=bob.id, paper_id=paper_id, now=NOW)
+    counting, rankings = CountingReads(storage), RankingCache()
+
+    def shown(user: User) -> list[str]:
+        found = recommendations.recommend_for_member(
+            storage=counting,  # type: ignore[arg-type]
+            user_id=user.id,
+            start=start,
+            end=end,
+            limit=10,
+            now=NOW,
+            rankings=rankings,
+        )
+        return [r.item.paper.id for r in found.items]
+
+    assert shown(ada) == trending[:10]
+    assert shown(bob) == trending[3:13]  # what he dismissed is left out, ten still shown
+    assert counting.reads == 1
 
 
 def test_likes_teach_the_model_and_seen_papers_never_come_back(

@@ -15,9 +15,10 @@ from dailypapers.domain.periods import Period
 from dailypapers.domain.ranking import SortMode, top_ranked
 from dailypapers.storage.base import Storage
 
-# A ranking of every paper ever featured still costs about 45 ms at 80k papers, while
-# its clock moves slowly: trending ages in hours. Its first pages are kept until any data
-# changes or this many seconds pass, whichever comes first.
+# A ranking of every paper ever featured costs about 45 ms at 80k papers, a month's of
+# 7,000 papers about 30 ms, and even a small one was a third of a month page's time; while
+# their clock moves slowly: trending ages in hours. A ranking's first pages are kept until
+# any data changes or this many seconds pass, whichever comes first.
 KEPT_RANKING_S = 60.0
 RANKING_LOCKS = 16
 
@@ -56,36 +57,70 @@ def list_featured(
     """Rank the papers featured in the period (or ever) that match, and cut one page.
 
     Without `counted`, a newest-first listing skips counting every match (the JSON API
-    has no field for the count). With `rankings`, a ranking over all time is read from
-    there while it is current.
+    has no field for the count). With `rankings`, a ranking by votes is read from there
+    while it is current.
     """
     start, end = (period.start, period.end) if period else (None, None)
     shown = (page + 1) * page_size
     # A past period is ranked as it stood when it closed, so its order stays put.
     ranked_at = min(now, period.end_of_period) if period else now
-
-    first_ranked = functools.partial(
-        _first_ranked,
+    ids, total = first_ids(
         storage,
         sort=sort,
-        now=ranked_at,
         count=shown,
+        now=now,
+        ranked_at=ranked_at,
         start=start,
         end=end,
         submitter=submitter,
         organization=organization,
+        rankings=rankings,
     )
-    if rankings is not None and period is None and sort is not SortMode.NEWEST:
-        key = (sort, submitter, organization)
-        ids, total = rankings.first(storage, key, now=now, count=shown, rank=first_ranked)
-    else:
-        ids, total = first_ranked()
     if total is None and counted:
         total = storage.count_featured(
             start=start, end=end, submitter=submitter, organization=organization
         )
     papers = storage.featured_papers(ids[page * page_size : shown])
     return FeedPage(papers, total, page, page_size, sort)
+
+
+def first_ids(
+    storage: Storage,
+    *,
+    sort: SortMode,
+    count: int,
+    now: datetime,
+    ranked_at: datetime | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    submitter: str | None = None,
+    organization: str | None = None,
+    rankings: RankingCache | None = None,
+) -> tuple[list[str], int | None]:
+    """Return the ids of the first `count` papers of a ranking (all if fewer), and how many
+    match when the ranking read them all.
+
+    The ranking is made as it stood at `ranked_at` (default: now). With `rankings`, a
+    ranking by votes is read from there while it is current; newest first reads an index.
+    """
+    ranked_at = now if ranked_at is None else ranked_at
+    rank = functools.partial(
+        _first_ranked,
+        storage,
+        sort=sort,
+        now=ranked_at,
+        count=count,
+        start=start,
+        end=end,
+        submitter=submitter,
+        organization=organization,
+    )
+    if rankings is None or sort is SortMode.NEWEST:
+        return rank()
+    # Ranked now, or at a fixed moment (a closed period's end): two rankings, two keys.
+    fixed = None if ranked_at == now else ranked_at
+    key = (sort, start, end, submitter, organization, fixed)
+    return rankings.first(storage, key, now=now, count=count, rank=rank)
 
 
 def _first_ranked(
@@ -158,13 +193,13 @@ class _Kept:
 
 
 class RankingCache:
-    """Keep the first pages of rankings over all time while they are current.
+    """Keep the first pages of rankings by votes while they are current.
 
     Current means: no data changed since (a vote, a comment, a new paper: any write changes
     the storage's generation) and less than `KEPT_RANKING_S` passed, as trending ages.
     """
 
-    def __init__(self, max_entries: int = 64) -> None:
+    def __init__(self, max_entries: int = 256) -> None:
         self.max_entries = max_entries
         self._entries: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
         self._lock = threading.Lock()

@@ -23,7 +23,7 @@ import numpy as np
 
 from dailypapers.domain.arxiv_ids import is_arxiv_id, normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
-from dailypapers.domain.ranking import SortMode, rank
+from dailypapers.domain.ranking import SortMode
 from dailypapers.domain.recommendations import MemberModel
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.member_model import (
@@ -35,6 +35,7 @@ from dailypapers.search.member_model import (
 )
 from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
+from dailypapers.services.feed import RankingCache, first_ids
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
@@ -195,17 +196,21 @@ def recommend_for_member(
     now: datetime,
     exclude: Collection[str] = (),
     window_papers: WindowPapers = WINDOW_PAPERS,
+    rankings: RankingCache | None = None,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
     Seen means upvoted, saved, named, dismissed, or listed in `exclude` (say, the papers a
-    digest already sent). Without a fitted model the window's trending papers stand in.
+    digest already sent). Without a fitted model the window's trending papers stand in,
+    read from `rankings` while kept there.
     """
     signals = storage.member_signals(user_id, limit=MAX_SEEN)
     seen = signals.seen | frozenset(exclude)
     model = storage.get_member_model(user_id)
     if model is None:
-        return _trending(storage, start, end, limit, now, seen, waiting=bool(signals.positives))
+        return _trending(
+            storage, start, end, limit, now, seen, rankings, waiting=bool(signals.positives)
+        )
     window = window_papers.get(storage, model=model.model, start=start, end=end)
     ids, vectors = window.ids, window.vectors
     if not ids:
@@ -283,13 +288,25 @@ def _trending(
     limit: int,
     now: datetime,
     seen: frozenset[str],
+    rankings: RankingCache | None,
     *,
     waiting: bool,
 ) -> Recommendations:
     """Return the window's trending papers the member has not seen."""
-    rankables = [r for r in storage.rankables(start=start, end=end) if r.paper_id not in seen]
-    ranked = rank(rankables, sort=SortMode.TRENDING, now=now)[:limit]
-    featured = storage.featured_papers([item.paper_id for item in ranked])
+    # Members share the window's ranking: its first `limit` unseen are among its first
+    # `limit + len(seen)`, asked for in hundreds so that most members ask for as many.
+    ranked, _ = first_ids(
+        storage,
+        sort=SortMode.TRENDING,
+        count=-(-(limit + len(seen)) // 100) * 100,
+        now=now,
+        start=start,
+        end=end,
+        rankings=rankings,
+    )
+    featured = storage.featured_papers(
+        [paper_id for paper_id in ranked if paper_id not in seen][:limit]
+    )
     items = [Recommendation(item, 0.0) for item in featured]
     return Recommendations(items, start, end, personal=False, waiting_for_model=waiting)
 

@@ -70,7 +70,7 @@ def create_app(
     )
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
-    app.state.rankings = RankingCache()  # rankings over all time, for members too
+    app.state.rankings = RankingCache()  # rankings by votes, for members too
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"

@@ -43,7 +43,7 @@ async def get_now(request: Request) -> datetime:
 
 
 async def get_rankings(request: Request) -> RankingCache:
-    """Return the app's rankings over all time kept while current."""
+    """Return the app's rankings by votes, kept while current."""
     rankings: RankingCache = request.app.state.rankings
     return rankings
 

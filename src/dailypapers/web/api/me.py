@@ -24,7 +24,7 @@ from dailypapers.web.accounts.auth import ApiUserDep, get_api_user
 from dailypapers.web.api.follows import follow_json
 from dailypapers.web.api.hf_json import paper_json, timestamp
 from dailypapers.web.api.papers import json_response
-from dailypapers.web.dependencies import NowDep, StorageDep
+from dailypapers.web.dependencies import NowDep, RankingsDep, StorageDep
 from dailypapers.web.pages.collections import FORMATS
 from dailypapers.web.row_ids import RowId
 
@@ -75,6 +75,7 @@ def _day(text: str | None, name: str) -> date | None:
 def my_recommendations(
     user: ApiUserDep,
     storage: StorageDep,
+    rankings: RankingsDep,
     now: NowDep,
     after: Annotated[
         str | None,
@@ -100,7 +101,13 @@ def my_recommendations(
     if (end - start).days > MAX_WINDOW_DAYS:
         raise HTTPException(400, f"a window spans at most {MAX_WINDOW_DAYS} days")
     found = recommendations.recommend_for_member(
-        storage=storage, user_id=user.id, start=start, end=end, limit=limit, now=now
+        storage=storage,
+        user_id=user.id,
+        start=start,
+        end=end,
+        limit=limit,
+        now=now,
+        rankings=rankings,
     )
     return json_response(
         {

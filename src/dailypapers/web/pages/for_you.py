@@ -11,9 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from dailypapers.domain.accounts import User
 from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.services import recommendations
+from dailypapers.services.feed import RankingCache
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.auth import MemberDep, local_path, same_site_path, see_other
-from dailypapers.web.dependencies import NowDep, RendererDep, StorageDep
+from dailypapers.web.dependencies import NowDep, RankingsDep, RendererDep, StorageDep
 from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
@@ -31,20 +32,35 @@ def for_you(
     member: MemberDep,
     storage: StorageDep,
     renderer: RendererDep,
+    rankings: RankingsDep,
     now: NowDep,
     days: DaysQuery = 7,
 ) -> Response:
     """Show the member's recommendations over the past `days` days of papers."""
-    return for_you_page(member=member, storage=storage, renderer=renderer, now=now, days=days)
+    return for_you_page(
+        member=member, storage=storage, renderer=renderer, rankings=rankings, now=now, days=days
+    )
 
 
 def for_you_page(
-    *, member: User, storage: Storage, renderer: Renderer, now: datetime, days: int = 7
+    *,
+    member: User,
+    storage: Storage,
+    renderer: Renderer,
+    rankings: RankingCache,
+    now: datetime,
+    days: int = 7,
 ) -> Response:
     """Render For you, with tabs to the latest day, week and month (also the member's home)."""
     start, end = recommendations.window_ending(storage, days=days, today=now.date())
     found = recommendations.recommend_for_member(
-        storage=storage, user_id=member.id, start=start, end=end, limit=SHOWN, now=now
+        storage=storage,
+        user_id=member.id,
+        start=start,
+        end=end,
+        limit=SHOWN,
+        now=now,
+        rankings=rankings,
     )
     signals = storage.member_signals(member.id, limit=1)
     last_day = end - timedelta(days=1)

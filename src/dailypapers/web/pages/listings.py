@@ -12,7 +12,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from dailypapers.domain import ranking
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.ranking import SortMode
-from dailypapers.services.feed import list_featured
+from dailypapers.services.feed import RankingCache, list_featured
 from dailypapers.services.search import similar_papers
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
@@ -48,6 +48,7 @@ def home(
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
+    rankings: RankingsDep,
     now: NowDep,
     sort: SortQuery = SortMode.TRENDING,
     p: PageQuery = 0,
@@ -58,9 +59,11 @@ def home(
         return renderer.page("empty.html")
     member = current_viewer()
     if member is not None:  # signed-out visitors' home stays one page, which the cache shares
-        return for_you_page(member=member, storage=storage, renderer=renderer, now=now)
+        return for_you_page(
+            member=member, storage=storage, renderer=renderer, rankings=rankings, now=now
+        )
     period = period_containing(PeriodKind.DAY, latest)
-    return _listing(storage, settings, renderer, now, period, sort, p)
+    return _listing(storage, settings, renderer, rankings, now, period, sort, p)
 
 
 class PeriodSegment(Convertor[PeriodKind]):
@@ -104,6 +107,7 @@ def period_page(
     storage: StorageDep,
     settings: SettingsDep,
     renderer: RendererDep,
+    rankings: RankingsDep,
     now: NowDep,
     sort: SortQuery = SortMode.TRENDING,
     p: PageQuery = 0,
@@ -113,20 +117,27 @@ def period_page(
         period = parse_period(kind, key)
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
-    return _listing(storage, settings, renderer, now, period, sort, p)
+    return _listing(storage, settings, renderer, rankings, now, period, sort, p)
 
 
 def _listing(
     storage: Storage,
     settings: Settings,
     renderer: Renderer,
+    rankings: RankingCache,
     now: datetime,
     period: Period,
     sort: SortMode,
     p: int,
 ) -> Response:
     feed = list_featured(
-        storage=storage, sort=sort, page=p, page_size=settings.page_size, now=now, period=period
+        storage=storage,
+        sort=sort,
+        page=p,
+        page_size=settings.page_size,
+        now=now,
+        period=period,
+        rankings=rankings,
     )
     # Step over periods without papers (weekends, gaps in the archive) in both directions.
     before, after = storage.adjacent_days(period.start, period.end - timedelta(days=1))
