@@ -15,8 +15,8 @@ from dailypapers.domain.periods import Period
 from dailypapers.domain.ranking import SortMode, top_ranked
 from dailypapers.storage.base import Storage
 
-# A ranking of every paper ever featured costs about 45 ms at 80k papers, a month's of
-# 7,000 papers about 30 ms, and even a small one was a third of a month page's time; while
+# A ranking of every paper ever featured costs about 45 ms at 80k papers, a month of 7,500
+# papers about 60 ms, and even a month of 331 was nearly half of its page's time; while
 # their clock moves slowly: trending ages in hours. A ranking's first pages are kept until
 # any data changes or this many seconds pass, whichever comes first.
 KEPT_RANKING_S = 60.0
