@@ -222,7 +222,8 @@ def recommend_for_member(
         FittedMember(model.weights, model.bias, model.terms, model.authors),
     )
     unseen = np.array([paper_id not in seen for paper_id in ids], dtype=bool)
-    order = [int(i) for i in np.argsort(-scores, kind="stable") if unseen[i]][:limit]
+    ranked = np.argsort(-scores, kind="stable")
+    order = ranked[unseen[ranked]][:limit].tolist()  # in numpy: a Python loop took 0.8 ms
     because = _nearest_likes(storage, model, window, order, signals.positives[:EXPLAINED_BY])
     chosen = [ids[i] for i in order]
     named = [liked for liked, _ in because.values()]
