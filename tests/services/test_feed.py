@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from dailypapers.domain.periods import parse_day, parse_month, parse_week
 from dailypapers.domain.ranking import SortMode, rank
-from dailypapers.services.feed import RankingCache, first_ids, list_featured
+from dailypapers.services.feed import ENTRY_WEIGHT, RankingCache, first_ids, list_featured
 
 NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
@@ -179,6 +179,36 @@ def test_a_periods_ranking_is_kept_too_and_apart_from_one_made_now(loaded_storag
         loaded_storage.save_papers([replace(last, upvotes=10_000)])
     assert kept().papers[0].paper.id == last.id
     assert storage.reads == 3
+
+
+def test_rankings_are_kept_within_a_budget_of_ids_the_least_recently_used_forgotten(
+    loaded_storage,
+):
+    storage = CountingRankings(loaded_storage)
+    rankings = RankingCache(max_ids=2 * (10 + ENTRY_WEIGHT))  # two first pages of ten
+
+    def reads_after(sort, page=0, **filters):
+        list_featured(
+            storage=storage,
+            sort=sort,
+            page=page,
+            page_size=10,
+            now=NOW,
+            rankings=rankings,
+            **filters,
+        )
+        return storage.reads
+
+    trending, upvotes = SortMode.TRENDING, SortMode.UPVOTES
+    assert reads_after(trending) == 1
+    assert reads_after(upvotes) == 2
+    assert reads_after(trending) == 2  # kept, and now the most recently used
+    assert reads_after(trending, page=5) == 3  # sixty ids: over the budget, not kept
+    assert reads_after(trending) == 3  # the first page's ranking is still kept
+    assert reads_after(trending, organization="RUC") == 4  # a third: upvotes forgotten
+    assert reads_after(upvotes) == 5  # ranked again: now trending is forgotten
+    assert reads_after(trending, organization="RUC") == 5
+    assert reads_after(trending) == 6
 
 
 def test_requests_for_a_ranking_being_made_wait_for_it_rather_than_rank_again(loaded_storage):

@@ -21,6 +21,10 @@ from dailypapers.storage.base import Storage
 # any data changes or this many seconds pass, whichever comes first.
 KEPT_RANKING_S = 60.0
 RANKING_LOCKS = 16
+# Kept rankings are weighed in ids (about 70 bytes each), not counted: deep pages of many
+# listings would otherwise keep whole listings. 300,000 ids: about 20 MB.
+KEPT_IDS = 300_000
+ENTRY_WEIGHT = 16  # an entry's key and record, in ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,6 +183,11 @@ class _Kept:
     paper_ids: list[str]  # the ranking's first pages
     total: int | None
 
+    @property
+    def weight(self) -> int:
+        """Return what keeping this costs, in ids."""
+        return len(self.paper_ids) + ENTRY_WEIGHT
+
     def serves(self, generation: int, now: datetime, count: int) -> bool:
         """Tell whether this ranking is current and long enough to show `count` papers.
 
@@ -199,9 +208,10 @@ class RankingCache:
     the storage's generation) and less than `KEPT_RANKING_S` passed, as trending ages.
     """
 
-    def __init__(self, max_entries: int = 256) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_ids: int = KEPT_IDS) -> None:
+        self.max_ids = max_ids
         self._entries: OrderedDict[tuple[object, ...], _Kept] = OrderedDict()
+        self._weight = 0  # of the rankings kept
         self._lock = threading.Lock()
         # One ranking of a listing at a time: after a vote, the requests for it wait for
         # one thread's ranking instead of each spending its own. Locks by the key's hash,
@@ -228,12 +238,22 @@ class RankingCache:
             if kept is not None:
                 return kept.paper_ids, kept.total
             paper_ids, total = rank()
-            with self._lock:
-                self._entries[key] = _Kept(generation, now, paper_ids, total)
-                self._entries.move_to_end(key)
-                while len(self._entries) > self.max_entries:
-                    self._entries.popitem(last=False)
+            self._keep(key, _Kept(generation, now, paper_ids, total))
         return paper_ids, total
+
+    def _keep(self, key: tuple[object, ...], kept: _Kept) -> None:
+        """Keep a ranking, forgetting the least recently used while over the budget of ids."""
+        if kept.weight > self.max_ids:  # deep pages of a huge listing: not kept
+            return
+        with self._lock:
+            earlier = self._entries.pop(key, None)
+            if earlier is not None:
+                self._weight -= earlier.weight
+            self._entries[key] = kept
+            self._weight += kept.weight
+            while self._weight > self.max_ids:
+                _, oldest = self._entries.popitem(last=False)
+                self._weight -= oldest.weight
 
     def _current(
         self, key: tuple[object, ...], generation: int, now: datetime, count: int
