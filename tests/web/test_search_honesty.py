@@ -1,4 +1,5 @@
-"""The search API says which engines answered, and a words-only answer is never cached."""
+"""The search API says which engines answered, and a words-only answer is never cached;
+nor is a paper page shown without its similar papers while the model loads."""
 
 from __future__ import annotations
 
@@ -87,6 +88,34 @@ def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_st
     later = site.get("/api/papers/search", params=QUERY)
     assert later.headers["X-Search-Engines"] == "words,meaning"
     assert "words and meaning" in site.get("/search", params=QUERY).text
+
+
+def test_a_paper_page_shown_while_the_model_loads_is_not_cached(loaded_storage, embedder):
+    ready = threading.Event()
+
+    def load() -> HashingEmbedder:
+        ready.wait(30)
+        return embedder
+
+    searcher = HybridSearcher(load_embedder=load, timeout_s=0.05)
+    site = site_with(loaded_storage, searcher, cache_seconds=60)
+    early = site.get("/papers/2510.14545")
+    assert early.status_code == 200 and "Similar papers" not in early.text
+    assert early.headers["Cache-Control"] == "no-store"
+    ready.set()
+    assert searcher.wait_until_ready(30)
+    # Had the page without similar papers been kept, the cache would serve it again now.
+    later = site.get("/papers/2510.14545")
+    assert "Similar papers" in later.text
+    assert "no-store" not in later.headers.get("Cache-Control", "")
+
+
+def test_a_site_without_a_model_keeps_its_paper_pages(loaded_storage):
+    searcher = HybridSearcher(load_embedder=None)  # semantic search off: never loading
+    site = site_with(loaded_storage, searcher, cache_seconds=60)
+    page = site.get("/papers/2510.14545")
+    assert page.status_code == 200 and "Similar papers" not in page.text
+    assert "no-store" not in page.headers.get("Cache-Control", "")
 
 
 @pytest.mark.parametrize("text", ["asdfghjkl qwertyuiop", "大型语言模型"])

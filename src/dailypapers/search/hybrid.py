@@ -196,6 +196,14 @@ class HybridSearcher:
         """Start loading the model now, so the first search need not wait for it."""
         self._embedder_future()
 
+    @property
+    def loading(self) -> bool:
+        """Tell whether the model is still on its way: meanwhile, answers lack their meaning
+        half (not when there is no model to load, or it failed to)."""
+        if self.model_name is not None or self._load_embedder is None:
+            return False
+        return self._loading is None or not self._loading.done()
+
     def wait_until_ready(self, timeout_s: float) -> bool:
         """Load the model now and wait for it (a terminal command, a benchmark)."""
         loading = self._embedder_future()

@@ -217,10 +217,13 @@ def paper_page(
         )
     featured = find_featured_paper(storage, paper_id)
     similar = similar_papers(storage=storage, searcher=searcher, paper_id=featured.paper.id)
-    return renderer.page(
+    page = renderer.page(
         "paper.html",
         item=featured,
         similar=similar,
         in_your_lists=in_your_lists,
         **paper_page_context(storage, featured),  # accounts: comments, claims
     )
+    if not similar and searcher.loading:  # seconds after a start: not kept without them
+        page.headers["Cache-Control"] = "no-store"
+    return page
