@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,7 @@ from dailypapers.search.hybrid import HybridSearcher
 from dailypapers.services.semantic_index import embed_missing
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
+from dailypapers.storage.search_types import SimilarPaper
 from dailypapers.web.app import create_app
 
 from support.embedders import HashingEmbedder
@@ -90,6 +92,18 @@ def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_st
     assert "words and meaning" in site.get("/search", params=QUERY).text
 
 
+class CountingSearcher(HybridSearcher):
+    """Counts the paper pages rendered: each asks for the paper's similar papers once."""
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.rendered = 0
+
+    def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
+        self.rendered += 1
+        return super().similar(storage, paper_id, limit=limit)
+
+
 def test_a_paper_page_shown_while_the_model_loads_is_not_cached(loaded_storage, embedder):
     ready = threading.Event()
 
@@ -97,25 +111,26 @@ def test_a_paper_page_shown_while_the_model_loads_is_not_cached(loaded_storage, 
         ready.wait(30)
         return embedder
 
-    searcher = HybridSearcher(load_embedder=load, timeout_s=0.05)
+    searcher = CountingSearcher(load_embedder=load, timeout_s=0.05)
     site = site_with(loaded_storage, searcher, cache_seconds=60)
     early = site.get("/papers/2510.14545")
     assert early.status_code == 200 and "Similar papers" not in early.text
     assert early.headers["Cache-Control"] == "no-store"
     ready.set()
     assert searcher.wait_until_ready(30)
-    # Had the page without similar papers been kept, the cache would serve it again now.
-    later = site.get("/papers/2510.14545")
-    assert "Similar papers" in later.text
-    assert "no-store" not in later.headers.get("Cache-Control", "")
+    later = site.get("/papers/2510.14545")  # rendered again: the early page was not kept
+    assert "Similar papers" in later.text and searcher.rendered == 2
+    site.get("/papers/2510.14545")  # this one was
+    assert searcher.rendered == 2
 
 
 def test_a_site_without_a_model_keeps_its_paper_pages(loaded_storage):
-    searcher = HybridSearcher(load_embedder=None)  # semantic search off: never loading
+    searcher = CountingSearcher(load_embedder=None)  # semantic search off: never loading
     site = site_with(loaded_storage, searcher, cache_seconds=60)
-    page = site.get("/papers/2510.14545")
-    assert page.status_code == 200 and "Similar papers" not in page.text
-    assert "no-store" not in page.headers.get("Cache-Control", "")
+    for _ in range(2):
+        page = site.get("/papers/2510.14545")
+        assert page.status_code == 200 and "Similar papers" not in page.text
+    assert searcher.rendered == 1
 
 
 @pytest.mark.parametrize("text", ["asdfghjkl qwertyuiop", "大型语言模型"])
