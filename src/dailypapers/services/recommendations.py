@@ -12,6 +12,7 @@ function serves the For you page, the API and the digest's personal section.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -299,7 +300,7 @@ def _trending(
     ranked, _ = first_ids(
         storage,
         sort=SortMode.TRENDING,
-        count=-(-(limit + len(seen)) // 100) * 100,
+        count=math.ceil((limit + len(seen)) / 100) * 100,
         now=now,
         start=start,
         end=end,
