@@ -6,8 +6,10 @@ paper (bench/pages_corpus.py: the slow step of the first run), then starts `dail
 (one uvicorn worker, background indexing off) and loads each URL with `wrk` and a Lua script:
 32 keep-alive connections, a warm-up, then a measured stretch. Each URL is loaded signed out
 (no cookie: the response cache answers repeated pages) and signed in (a member's session
-cookie: never cached). Paper pages, the paper API and searches go through a list of URLs, so
-that no two requests of a run ask for the same paper or query. A bare FastAPI + Jinja page,
+cookie: never cached). Home, a member's For you, is loaded signed in twice: as a member
+without likes (the week's trending papers) and as one whose 200 likes have a fitted model.
+Paper pages, the paper API and searches go through a list of URLs, so that no two requests
+of a run ask for the same paper or query. A bare FastAPI + Jinja page,
 served by this script in a process of its own, is measured in the same run as the ceiling of
 the stack, and every figure is printed as a share of it. Last, the server's resident memory.
 
@@ -40,7 +42,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from pages_corpus import Page, member_cookie, pick_pages, prepare_corpus
+from pages_corpus import MEMBER, Page, member_cookie, pick_pages, prepare_corpus
 
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "dailypapers-bench-pages"
 TARGETS = {"page": (1000.0, 50.0), "search": (300.0, 100.0)}  # req/s at least, p99 ms under
@@ -345,12 +347,15 @@ def main() -> None:
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
 
     database_url = prepare_corpus(args.cache, real_vectors=args.real_vectors)
-    cookie = member_cookie(database_url)
     pages = [
         page
         for page in pick_pages(database_url, args.seed)
         if args.only in page.label and not (args.skip and args.skip in page.label)
     ]
+    cookies = {
+        name: member_cookie(database_url, name) for name in {MEMBER, *(p.member for p in pages)}
+    }
+    cookie = cookies[MEMBER]  # the warm-ups'
     for line in describe_machine():
         print(line)
     print(
@@ -363,7 +368,7 @@ def main() -> None:
         "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",  # no embedding while measuring
     }
     if args.against:
-        compare_in_turns(args, pages, cookie, env)
+        compare_in_turns(args, pages, cookies, env)
         return
     results: dict[tuple[str, str], Result] = {}
     ceilings: dict[str, Result] = {}
@@ -402,7 +407,7 @@ def main() -> None:
             status_of(port, "/search?q=warm+up+the+model+again", cookie)
             rss_start = server_rss_mb(pid)
             for page in pages:
-                status = status_of(port, page.paths[0], cookie)
+                status = status_of(port, page.paths[0], cookies[page.member])
                 if status == 404:
                     print(f"  {page.label}: {page.paths[0]} answers 404, skipped", flush=True)
                     continue
@@ -414,7 +419,7 @@ def main() -> None:
                 for mode in modes:
                     offset = len(page.paths) // 2 if mode == "out" else 0
                     paths = page.paths[offset:] + page.paths[:offset]  # not the same URLs
-                    result = measure(port, paths, cookie if mode == "in" else "")
+                    result = measure(port, paths, cookies[page.member] if mode == "in" else "")
                     wait_until_idle(port)  # requests wrk gave up on may still be queued
                     results[page.label, mode] = result
                     print(
@@ -434,7 +439,7 @@ def main() -> None:
 
 
 def compare_in_turns(
-    args: argparse.Namespace, pages: list[Page], cookie: str, env: dict[str, str]
+    args: argparse.Namespace, pages: list[Page], cookies: dict[str, str], env: dict[str, str]
 ) -> None:
     """Load each page signed in on this code and on another checkout's, in turns."""
     other_env = {
@@ -450,9 +455,10 @@ def compare_in_turns(
             running(serve, env, folder / "this.log") as (this, this_pid),
         ):
             for port in (other, this):  # the model and the HNSW file load on first use
-                status_of(port, "/search?q=warm+up+the+model", cookie)
+                status_of(port, "/search?q=warm+up+the+model", cookies[MEMBER])
             time.sleep(2)
             for page in pages:
+                cookie = cookies[page.member]
                 if status_of(this, page.paths[0], cookie) != 200:
                     print(f"  {page.label}: {page.paths[0]} is not 200 here, skipped", flush=True)
                     continue

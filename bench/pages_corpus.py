@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,7 +24,9 @@ ARCHIVES = (
     DATA / "arxiv_daily" / "arxiv_daily_cs_2025-03-18_to_2026-07-01.jsonl.gz",
 )
 ROTATING_URLS = 60_000  # URLs per rotating run: more than a run can ask for at 10,000 req/s
-MEMBER = "benchreader"
+MEMBER = "benchreader"  # a member without likes: For you shows the week's trending papers
+LIKER = "benchliker"  # a member whose For you is scored by a fitted model of their likes
+LIKES = 200
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
 
 
@@ -34,6 +37,7 @@ class Page:
     label: str
     kind: str  # "page" or "search": which target applies
     paths: list[str]
+    member: str = MEMBER  # whose session the signed-in requests carry
 
 
 def run_cli(database_url: str, *args: str, stdin: str | None = None) -> None:
@@ -127,8 +131,9 @@ def store_stand_in_vectors(database_url: str, real_count: int) -> None:
         storage.close()
 
 
-def member_cookie(database_url: str) -> str:
-    """Return a session cookie of a member, creating the member on first use."""
+def member_cookie(database_url: str, username: str = MEMBER) -> str:
+    """Return a session cookie of a member, creating the member on first use (the liker
+    with their likes and fitted model)."""
     from argon2 import PasswordHasher
 
     from dailypapers.services.accounts import create_user, start_session
@@ -138,20 +143,40 @@ def member_cookie(database_url: str) -> str:
     now = datetime.now(UTC)
     try:
         with storage.transaction():
-            user = storage.find_user(MEMBER)
+            user = storage.find_user(username)
             if user is None:
                 user = create_user(
                     storage=storage,
                     hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-                    username=MEMBER,
-                    email=f"{MEMBER}@example.org",
+                    username=username,
+                    email=f"{username}@example.org",
                     password="a bench reader's password",
                     now=now,
                 )
             token = start_session(storage=storage, user=user, now=now, lifetime=timedelta(hours=6))
+        if username == LIKER and storage.get_member_model(user.id) is None:
+            _fit_liker(storage, user.id, now)
     finally:
         storage.close()
     return f"dp_session={token}"
+
+
+def _fit_liker(storage: Any, user_id: int, now: datetime) -> None:
+    """Name the newest papers of the busiest organization as the liker's likes; fit their
+    model as the site's background job would."""
+    from dailypapers.services.recommendations import refit_stale_models
+
+    rows = storage._execute(
+        "SELECT paper_id FROM daily_entries WHERE organization = (SELECT organization"
+        " FROM daily_entries WHERE organization IS NOT NULL GROUP BY organization"
+        " ORDER BY COUNT(*) DESC LIMIT 1) ORDER BY day DESC, paper_id LIMIT ?",
+        (LIKES,),
+    )
+    with storage.transaction():
+        storage.add_interest_seeds(user_id=user_id, paper_ids=[row[0] for row in rows], now=now)
+        storage.mark_signals_changed(user_id)
+    refit_stale_models(storage=storage, model_name=None, now=now)
+    assert storage.get_member_model(user_id) is not None, "the liker's model was not fitted"
 
 
 def pick_pages(database_url: str, seed: int) -> list[Page]:
@@ -189,6 +214,7 @@ def pick_pages(database_url: str, seed: int) -> list[Page]:
     d, w, m = latest.isoformat(), week.path.rsplit("/", 1)[1], month.path.rsplit("/", 1)[1]
     return [
         Page("home /", "page", ["/"]),
+        Page("home / (For you, fitted model)", "page", ["/"], member=LIKER),
         Page("day", "page", [day.path]),
         Page("week", "page", [week.path]),
         Page("month", "page", [month.path]),

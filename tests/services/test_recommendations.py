@@ -13,6 +13,7 @@ from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.domain.ranking import SortMode, rank
 from dailypapers.services import collections, recommendations, votes
 from dailypapers.services.feed import RankingCache
+from dailypapers.services.member_models import MemberModels
 from dailypapers.storage import Storage
 
 from support.accounts import add_member
@@ -279,6 +280,87 @@ def test_pasted_lines_that_name_no_paper_are_reported(
         )
     assert report.paper_ids == ["2608.00002", "2608.00004", "2608.09999"]
     assert report.unknown == ["no such title", "no such:thing", "zz.ZZ"]
+
+
+class CountingModelReads:
+    """The storage, counting the members' models read whole."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.reads = 0
+
+    def get_member_model(self, user_id: int) -> object:
+        self.reads += 1
+        return self.storage.get_member_model(user_id)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.storage, name)
+
+
+def test_a_kept_model_answers_as_a_fresh_read_until_refitted(
+    storage: Storage, site: dict[str, int]
+) -> None:
+    ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
+    counting = CountingModelReads(storage)
+    members = MemberModels(kept=1)  # ada's and bob's requests push each other out
+    windows = recommendations.WindowPapers(ttl_s=3600)
+
+    def shown(user: User, kept: MemberModels | None) -> list[tuple[object, ...]]:
+        start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
+        found = recommendations.recommend_for_member(
+            storage=counting,  # type: ignore[arg-type]
+            user_id=user.id,
+            start=start,
+            end=end,
+            limit=10,
+            now=NOW,
+            window_papers=windows,
+            members=kept,
+        )
+        return [
+            (r.item.paper.id, r.score, r.because and r.because.paper.id, r.because_author)
+            for r in found.items
+        ]
+
+    def vote(user: User, *paper_ids: str) -> None:
+        with storage.transaction():
+            for paper_id in paper_ids:
+                votes.set_vote(storage=storage, user=user, paper_id=paper_id, voted=True, now=NOW)
+
+    vote(ada, "2608.00030")
+    vote(bob, "2608.00031")
+    refit(storage)
+    first = shown(ada, members)
+    assert site[str(first[0][0])] == 0 and {row[2] for row in first} == {"2608.00030"}
+    reads = counting.reads
+    assert shown(ada, members) == first and counting.reads == reads  # kept: not read again
+    vote(ada, "2608.00032")  # not refitted yet: the same model, a new like to name
+    named = shown(ada, members)
+    assert named == shown(ada, None) and counting.reads == reads + 1  # the fresh read
+    assert "2608.00032" not in {row[0] for row in named}
+    kept = members.get(storage, ada.id)  # the likes named as reasons are the newest
+    assert kept is not None and kept.like_vectors(storage, ("2608.00032", "2608.00030"))[0] == [
+        "2608.00032",
+        "2608.00030",
+    ]
+    vote(ada, "2608.00033", "2608.00035", "2608.00037", "2608.00039", "2608.00029")
+    refit(storage)  # now mostly of topic 1
+    refitted = shown(ada, members)
+    assert refitted == shown(ada, None) and refitted != named
+    assert site[str(refitted[0][0])] == 1
+    assert shown(bob, members) == shown(bob, None)  # ada's model pushed out, bob's read
+    assert shown(ada, members) == refitted
+    with storage.transaction():  # a new paper: the window read afresh is scored afresh
+        storage.save_papers([Paper("2608.00040", "Paper 2608.00040", "Abstract", ("Ada",))])
+        storage.save_entries([DailyEntry("2608.00040", NOW.date(), NOW)])
+        storage.save_embeddings(
+            model=MODEL,
+            paper_ids=["2608.00040"],
+            vectors=np.eye(DIMENSION, dtype=np.float32)[1:2],  # topic 1 itself
+        )
+    windows.ttl_s = 0
+    assert "2608.00040" in {row[0] for row in shown(ada, members)}
+    assert shown(ada, members) == shown(ada, None)
 
 
 def test_a_windows_papers_are_read_once_until_they_are_stale(

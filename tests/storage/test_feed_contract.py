@@ -3,6 +3,7 @@ member), run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -126,6 +127,7 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
     assert sorted(signals.positives) == ["2601.00000", "2601.00001", "2601.00002"]
     assert signals.negatives == ("2601.00004", "2601.00003")  # newest first
     assert storage.stale_member_models(limit=10) == [(ada.id, 2)]
+    assert storage.member_model_version(ada.id) is None  # signals, but no fit yet
     model = MemberModel(
         ada.id,
         MODEL,
@@ -146,14 +148,20 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
     np.testing.assert_array_equal(stored.weights, model.weights)
     assert stored.terms == model.terms and stored.authors == model.authors
     assert stored.liked_by == model.liked_by
+    assert storage.member_model_version(ada.id) == (2, NOW)
     with storage.transaction():
         storage.mark_signals_changed(ada.id)
     assert storage.stale_member_models(limit=10) == [(ada.id, 3)]
+    assert storage.member_model_version(ada.id) == (2, NOW)  # the same fit until the next
+    with storage.transaction():
+        storage.save_member_model(replace(model, fitted_at=NOW + timedelta(1)), fitted_version=3)
+    assert storage.member_model_version(ada.id) == (3, NOW + timedelta(1))
     with storage.transaction():
         storage.forget_member_model(ada.id, fitted_version=3)
         assert storage.undismiss_paper(user_id=ada.id, paper_id="2601.00004")
         assert not storage.undismiss_paper(user_id=ada.id, paper_id="2601.00004")
     assert storage.get_member_model(ada.id) is None and storage.stale_member_models(limit=9) == []
+    assert storage.member_model_version(ada.id) is None
 
 
 @pytest.mark.parametrize("remove_comments", [False, True])

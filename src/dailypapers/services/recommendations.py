@@ -25,18 +25,17 @@ import numpy as np
 from dailypapers.domain.arxiv_ids import is_arxiv_id, normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.ranking import SortMode
-from dailypapers.domain.recommendations import MemberModel
+from dailypapers.domain.recommendations import MemberModel, MemberSignals
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.member_model import (
     DEFAULT_CHOICES,
-    FittedMember,
     fit_member,
     nearest_rows,
-    score_member,
 )
 from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.services.feed import RankingCache, first_ids
+from dailypapers.services.member_models import KeptMember, MemberModels
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
@@ -67,6 +66,7 @@ class Window:
     ids: list[str]
     vectors: Vectors
     words: PaperWords
+    rows: dict[str, int]  # each id's row
 
 
 class WindowPapers:
@@ -141,7 +141,7 @@ class WindowPapers:
         texts = storage.paper_texts(worded)
         pairs = [texts.get(paper_id, ("", ())) for paper_id in worded]
         words = paper_words([text for text, _ in pairs], [names for _, names in pairs])
-        window = Window(ids, vectors, words)
+        window = Window(ids, vectors, words, {paper_id: row for row, paper_id in enumerate(ids)})
         with self._lock:
             self._kept[key] = (read_at, window)
             self._kept.move_to_end(key)
@@ -178,6 +178,7 @@ class Recommendations:
     personal: bool  # False: trending, because no model has been fitted for the member yet
     waiting_for_model: bool = False  # the member has likes, and the model is being fitted
     excluded: int = field(default=0)  # papers of the window left out as already seen
+    cold_start: bool = False  # the member has told the site nothing yet: no likes, no dislikes
 
 
 def window_ending(storage: Storage, *, days: int, today: date) -> tuple[date, date]:
@@ -198,52 +199,52 @@ def recommend_for_member(
     exclude: Collection[str] = (),
     window_papers: WindowPapers = WINDOW_PAPERS,
     rankings: RankingCache | None = None,
+    members: MemberModels | None = None,
 ) -> Recommendations:
     """Return the member's best papers featured in [start, end) that they have not seen.
 
     Seen means upvoted, saved, named, dismissed, or listed in `exclude` (say, the papers a
-    digest already sent). Without a fitted model the window's trending papers stand in,
-    read from `rankings` while kept there.
+    digest already sent). The member's model is read from `members` while kept there.
+    Without a fitted model the window's trending papers stand in, read from `rankings`
+    while kept there.
     """
     signals = storage.member_signals(user_id, limit=MAX_SEEN)
     seen = signals.seen | frozenset(exclude)
-    model = storage.get_member_model(user_id)
-    if model is None:
-        return _trending(
-            storage, start, end, limit, now, seen, rankings, waiting=bool(signals.positives)
-        )
+    member = (members or MemberModels()).get(storage, user_id)
+    if member is None:
+        return _trending(storage, start, end, limit, now, seen, rankings, signals)
+    model = member.model
     window = window_papers.get(storage, model=model.model, start=start, end=end)
-    ids, vectors = window.ids, window.vectors
+    ids = window.ids
     if not ids:
         return Recommendations([], start, end, personal=True)
-    scores = score_member(
-        vectors,
-        window.words.terms,
-        window.words.authors,
-        FittedMember(model.weights, model.bias, model.terms, model.authors),
-    )
-    unseen = np.array([paper_id not in seen for paper_id in ids], dtype=bool)
-    ranked = np.argsort(-scores, kind="stable")
-    order = ranked[unseen[ranked]][:limit].tolist()  # in numpy: a Python loop took 0.8 ms
-    because = _nearest_likes(storage, model, window, order, signals.positives[:EXPLAINED_BY])
+    scored = member.scored(window)
+    unseen = np.ones(len(ids), dtype=bool)
+    unseen[[window.rows[paper_id] for paper_id in seen if paper_id in window.rows]] = False
+    order = scored.ranked[unseen[scored.ranked]][:limit].tolist()
+    likes = signals.positives[:EXPLAINED_BY]
+    because = _nearest_likes(storage, member, window, order, likes)
     chosen = [ids[i] for i in order]
     named = [liked for liked, _ in because.values()]
     featured = {item.paper.id: item for item in storage.featured_papers(chosen + named)}
     items = [
         Recommendation(
             featured[paper_id],
-            float(scores[i]),
+            float(scored.scores[i]),
             featured.get(because[row][0]) if row in because else None,
             because[row][1] if row in because else None,
         )
         for row, (i, paper_id) in enumerate(zip(order, chosen, strict=True))
         if paper_id in featured
     ]
-    return Recommendations(items, start, end, personal=True, excluded=int((~unseen).sum()))
+    excluded = int((~unseen).sum())
+    return Recommendations(
+        items, start, end, personal=True, excluded=excluded, cold_start=signals.empty
+    )
 
 
 def _nearest_likes(
-    storage: Storage, model: MemberModel, window: Window, order: list[int], likes: Sequence[str]
+    storage: Storage, member: KeptMember, window: Window, order: list[int], likes: Sequence[str]
 ) -> dict[int, tuple[str, str | None]]:
     """Return, per chosen paper (its row in `order`), the liked paper to name as the reason,
     and an author the two share (None: they share none).
@@ -253,9 +254,10 @@ def _nearest_likes(
     """
     if not likes or not order:
         return {}
-    like_ids, like_vectors = storage.paper_vectors(model=model.model, paper_ids=likes)
+    like_ids, like_vectors = member.like_vectors(storage, tuple(likes))
     if not like_ids:
         return {}
+    model = member.model
     shared = _shared_authors(model, window, order, like_ids)
     nearest = nearest_rows(window.vectors[order], like_vectors, shared)
     reasons: dict[int, tuple[str, str | None]] = {}
@@ -291,8 +293,7 @@ def _trending(
     now: datetime,
     seen: frozenset[str],
     rankings: RankingCache | None,
-    *,
-    waiting: bool,
+    signals: MemberSignals,
 ) -> Recommendations:
     """Return the window's trending papers the member has not seen."""
     # Members share the window's ranking: its first `limit` unseen are among its first
@@ -310,7 +311,14 @@ def _trending(
         [paper_id for paper_id in ranked if paper_id not in seen][:limit]
     )
     items = [Recommendation(item, 0.0) for item in featured]
-    return Recommendations(items, start, end, personal=False, waiting_for_model=waiting)
+    return Recommendations(
+        items,
+        start,
+        end,
+        personal=False,
+        waiting_for_model=bool(signals.positives),  # their model is being fitted
+        cold_start=signals.empty,
+    )
 
 
 # -- signals ------------------------------------------------------------------------------

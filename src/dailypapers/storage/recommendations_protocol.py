@@ -57,6 +57,11 @@ class RecommendationStore(Protocol):
         """Return the member's fitted model, if one was fitted."""
         ...
 
+    def member_model_version(self, user_id: int) -> tuple[int, datetime] | None:
+        """Return which fit the member's model is (signals version, time), if one was fitted:
+        it changes whenever the model does, and reads one short row."""
+        ...
+
     def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:
         """Turn the member's "For you" digest section on or off."""
         ...

@@ -167,6 +167,15 @@ class RecommendationsSql(SqlAccess):
             liked_by=parts.get("liked_by", {}),
         )
 
+    def member_model_version(self, user_id: int) -> tuple[int, datetime] | None:
+        """Return which fit the member's model is (signals version, time), if one was fitted."""
+        rows = self._execute(
+            "SELECT fitted_version, fitted_at FROM member_models"
+            " WHERE user_id = ? AND weights IS NOT NULL",
+            (user_id,),
+        )
+        return (int(rows[0][0]), to_datetime(rows[0][1])) if rows else None
+
     def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:
         """Turn the member's "For you" digest section on or off."""
         if enabled:

@@ -18,6 +18,7 @@ from dailypapers import __version__
 from dailypapers.search.availability import semantic_search_unavailable
 from dailypapers.search.hybrid import HybridSearcher, default_searcher
 from dailypapers.services.feed import RankingCache
+from dailypapers.services.member_models import MemberModels
 from dailypapers.settings import Settings
 from dailypapers.sources.http import PoliteFetcher
 from dailypapers.storage import Storage, open_storage
@@ -71,6 +72,7 @@ def create_app(
     app.state.clock = clock
     app.state.renderer = Renderer(settings)
     app.state.rankings = RankingCache()  # rankings by votes, for members too
+    app.state.members = MemberModels()  # For you's models of the members who asked last
     # search: the embedding model loads on first use, not here
     app.state.searcher = searcher or _own_searcher(app, settings)
     static = resources.files("dailypapers.web") / "static"

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from dailypapers.services.feed import RankingCache
+from dailypapers.services.member_models import MemberModels
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.rendering import Renderer
@@ -48,8 +49,15 @@ async def get_rankings(request: Request) -> RankingCache:
     return rankings
 
 
+async def get_members(request: Request) -> MemberModels:
+    """Return the app's For you models of members, kept while current."""
+    members: MemberModels = request.app.state.members
+    return members
+
+
 StorageDep = Annotated[Storage, Depends(get_storage)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RendererDep = Annotated[Renderer, Depends(get_renderer)]
 NowDep = Annotated[datetime, Depends(get_now)]
 RankingsDep = Annotated[RankingCache, Depends(get_rankings)]
+MembersDep = Annotated[MemberModels, Depends(get_members)]

@@ -24,7 +24,7 @@ from dailypapers.web.accounts.auth import ApiUserDep, get_api_user
 from dailypapers.web.api.follows import follow_json
 from dailypapers.web.api.hf_json import paper_json, timestamp
 from dailypapers.web.api.papers import json_response
-from dailypapers.web.dependencies import NowDep, RankingsDep, StorageDep
+from dailypapers.web.dependencies import MembersDep, NowDep, RankingsDep, StorageDep
 from dailypapers.web.pages.collections import FORMATS
 from dailypapers.web.row_ids import RowId
 
@@ -76,6 +76,7 @@ def my_recommendations(
     user: ApiUserDep,
     storage: StorageDep,
     rankings: RankingsDep,
+    members: MembersDep,
     now: NowDep,
     after: Annotated[
         str | None,
@@ -108,6 +109,7 @@ def my_recommendations(
         limit=limit,
         now=now,
         rankings=rankings,
+        members=members,
     )
     return json_response(
         {

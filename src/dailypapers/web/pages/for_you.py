@@ -12,9 +12,16 @@ from dailypapers.domain.accounts import User
 from dailypapers.domain.periods import PeriodKind, period_containing
 from dailypapers.services import recommendations
 from dailypapers.services.feed import RankingCache
+from dailypapers.services.member_models import MemberModels
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.auth import MemberDep, local_path, same_site_path, see_other
-from dailypapers.web.dependencies import NowDep, RankingsDep, RendererDep, StorageDep
+from dailypapers.web.dependencies import (
+    MembersDep,
+    NowDep,
+    RankingsDep,
+    RendererDep,
+    StorageDep,
+)
 from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
@@ -33,12 +40,19 @@ def for_you(
     storage: StorageDep,
     renderer: RendererDep,
     rankings: RankingsDep,
+    members: MembersDep,
     now: NowDep,
     days: DaysQuery = 7,
 ) -> Response:
     """Show the member's recommendations over the past `days` days of papers."""
     return for_you_page(
-        member=member, storage=storage, renderer=renderer, rankings=rankings, now=now, days=days
+        member=member,
+        storage=storage,
+        renderer=renderer,
+        rankings=rankings,
+        members=members,
+        now=now,
+        days=days,
     )
 
 
@@ -48,6 +62,7 @@ def for_you_page(
     storage: Storage,
     renderer: Renderer,
     rankings: RankingCache,
+    members: MemberModels,
     now: datetime,
     days: int = 7,
 ) -> Response:
@@ -61,15 +76,15 @@ def for_you_page(
         limit=SHOWN,
         now=now,
         rankings=rankings,
+        members=members,
     )
-    signals = storage.member_signals(member.id, limit=1)
     last_day = end - timedelta(days=1)
     return renderer.page(
         "for_you.html",
         found=found,
         last_day=last_day,
         days=days,
-        cold_start=signals.empty,
+        cold_start=found.cold_start,
         suggested_categories=SUGGESTED_CATEGORIES,
         tabs=[period_containing(kind, last_day) for kind in PeriodKind],
     )

@@ -18,6 +18,7 @@ from dailypapers.settings import Settings
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import (
+    MembersDep,
     NowDep,
     RankingsDep,
     RendererDep,
@@ -49,6 +50,7 @@ def home(
     settings: SettingsDep,
     renderer: RendererDep,
     rankings: RankingsDep,
+    members: MembersDep,
     now: NowDep,
     sort: SortQuery = SortMode.TRENDING,
     p: PageQuery = 0,
@@ -60,7 +62,12 @@ def home(
     member = current_viewer()
     if member is not None:  # signed-out visitors' home stays one page, which the cache shares
         return for_you_page(
-            member=member, storage=storage, renderer=renderer, rankings=rankings, now=now
+            member=member,
+            storage=storage,
+            renderer=renderer,
+            rankings=rankings,
+            members=members,
+            now=now,
         )
     period = period_containing(PeriodKind.DAY, latest)
     return _listing(storage, settings, renderer, rankings, now, period, sort, p)
