@@ -3,13 +3,13 @@
 Imports the Hugging Face archive and the arXiv cs listings of `../shared/data` (80,317
 papers) into a SQLite file kept in a cache folder between runs, with a vector for every
 paper (bench/pages_corpus.py: the slow step of the first run), then starts `dailypapers serve`
-(one uvicorn worker, background indexing off) and loads each URL with `wrk` and a Lua script:
-32 keep-alive connections, a warm-up, then a measured stretch. Each URL is loaded signed out
-(no cookie: the response cache answers repeated pages) and signed in (a member's session
-cookie: never cached). Home, a member's For you, is loaded signed in twice: as a member
-without likes (the week's trending papers) and as one whose 200 likes have a fitted model.
-Paper pages, the paper API and searches go through a list of URLs, so that no two requests
-of a run ask for the same paper or query. A bare FastAPI + Jinja page,
+(one uvicorn worker, background indexing and For you's refits off) and loads each URL with
+`wrk` and a Lua script: 32 keep-alive connections, a warm-up, then a measured stretch. Each
+URL is loaded signed out (no cookie: the response cache answers repeated pages) and signed in
+(a member's session cookie: never cached). Home, a member's For you, is loaded signed in
+twice: as a member without likes (the week's trending papers) and as one whose 200 likes
+have a fitted model. Paper pages, the paper API and searches go through a list of URLs, so
+that no two requests of a run ask for the same paper or query. A bare FastAPI + Jinja page,
 served by this script in a process of its own, is measured in the same run as the ceiling of
 the stack, and every figure is printed as a share of it. Last, the server's resident memory.
 
@@ -360,12 +360,14 @@ def main() -> None:
         print(line)
     print(
         f"run:     {args.connections} connections, {args.warmup:g} s warm-up then"
-        f" {args.duration:g} s per URL, one server worker, background indexing off, loopback"
+        f" {args.duration:g} s per URL, one server worker, loopback,"
+        " background indexing and refits off"
     )
     env = {
         **os.environ,
         "DAILYPAPERS_DATABASE_URL": database_url,
         "DAILYPAPERS_SEARCH_INDEX_INTERVAL_S": "0",  # no embedding while measuring
+        "DAILYPAPERS_RECOMMENDATION_REFIT_INTERVAL_S": "0",  # nor refits: the model is fitted
     }
     if args.against:
         compare_in_turns(args, pages, cookies, env)

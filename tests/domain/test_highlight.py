@@ -77,7 +77,7 @@ def test_the_fast_match_finds_exactly_the_words_stemming_every_word_finds(
     for abstract in [*abstracts, "İstanbul ΣΊΣΥΦΟΣ gpt-4 studied a_b naïvety", ""]:
         words = re.findall(r"\w+", abstract) or ["none"]
         terms = [rng.choice(words) for _ in range(rng.randint(1, 4))] + rng.sample(odd, 2)
-        found = matched_words(abstract, frozenset(light_stem(t.lower()) for t in terms if t))
+        found = list(matched_words(abstract, frozenset(light_stem(t.lower()) for t in terms if t)))
         assert found == _reference_matches(abstract, terms), (abstract[:80], terms)
         compared += len(found)
     assert compared > 1000  # the comparison saw many matches, not only empty lists

@@ -8,11 +8,11 @@ the plurals and verb forms that make up almost all such matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
+from itertools import chain
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_SPACES = re.compile(r"\s+")
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ness", "ies", "ied", "ers", "er", "es", "ed", "s")
 
 Segment = tuple[str, bool]  # a piece of text, and whether it is a matched word
@@ -27,23 +27,23 @@ def light_stem(word: str) -> str:
     return word
 
 
-def matched_words(text: str, stems: frozenset[str]) -> list[tuple[int, int]]:
-    """Return where the words of text whose light stem is among stems start and end."""
+def matched_words(text: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
+    """Yield where the words of text whose light stem is among stems start and end, in order
+    (as they are found: an excerpt stops reading at its end)."""
     stems = frozenset(stem for stem in stems if _TOKEN.fullmatch(stem))  # others match no word
     if not stems:
-        return []
+        return
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters lower into two: positions would shift
-        return [
-            (m.start(), m.end()) for m in _TOKEN.finditer(text) if light_stem(m[0].lower()) in stems
-        ]
+        for m in _TOKEN.finditer(text):
+            if light_stem(m[0].lower()) in stems:
+                yield m.start(), m.end()
+        return
     # Stemming every word of every abstract was most of a results page's highlighting: the
     # pattern finds, in one pass, only the words that begin like a stem, and those are checked.
-    return [
-        (m.start(), m.end())
-        for m in _candidates(stems).finditer(lowered)
-        if light_stem(m[0]) in stems
-    ]
+    for m in _candidates(stems).finditer(lowered):
+        if light_stem(m[0]) in stems:
+            yield m.start(), m.end()
 
 
 @lru_cache(maxsize=256)
@@ -56,14 +56,13 @@ def _candidates(stems: frozenset[str]) -> re.Pattern[str]:
 
 def highlight_excerpt(text: str, terms: Iterable[str], limit: int = 280) -> list[Segment]:
     """Return an excerpt of about `limit` characters around the first match, as segments."""
-    flat = _SPACES.sub(" ", text).strip()
+    flat = " ".join(text.split())  # each run of spaces one space (str.split: 3x a regex)
     matches = matched_words(flat, frozenset(light_stem(term.lower()) for term in terms if term))
+    first = next(matches, None)
     start = 0
-    if matches and len(flat) > limit:
+    if first is not None and len(flat) > limit and first[0] > limit // 3:
         # Start a little before the first match, so it reads in context, on a word boundary.
-        first = matches[0][0]
-        if first > limit // 3:
-            start = flat.rfind(" ", 0, max(first - limit // 6, 0)) + 1
+        start = flat.rfind(" ", 0, max(first[0] - limit // 6, 0)) + 1
     end = len(flat)
     if end - start > limit:
         end = flat.rfind(" ", start, start + limit)
@@ -73,9 +72,9 @@ def highlight_excerpt(text: str, terms: Iterable[str], limit: int = 280) -> list
     if start > 0:
         segments.append(("…", False))
     cursor = start
-    for match_start, match_end in matches:
-        if match_start < start or match_end > end:
-            continue
+    for match_start, match_end in chain([first] if first else [], matches):
+        if match_end > end:  # this match and every later one are past the excerpt
+            break
         if match_start > cursor:
             segments.append((flat[cursor:match_start], False))
         segments.append((flat[match_start:match_end], True))
