@@ -468,6 +468,9 @@ def _paper_from_row(row: Row) -> Paper:
     )
 
 
+# Entries kept read, by their whole row, as papers are: parsing a day and a time was half
+# of reading a listing's 30 entries.
+@lru_cache(maxsize=2048)
 def _entry_from_row(row: Row) -> DailyEntry:
     """Read an entry from its columns followed by whether it is hidden."""
     return DailyEntry(
