@@ -16,11 +16,10 @@ cross-validation chose.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -54,22 +53,19 @@ DEFAULT_CHOICES = FitChoices()
 
 
 @cache
-def _blas_controller() -> Any:
-    from threadpoolctl import ThreadpoolController
+def one_blas_thread() -> None:
+    """Run BLAS on the calling thread alone, from the first call on, in the whole process.
 
-    return ThreadpoolController()
-
-
-@contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run the block's matrix work on the calling thread alone.
-
-    These products are small (a window's papers by one vector): BLAS threads cost more
-    to wake than they save, and on a busy machine a product that takes 0.3 ms on one
-    thread was measured at 3 to 60 ms on two.
+    The products here are small (a window's papers by one vector; in the background, a
+    10,000 × 384 Gram matrix at most): BLAS threads cost more to wake than they save, and on
+    a busy machine a product that took 0.3 ms on one thread was measured at 3 to 60 ms on
+    two. Set once, not around each product: the limit is the process's, so requests on
+    concurrent threads restored each other's, and setting and restoring it took 50 to 75 us,
+    more than a request's product.
     """
-    with _blas_controller().limit(limits=1, user_api="blas"):
-        yield
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def fit_linear_scorer(
@@ -102,11 +98,11 @@ def fit_linear_scorer(
             negative_weights / negative_weights.sum(),
         ]
     )
-    with one_blas_thread():
-        if choices.method == "ridge":
-            vector, bias = _weighted_ridge(features, targets, weights, choices.regularisation)
-        else:
-            vector, bias = _sklearn_fit(features, targets, weights, choices)
+    one_blas_thread()
+    if choices.method == "ridge":
+        vector, bias = _weighted_ridge(features, targets, weights, choices.regularisation)
+    else:
+        vector, bias = _sklearn_fit(features, targets, weights, choices)
     return vector.astype(np.float32).reshape(dimension), float(bias)
 
 
@@ -228,8 +224,8 @@ def score(vectors: Matrix, weights: Matrix, bias: float) -> NDArray[np.float32]:
     """Return each paper's score: one matrix product."""
     if len(vectors) == 0:
         return np.zeros(0, dtype=np.float32)
-    with one_blas_thread():
-        return np.asarray(vectors @ weights + np.float32(bias), dtype=np.float32)
+    one_blas_thread()
+    return np.asarray(vectors @ weights + np.float32(bias), dtype=np.float32)
 
 
 def nearest_rows(
@@ -240,8 +236,8 @@ def nearest_rows(
     `preferred` (candidates × references) narrows a candidate's choice to the references
     marked for it, when it has any: the liked papers that share an author with it.
     """
-    with one_blas_thread():
-        similarity = candidates @ references.T
+    one_blas_thread()
+    similarity = candidates @ references.T
     if preferred is not None:
         narrowed = preferred.any(axis=1, keepdims=True) & ~preferred
         similarity = np.where(narrowed, -np.inf, similarity)
