@@ -84,6 +84,7 @@ def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_st
     assert {entry["searchEngines"] for entry in early.json()} == {"words"}
     page = site.get("/search", params=QUERY)
     assert page.headers["Cache-Control"] == "no-store" and "matching words" in page.text
+    assert page.text.lower().count("language model is loading") == 1  # said once, not twice
     ready.set()
     assert searcher.wait_until_ready(30)
     # Had the words-only answer been kept, the cache would serve it again now.
