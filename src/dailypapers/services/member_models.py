@@ -5,7 +5,8 @@ likes), the window's papers scored by it (1.4 ms for a week of 4,795 papers) and
 of the likes that name the reasons (1.2 ms). Each stays the same from one request to the
 next until the model is refitted (after any like or dislike), the window is read afresh
 (once a minute) or the likes change, so it is kept for the members who asked last and
-checked on every request against the model's version: one short row read.
+checked on every request against the model's version (one short row read) and the window's
+read.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
 # Members kept, the least recently asked for forgotten first: each is about 0.7 MB at 200
 # likes and a week of 4,795 papers (the model's words and authors, the likes' vectors, the
-# scores), so at most about 22 MB.
+# scores), so at most about 22 MB. A window's papers are not kept here, only which read of
+# them the scores are of: a member gone for an hour must not hold an old week in memory.
 KEPT_MEMBERS = 32
 
 
@@ -37,9 +39,19 @@ KEPT_MEMBERS = 32
 class Scored:
     """A window's papers as one member's model scores them."""
 
-    window: Window
+    window: int  # the window's serial
     scores: NDArray[np.float32]
     ranked: NDArray[np.intp]  # the window's rows, best score first
+
+
+@dataclass(frozen=True, slots=True)
+class Likes:
+    """The vectors of a member's newest likes, as read with a window."""
+
+    window: int  # the window's serial: a like's vector stored since is read within a minute
+    likes: tuple[str, ...]
+    ids: list[str]  # those likes that have a vector, in order
+    vectors: Vectors
 
 
 class KeptMember:
@@ -52,12 +64,12 @@ class KeptMember:
     def __init__(self, model: MemberModel) -> None:
         self.model = model
         self._scored: Scored | None = None
-        self._likes: tuple[tuple[str, ...], list[str], Vectors] | None = None
+        self._likes: Likes | None = None
 
     def scored(self, window: Window) -> Scored:
         """Return the window's papers scored by the model (kept while it is the same window)."""
         kept = self._scored
-        if kept is None or kept.window is not window:
+        if kept is None or kept.window != window.serial:
             model = self.model
             scores = score_member(
                 window.vectors,
@@ -65,16 +77,25 @@ class KeptMember:
                 window.words.authors,
                 FittedMember(model.weights, model.bias, model.terms, model.authors),
             )
-            kept = self._scored = Scored(window, scores, np.argsort(-scores, kind="stable"))
+            ranked = np.argsort(-scores, kind="stable")
+            kept = self._scored = Scored(window.serial, scores, ranked)
         return kept
 
-    def like_vectors(self, storage: Storage, likes: tuple[str, ...]) -> tuple[list[str], Vectors]:
+    def like_vectors(
+        self, storage: Storage, likes: tuple[str, ...], window: Window
+    ) -> tuple[list[str], Vectors]:
         """Return the ids (in order) and vectors of those likes that have one."""
         kept = self._likes
-        if kept is None or kept[0] != likes:
+        if kept is None or kept.likes != likes or kept.window != window.serial:
             ids, vectors = storage.paper_vectors(model=self.model.model, paper_ids=likes)
-            kept = self._likes = (likes, ids, vectors)
-        return kept[1], kept[2]
+            kept = self._likes = Likes(window.serial, likes, ids, vectors)
+        return kept.ids, kept.vectors
+
+
+def read_member(storage: Storage, user_id: int) -> KeptMember | None:
+    """Return the member's model read afresh, kept by nobody (None: none is fitted)."""
+    model = storage.get_member_model(user_id)
+    return KeptMember(model) if model is not None else None
 
 
 class MemberModels:
@@ -87,8 +108,8 @@ class MemberModels:
 
     def get(self, storage: Storage, user_id: int) -> KeptMember | None:
         """Return the member's current model (None: none is fitted)."""
-        # Read first: a model refitted after this read is kept under the older version, and
-        # so is read again by the next request, never the other way round.
+        # The version first: the model read after it is never older than it (a refit in
+        # between is kept under the older version, and so read again next time).
         version = storage.member_model_version(user_id)
         if version is None:
             return None
@@ -97,10 +118,9 @@ class MemberModels:
             if kept is not None and kept[0] == version:
                 self._members.move_to_end(user_id)
                 return kept[1]
-        model = storage.get_member_model(user_id)
-        if model is None:  # forgotten since the version was read
+        member = read_member(storage, user_id)
+        if member is None:  # forgotten since the version was read
             return None
-        member = KeptMember(model)
         with self._lock:
             self._members[user_id] = (version, member)
             self._members.move_to_end(user_id)

@@ -11,6 +11,7 @@ function serves the For you page, the API and the digest's personal section.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
@@ -35,7 +36,7 @@ from dailypapers.search.member_model import (
 from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.services.feed import RankingCache, first_ids
-from dailypapers.services.member_models import KeptMember, MemberModels
+from dailypapers.services.member_models import KeptMember, MemberModels, read_member
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
@@ -56,6 +57,7 @@ WINDOW_VECTORS_TTL_S = 60.0  # how stale a window's candidate vectors may be
 WINDOW_VECTORS_KEPT = 16
 
 WindowKey = tuple[str, str, date, date, int | None]  # database, model, start, end, limit
+_WINDOW_READS = itertools.count()
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,7 @@ class Window:
     vectors: Vectors
     words: PaperWords
     rows: dict[str, int]  # each id's row
+    serial: int  # which read this is, in the process: what is kept of a window names it
 
 
 class WindowPapers:
@@ -141,7 +144,8 @@ class WindowPapers:
         texts = storage.paper_texts(worded)
         pairs = [texts.get(paper_id, ("", ())) for paper_id in worded]
         words = paper_words([text for text, _ in pairs], [names for _, names in pairs])
-        window = Window(ids, vectors, words, {paper_id: row for row, paper_id in enumerate(ids)})
+        rows = {paper_id: row for row, paper_id in enumerate(ids)}
+        window = Window(ids, vectors, words, rows, next(_WINDOW_READS))
         with self._lock:
             self._kept[key] = (read_at, window)
             self._kept.move_to_end(key)
@@ -210,14 +214,14 @@ def recommend_for_member(
     """
     signals = storage.member_signals(user_id, limit=MAX_SEEN)
     seen = signals.seen | frozenset(exclude)
-    member = (members or MemberModels()).get(storage, user_id)
+    member = members.get(storage, user_id) if members is not None else read_member(storage, user_id)
     if member is None:
         return _trending(storage, start, end, limit, now, seen, rankings, signals)
     model = member.model
     window = window_papers.get(storage, model=model.model, start=start, end=end)
     ids = window.ids
     if not ids:
-        return Recommendations([], start, end, personal=True)
+        return Recommendations([], start, end, personal=True, cold_start=signals.empty)
     scored = member.scored(window)
     unseen = np.ones(len(ids), dtype=bool)
     unseen[[window.rows[paper_id] for paper_id in seen if paper_id in window.rows]] = False
@@ -254,7 +258,7 @@ def _nearest_likes(
     """
     if not likes or not order:
         return {}
-    like_ids, like_vectors = member.like_vectors(storage, tuple(likes))
+    like_ids, like_vectors = member.like_vectors(storage, tuple(likes), window)
     if not like_ids:
         return {}
     model = member.model
