@@ -29,8 +29,10 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +42,7 @@ from dailypapers.domain.accounts import Role
 from dailypapers.domain.papers import DailyEntry, Paper
 from dailypapers.services.member_models import MemberModels
 from dailypapers.services.recommendations import (
+    Recommendations,
     WindowPapers,
     recommend_for_member,
     refit_stale_models,
@@ -150,44 +153,21 @@ def main() -> None:
     model = storage.get_member_model(user.id)
     assert model is not None and model.positives == arguments.likes
     start, end = window_ending(storage, days=7, today=NOW.date())
-    calls, calls_cpu = [], []
     members = MemberModels()
-    for attempt in range(205):
-        began, began_cpu = time.perf_counter(), time.process_time()
-        found = recommend_for_member(
-            storage=storage,
-            user_id=user.id,
-            start=start,
-            end=end,
-            limit=30,
-            now=NOW,
-            members=members,
+
+    def recommend(**kept: Any) -> Recommendations:
+        return recommend_for_member(
+            storage=storage, user_id=user.id, start=start, end=end, limit=30, now=NOW, **kept
         )
-        if attempt >= 5:
-            calls.append(time.perf_counter() - began)
-            calls_cpu.append(time.process_time() - began_cpu)
-    model_calls, model_cpu = [], []
-    for _ in range(50):
-        began, began_cpu = time.perf_counter(), time.process_time()
-        recommend_for_member(  # no members kept: the model read, scored and explained afresh
-            storage=storage, user_id=user.id, start=start, end=end, limit=30, now=NOW
-        )
-        model_calls.append(time.perf_counter() - began)
-        model_cpu.append(time.process_time() - began_cpu)
-    cold_calls, cold_cpu = [], []
-    for _ in range(20):
-        began, began_cpu = time.perf_counter(), time.process_time()
-        recommend_for_member(
-            storage=storage,
-            user_id=user.id,
-            start=start,
-            end=end,
-            limit=30,
-            now=NOW,
-            window_papers=WindowPapers(),  # nothing kept: the vectors and words are read again
-        )
-        cold_calls.append(time.perf_counter() - began)
-        cold_cpu.append(time.process_time() - began_cpu)
+
+    found = recommend(members=members)  # the first calls read the window and the model
+    for _ in range(4):
+        recommend(members=members)
+    calls, calls_cpu = timed(lambda: recommend(members=members), 200)
+    # No members kept: the model read, scored and explained afresh.
+    model_calls, model_cpu = timed(recommend, 50)
+    # Nothing kept: the vectors and words are read again too.
+    cold_calls, cold_cpu = timed(lambda: recommend(window_papers=WindowPapers()), 20)
     window = storage.count_featured(start=start, end=end)
     print(
         f"site: {arguments.papers} papers featured over {arguments.days} days;"
@@ -217,6 +197,17 @@ def main() -> None:
     )
     page_times, page_cpu = time_page(storage, path)
     print(f"GET /for-you (in process, cache off): {spread(page_times, page_cpu)}")
+
+
+def timed(call: Callable[[], object], times: int) -> tuple[list[float], list[float]]:
+    """Call `times` times; return each call's wall-clock and CPU times."""
+    wall, cpu = [], []
+    for _ in range(times):
+        began, began_cpu = time.perf_counter(), time.process_time()
+        call()
+        wall.append(time.perf_counter() - began)
+        cpu.append(time.process_time() - began_cpu)
+    return wall, cpu
 
 
 def spread(wall: list[float], cpu: list[float]) -> str:

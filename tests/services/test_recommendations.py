@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -88,18 +89,23 @@ def test_without_signals_a_member_sees_trending(storage: Storage, site: dict[str
 
 
 class CountingReads:
-    """The storage, counting the rankings made (each reads the window's entries once)."""
+    """The storage, counting the calls of one of its reads."""
 
-    def __init__(self, storage: Storage) -> None:
+    def __init__(self, storage: Storage, counted: str) -> None:
         self.storage = storage
+        self.counted = counted
         self.reads = 0
 
-    def each_rankable(self, **options: object) -> object:
-        self.reads += 1
-        return self.storage.each_rankable(**options)  # type: ignore[arg-type]
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.storage, name)
+        if name != self.counted:
+            return found
 
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.storage, name)
+        def counting(*args: object, **options: object) -> object:
+            self.reads += 1
+            return found(*args, **options)
+
+        return counting
 
 
 def test_members_without_a_model_share_one_trending_ranking(
@@ -114,7 +120,7 @@ def test_members_without_a_model_share_one_trending_ranking(
     with storage.transaction():
         for paper_id in trending[:3]:
             recommendations.dismiss(storage=storage, user_id=bob.id, paper_id=paper_id, now=NOW)
-    counting, rankings = CountingReads(storage), RankingCache()
+    counting, rankings = CountingReads(storage, "each_rankable"), RankingCache()
 
     def shown(user: User) -> list[str]:
         found = recommendations.recommend_for_member(
@@ -282,26 +288,11 @@ def test_pasted_lines_that_name_no_paper_are_reported(
     assert report.unknown == ["no such title", "no such:thing", "zz.ZZ"]
 
 
-class CountingModelReads:
-    """The storage, counting the members' models read whole."""
-
-    def __init__(self, storage: Storage) -> None:
-        self.storage = storage
-        self.reads = 0
-
-    def get_member_model(self, user_id: int) -> object:
-        self.reads += 1
-        return self.storage.get_member_model(user_id)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self.storage, name)
-
-
 def test_a_kept_model_answers_as_a_fresh_read_until_refitted(
     storage: Storage, site: dict[str, int]
 ) -> None:
     ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
-    counting = CountingModelReads(storage)
+    counting = CountingReads(storage, "get_member_model")  # the models read whole
     members = MemberModels(kept=1)  # ada's and bob's requests push each other out
     windows = recommendations.WindowPapers(ttl_s=3600)
 
