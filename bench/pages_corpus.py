@@ -14,8 +14,11 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from dailypapers.storage import Storage
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO.parent / "shared" / "data"
@@ -161,12 +164,12 @@ def member_cookie(database_url: str, username: str = MEMBER) -> str:
     return f"dp_session={token}"
 
 
-def _fit_liker(storage: Any, user_id: int, now: datetime) -> None:
+def _fit_liker(storage: Storage, user_id: int, now: datetime) -> None:
     """Name the newest papers of the busiest organization as the liker's likes; fit their
     model as the site's background job would."""
     from dailypapers.services.recommendations import refit_stale_models
 
-    rows = storage._execute(
+    rows = storage._execute(  # type: ignore[attr-defined]  # a bench reads what it likes
         "SELECT paper_id FROM daily_entries WHERE organization = (SELECT organization"
         " FROM daily_entries WHERE organization IS NOT NULL GROUP BY organization"
         " ORDER BY COUNT(*) DESC LIMIT 1) ORDER BY day DESC, paper_id LIMIT ?",
