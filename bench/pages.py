@@ -7,11 +7,12 @@ paper (bench/pages_corpus.py: the slow step of the first run), then starts `dail
 `wrk` and a Lua script: 32 keep-alive connections, a warm-up, then a measured stretch. Each
 URL is loaded signed out (no cookie: the response cache answers repeated pages) and signed in
 (a member's session cookie: never cached). Home, a member's For you, is loaded signed in
-twice: as a member without likes (the week's trending papers) and as one whose 200 likes
-have a fitted model. Paper pages, the paper API and searches go through a list of URLs, so
-that no two requests of a run ask for the same paper or query. A bare FastAPI + Jinja page,
-served by this script in a process of its own, is measured in the same run as the ceiling of
-the stack, and every figure is printed as a share of it. Last, the server's resident memory.
+twice: as a member without likes (the week's trending papers) and as one whose likes (every
+paper of the busiest organization) have a fitted model. Paper pages, the paper API and
+searches go through a list of URLs, so that no two requests of a run ask for the same paper
+or query. A bare FastAPI + Jinja page, served by this script in a process of its own, is
+measured in the same run as the ceiling of the stack, and every figure is printed as a
+share of it. Last, the server's resident memory.
 
     .venv/bin/python bench/pages.py [--cache /tmp/dailypapers-bench-pages] [--duration 5]
         [--warmup 1] [--connections 32] [--only SUBSTRING] [--skip SUBSTRING] [--modes in,out]

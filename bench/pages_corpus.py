@@ -29,7 +29,6 @@ ARCHIVES = (
 ROTATING_URLS = 60_000  # URLs per rotating run: more than a run can ask for at 10,000 req/s
 MEMBER = "benchreader"  # a member without likes: For you shows the week's trending papers
 LIKER = "benchliker"  # a member whose For you is scored by a fitted model of their likes
-LIKES = 200
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9-]{2,}")
 
 
@@ -165,15 +164,14 @@ def member_cookie(database_url: str, username: str = MEMBER) -> str:
 
 
 def _fit_liker(storage: Storage, user_id: int, now: datetime) -> None:
-    """Name the newest papers of the busiest organization as the liker's likes; fit their
-    model as the site's background job would."""
+    """Name every paper of the busiest organization as the liker's likes (93 in the 80k
+    corpus); fit their model as the site's background job would."""
     from dailypapers.services.recommendations import refit_stale_models
 
     rows = storage._execute(  # type: ignore[attr-defined]  # a bench reads what it likes
         "SELECT paper_id FROM daily_entries WHERE organization = (SELECT organization"
         " FROM daily_entries WHERE organization IS NOT NULL GROUP BY organization"
-        " ORDER BY COUNT(*) DESC LIMIT 1) ORDER BY day DESC, paper_id LIMIT ?",
-        (LIKES,),
+        " ORDER BY COUNT(*) DESC LIMIT 1)"
     )
     with storage.transaction():
         storage.add_interest_seeds(user_id=user_id, paper_ids=[row[0] for row in rows], now=now)
