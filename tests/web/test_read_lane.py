@@ -1,46 +1,24 @@
-"""The read lane: the busiest bounded pages run one at a time; nothing long ever holds them up."""
+"""The read lane: the busiest bounded pages run one at a time; nothing long ever holds them up.
+
+On SQLite the lane is the event loop itself; on PostgreSQL it is one thread beside it.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import httpx
-import pytest
 
-from dailypapers.storage import Storage
+from dailypapers.storage import Storage, open_storage
 from dailypapers.web.read_lane import in_read_lane
 
-from support.sites import make_app
+from support.sites import load_recorded_days, make_app
 
 WAIT_S = 10  # far longer than any of these requests takes
-
-
-def test_work_in_the_lane_runs_one_at_a_time_off_the_event_loop() -> None:
-    running: list[int] = []
-    threads: set[int] = set()
-    most = 0
-    lock = threading.Lock()
-
-    def work() -> None:
-        nonlocal most
-        with lock:
-            running.append(1)
-            most = max(most, len(running))
-        threads.add(threading.get_ident())
-        time.sleep(0.02)
-        with lock:
-            running.pop()
-
-    async def main() -> int:
-        await asyncio.gather(*(in_read_lane(work) for _ in range(6)))
-        return threading.get_ident()
-
-    loop_thread = asyncio.run(main())
-    assert most == 1
-    assert loop_thread not in threads
-
 
 LANE_PAGES = [
     "/",
@@ -62,8 +40,102 @@ POOL_PAGES = [
 ]
 
 
+def _one_at_a_time(storage: Storage) -> tuple[int, set[int], int]:
+    """Run six pieces of work in the lane at once; return the most running together, their
+    threads and the event loop's thread."""
+    running: list[int] = []
+    threads: set[int] = set()
+    most = 0
+    lock = threading.Lock()
+
+    def work() -> None:
+        nonlocal most
+        with lock:
+            running.append(1)
+            most = max(most, len(running))
+        threads.add(threading.get_ident())
+        time.sleep(0.02)
+        with lock:
+            running.pop()
+
+    async def main() -> int:
+        await asyncio.gather(*(in_read_lane(storage, work) for _ in range(6)))
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(main())
+    return most, threads, loop_thread
+
+
+def test_sqlite_reads_in_the_lane_run_on_the_event_loop(storage: Storage) -> None:
+    most, threads, loop_thread = _one_at_a_time(storage)
+    assert most == 1
+    assert threads == {loop_thread}
+
+
+def test_postgresql_reads_in_the_lane_run_one_at_a_time_off_the_event_loop(
+    postgres_url: str,
+) -> None:
+    storage = open_storage(postgres_url)
+    try:
+        most, threads, loop_thread = _one_at_a_time(storage)
+    finally:
+        storage.close()
+    assert most == 1
+    assert loop_thread not in threads
+
+
+class ThreadsOfCalls:
+    """The storage, noting which threads call its methods."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+        self.threads: set[int] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self.storage, name)
+        if not callable(found):
+            return found
+
+        def noted(*args: object, **options: object) -> object:
+            self.threads.add(threading.get_ident())
+            return found(*args, **options)
+
+        return noted
+
+
+def _threads_of_each_page(storage: ThreadsOfCalls, paths: list[str]) -> tuple[dict, int]:
+    """Request each path in turn; return the threads that read the storage for each and the
+    event loop's thread."""
+
+    async def main() -> tuple[dict[str, set[int]], int]:
+        app = make_app(storage, cache_seconds=0)  # type: ignore[arg-type]  # a storage by proxy
+        transport = httpx.ASGITransport(app)
+        threads: dict[str, set[int]] = {}
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            for path in paths:
+                storage.threads = set()
+                response = await client.get(path)
+                assert response.status_code == 200, path
+                threads[path] = storage.threads
+        return threads, threading.get_ident()
+
+    return asyncio.run(main())
+
+
+def test_sqlite_listings_and_the_paper_api_read_on_the_event_loop_and_nothing_else_does(
+    loaded_storage: Storage,
+) -> None:
+    storage = ThreadsOfCalls(loaded_storage)
+    threads, loop_thread = _threads_of_each_page(storage, LANE_PAGES + POOL_PAGES)
+    assert all(threads.values())  # every page read something
+    on_the_loop = {path for path, used in threads.items() if used == {loop_thread}}
+    off_the_loop = {path for path, used in threads.items() if loop_thread not in used}
+    assert on_the_loop == set(LANE_PAGES)
+    assert off_the_loop == set(POOL_PAGES)
+
+
 async def _while_the_lane_is_held(storage: Storage, paths: list[str]) -> dict[str, bool]:
-    """Hold the lane, request each path, tell which answered before it was let go."""
+    """Hold the lane thread, request each path, tell which answered before it was let go."""
     started, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -72,7 +144,7 @@ async def _while_the_lane_is_held(storage: Storage, paths: list[str]) -> dict[st
 
     transport = httpx.ASGITransport(make_app(storage, cache_seconds=0))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        holder = asyncio.create_task(in_read_lane(hold))
+        holder = asyncio.create_task(in_read_lane(storage, hold))
         await asyncio.to_thread(started.wait, WAIT_S)
         requests = {path: asyncio.create_task(client.get(path)) for path in paths}
         await asyncio.wait(requests.values(), timeout=1.0)
@@ -86,13 +158,13 @@ async def _while_the_lane_is_held(storage: Storage, paths: list[str]) -> dict[st
     return answered
 
 
-def test_listings_of_a_period_and_the_paper_api_wait_their_turn_in_the_lane(
-    loaded_storage: Storage,
+def test_postgresql_listings_and_the_paper_api_wait_their_turn_and_nothing_else_does(
+    postgres_url: str, shared_data: Path
 ) -> None:
-    answered = asyncio.run(_while_the_lane_is_held(loaded_storage, LANE_PAGES))
-    assert answered == dict.fromkeys(LANE_PAGES, False)
-
-
-@pytest.mark.parametrize("path", POOL_PAGES)
-def test_long_or_waiting_work_never_waits_for_the_lane(loaded_storage: Storage, path: str) -> None:
-    assert asyncio.run(_while_the_lane_is_held(loaded_storage, [path])) == {path: True}
+    storage = open_storage(postgres_url)
+    try:
+        load_recorded_days(storage, shared_data)
+        answered = asyncio.run(_while_the_lane_is_held(storage, LANE_PAGES + POOL_PAGES))
+    finally:
+        storage.close()
+    assert answered == {**dict.fromkeys(LANE_PAGES, False), **dict.fromkeys(POOL_PAGES, True)}

@@ -1,4 +1,4 @@
-"""The read lane: the busiest pages, whose work is bounded, run one at a time on one thread.
+"""The read lane: the busiest pages, whose work is bounded, run one at a time.
 
 Python's sqlite3 gives the GIL up around each row it reads and takes it back after. With
 several threads reading at once, every row hands the GIL to another thread and back: on a
@@ -7,17 +7,24 @@ signed-in `/api/daily_papers`, four threads made 215 context switches a request 
 or an organization, For you and the paper API run here, one at a time. Everything that may
 take long or wait on something else (the network, a password hash, a search's model, a
 ranking of every paper ever featured) stays in the thread pool, so it never holds the lane.
+
+On SQLite the lane is the event loop itself: its reads are CPU work in this process, about a
+millisecond a page, and handing them to a thread and back cost a third of that again. On
+PostgreSQL each read waits on a socket, so the lane is one thread and the loop goes on.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
 from anyio.lowlevel import RunVar
+
+from dailypapers.storage import Storage
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -26,7 +33,7 @@ _LANE: RunVar[anyio.CapacityLimiter] = RunVar("read_lane")
 
 
 def _lane() -> anyio.CapacityLimiter:
-    """Return this event loop's lane (a limiter belongs to the loop that made it)."""
+    """Return this event loop's lane thread (a limiter belongs to the loop that made it)."""
     try:
         return _LANE.get()
     except LookupError:
@@ -35,20 +42,25 @@ def _lane() -> anyio.CapacityLimiter:
         return lane
 
 
-async def in_read_lane(work: Callable[[], T]) -> T:
-    """Run this bounded work in the read lane, after the work queued before it."""
+async def in_read_lane(storage: Storage, work: Callable[[], T]) -> T:
+    """Run this bounded work of `storage` in the read lane, after the work queued before it."""
+    if storage.dialect == "sqlite":
+        return work()  # on the loop, which runs one thing at a time
     return await anyio.to_thread.run_sync(work, limiter=_lane())
 
 
 def read_lane(route: Callable[P, T]) -> Callable[P, Coroutine[Any, Any, T]]:
-    """Make a sync route run in the read lane instead of the thread pool.
+    """Make a sync route that takes `storage` run in the read lane instead of the thread pool.
 
-    FastAPI reads the route's parameters through `functools.wraps`, and awaits the result
-    on the event loop as it does for any `async def` route.
+    FastAPI reads the route's parameters through `functools.wraps`, passes them by name, and
+    awaits the result on the event loop as it does for any `async def` route.
     """
+    if "storage" not in inspect.signature(route).parameters:
+        raise TypeError(f"{route.__name__} takes no storage: the lane would not know its kind")
 
     @functools.wraps(route)
     async def run_in_lane(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await in_read_lane(functools.partial(route, *args, **kwargs))
+        storage: Storage = kwargs["storage"]  # type: ignore[assignment]
+        return await in_read_lane(storage, functools.partial(route, *args, **kwargs))
 
     return run_in_lane

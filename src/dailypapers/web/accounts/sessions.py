@@ -156,7 +156,10 @@ def current_auth() -> RequestAuth | None:
 
 
 async def checked_session(auth: RequestAuth) -> None:
-    """Look the session up in the thread pool, unless done: the event loop runs no SQL."""
+    """Look the session up in the thread pool, unless done.
+
+    The event loop runs no SQL but the read lane's, which is bounded (web/read_lane.py).
+    """
     if not auth.session_checked:
         await anyio.to_thread.run_sync(auth.check_session)
 

@@ -117,7 +117,7 @@ async def daily_papers(
     # Ranking every paper ever featured afresh (45 ms at 80k) would hold up the lane.
     if period is None and (sort is DailySort.TRENDING or (p + 1) * limit > LANE_NEWEST_ROWS):
         return await run_in_threadpool(listing)
-    return await in_read_lane(listing)
+    return await in_read_lane(storage, listing)
 
 
 def _daily_papers_json(
