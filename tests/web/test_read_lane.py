@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -30,14 +31,21 @@ LANE_PAGES = [
     "/api/daily_papers?month=2025-01&sort=trending",
     "/api/daily_papers?p=3&limit=100",
 ]
-# Ranking every paper ever featured, deep pages of all of them, and pages that may wait on
-# something else (a similar-papers walk, a search's model) run in the thread pool.
+# Ranking every paper ever featured (or every paper of an author), deep pages of all of
+# them, and pages that may wait on something else (a similar-papers walk, a search's model)
+# run in the thread pool.
 POOL_PAGES = [
     "/api/daily_papers?sort=trending",
     "/api/daily_papers?submitter=dongguanting&sort=trending",
     "/api/daily_papers?p=20&limit=50",
     "/papers/2510.14545",
 ]
+
+
+def _pages(storage: Storage) -> tuple[list[str], list[str]]:
+    """Return the pages of the lane and of the pool, with an author's pages of each kind."""
+    author = "/authors/" + quote(storage.get_papers(["2510.14545"])["2510.14545"].authors[0])
+    return [*LANE_PAGES, author], [*POOL_PAGES, f"{author}?sort=trending"]
 
 
 def _one_at_a_time(storage: Storage) -> tuple[int, set[int], int]:
@@ -125,13 +133,14 @@ def _threads_of_each_page(storage: ThreadsOfCalls, paths: list[str]) -> tuple[di
 def test_sqlite_listings_and_the_paper_api_read_on_the_event_loop_and_nothing_else_does(
     loaded_storage: Storage,
 ) -> None:
+    lane, pool = _pages(loaded_storage)
     storage = ThreadsOfCalls(loaded_storage)
-    threads, loop_thread = _threads_of_each_page(storage, LANE_PAGES + POOL_PAGES)
+    threads, loop_thread = _threads_of_each_page(storage, lane + pool)
     assert all(threads.values())  # every page read something
     on_the_loop = {path for path, used in threads.items() if used == {loop_thread}}
     off_the_loop = {path for path, used in threads.items() if loop_thread not in used}
-    assert on_the_loop == set(LANE_PAGES)
-    assert off_the_loop == set(POOL_PAGES)
+    assert on_the_loop == set(lane)
+    assert off_the_loop == set(pool)
 
 
 async def _while_the_lane_is_held(storage: Storage, paths: list[str]) -> dict[str, bool]:
@@ -164,7 +173,8 @@ def test_postgresql_listings_and_the_paper_api_wait_their_turn_and_nothing_else_
     storage = open_storage(postgres_url)
     try:
         load_recorded_days(storage, shared_data)
-        answered = asyncio.run(_while_the_lane_is_held(storage, LANE_PAGES + POOL_PAGES))
+        lane, pool = _pages(storage)
+        answered = asyncio.run(_while_the_lane_is_held(storage, lane + pool))
     finally:
         storage.close()
-    assert answered == {**dict.fromkeys(LANE_PAGES, False), **dict.fromkeys(POOL_PAGES, True)}
+    assert answered == {**dict.fromkeys(lane, False), **dict.fromkeys(pool, True)}

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from dailypapers.domain.follows import FollowKind, follow_target
 from dailypapers.domain.ranking import SortMode
 from dailypapers.services.authors import author_page
 from dailypapers.services.feed import FeedPage
+from dailypapers.settings import Settings
+from dailypapers.storage import Storage
 from dailypapers.storage.follows_sql import RECENT_PAPERS
 from dailypapers.web.dependencies import NowDep, RendererDep, SettingsDep, StorageDep
+from dailypapers.web.read_lane import in_read_lane
+from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,7 +29,7 @@ PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page, counted fr
 
 
 @router.get("/authors/{name:path}", response_class=HTMLResponse)
-def author(
+async def author(
     name: str,
     storage: StorageDep,
     settings: SettingsDep,
@@ -32,6 +39,23 @@ def author(
     p: PageQuery = 0,
 ) -> Response:
     """Show an author's papers, co-authors, organizations and verified member."""
+    page = functools.partial(_author, name, storage, settings, renderer, now, sort, p)
+    # Newest first reads one page of the name's index; another order ranks up to 2,000 papers
+    # (tens of ms for a common name), which would hold up the lane.
+    if sort is SortMode.NEWEST:
+        return await in_read_lane(storage, page)
+    return await run_in_threadpool(page)
+
+
+def _author(
+    name: str,
+    storage: Storage,
+    settings: Settings,
+    renderer: Renderer,
+    now: datetime,
+    sort: SortMode,
+    p: int,
+) -> Response:
     found = author_page(
         storage=storage, name=name, sort=sort, page=p, page_size=settings.page_size, now=now
     )
