@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import os
 import select
 import socket
@@ -181,3 +183,22 @@ def test_a_web_process_runs_its_database_work_on_the_threads_it_is_given(tmp_pat
         assert client.get("/").status_code == 200  # and the pages are served on them
     with pytest.raises(ValueError, match="WEB_THREADS"):
         Settings.from_env({"DAILYPAPERS_WEB_THREADS": "0"})
+
+
+def test_a_web_process_leaves_what_it_made_at_startup_out_of_garbage_collection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = _sqlite_url(tmp_path)
+    monkeypatch.setenv("DAILYPAPERS_DATABASE_URL", url)
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level  # a process of its own sets up its logs
+    gc.unfreeze()
+    try:
+        create_app(Settings(database_url=url))  # given settings (tests, serve): caller decides
+        assert gc.get_freeze_count() == 0
+        create_app()  # a web process started from the import string
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+        root.handlers[:] = handlers
+        root.setLevel(level)

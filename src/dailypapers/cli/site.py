@@ -39,7 +39,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     from dailypapers.web.app import create_app
     from dailypapers.web.operations.logs import configure_logging
     from dailypapers.web.pages.semantic_status import announce_semantic_search_off
-    from dailypapers.web.server import uvicorn_options
+    from dailypapers.web.server import freeze_startup_objects, uvicorn_options
 
     settings = load_settings()
     configure_logging(settings, level=logging.WARNING)
@@ -88,6 +88,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     app = create_app(settings, storage=storage, searcher=searcher)
     if semantic_off:
         announce_semantic_search_off(app, semantic_off)
+    freeze_startup_objects()
     uvicorn.run(app, **options)
 
 

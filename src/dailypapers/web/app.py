@@ -38,6 +38,7 @@ from dailypapers.web.pages import avatars, listings, organizations, search
 from dailypapers.web.pages.collections import install_collection_helpers  # your feed
 from dailypapers.web.pages.semantic_status import announce_semantic_search_off
 from dailypapers.web.rendering import Renderer
+from dailypapers.web.server import freeze_startup_objects
 
 
 def create_app(
@@ -53,8 +54,10 @@ def create_app(
 
     Without settings they are read from the environment, so that a process manager can
     start workers from the import string: `uvicorn --factory dailypapers.web.app:create_app`;
-    such a worker is a process of its own, so it also sets up its logs as `serve` does.
+    such a worker is a process of its own, so it also sets up its logs and its garbage
+    collection as `serve` does.
     """
+    own_process = settings is None
     if settings is None:
         settings = Settings.from_env()
         configure_logging(settings, level=logging.WARNING)
@@ -105,6 +108,8 @@ def create_app(
     metrics = SiteMetrics(app.state.storage) if settings.metrics == "on" else None
     app.add_middleware(Operations, storage=app.state.storage, metrics=metrics)
     _limit_threads(app, settings.web_threads)
+    if own_process:
+        freeze_startup_objects()
     return app
 
 

@@ -1,9 +1,11 @@
-"""How uvicorn runs the site: trusted proxies, timeouts, a connection limit, slow clients."""
+"""How uvicorn runs the site: trusted proxies, timeouts, a connection limit, slow clients,
+its event loop and what the garbage collector walks."""
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -36,6 +38,17 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         # (run on the loop) kept it busy: p99 290 ms on a day's page against 46 on asyncio's.
         "loop": "asyncio",
     }
+
+
+def freeze_startup_objects() -> None:
+    """Leave what the process made at startup out of the garbage collector's full passes.
+
+    Imports and the app make about 170,000 objects that live as long as the process, and each
+    full collection walked them all: a pause of about 100 ms for every request in flight
+    (a day's page, signed in: p99.9 135 to 167 ms, 66 to 71 with them frozen).
+    """
+    gc.collect()  # what is garbage now would never be collected once frozen
+    gc.freeze()
 
 
 class HeaderDeadlineProtocol(HttpToolsProtocol):
