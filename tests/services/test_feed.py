@@ -247,3 +247,43 @@ def test_requests_for_a_ranking_being_made_wait_for_it_rather_than_rank_again(lo
         thread.join(10)
     assert storage.reads == 1
     assert len(pages) == 2 and pages[0].papers == pages[1].papers
+
+
+def test_a_ranking_being_made_holds_up_no_other_listing(loaded_storage):
+    """The read lane runs on the event loop: a slow ranking in a pool thread (all time) must
+    not make it wait on another listing's ranking, whichever listings are asked for."""
+    storage, rankings = CountingRankings(loaded_storage), RankingCache()
+    reading, release = threading.Event(), threading.Event()
+    each_rankable = storage.each_rankable
+
+    def slow_for_all_time(**options):
+        if options.get("submitter") is None:
+            reading.set()
+            assert release.wait(10)
+        return each_rankable(**options)
+
+    storage.each_rankable = slow_for_all_time
+
+    def listing(submitter=None):
+        list_featured(
+            storage=storage,
+            sort=SortMode.TRENDING,
+            page=0,
+            page_size=10,
+            now=NOW,
+            submitter=submitter,
+            rankings=rankings,
+        )
+
+    all_time = threading.Thread(target=listing)
+    all_time.start()
+    assert reading.wait(10)
+    # Many listings, so that any sharing of locks between listings would show.
+    others = threading.Thread(target=lambda: [listing(f"member{n}") for n in range(200)])
+    others.start()
+    others.join(10)
+    held_up = others.is_alive()
+    release.set()
+    all_time.join(10)
+    others.join(10)
+    assert not held_up

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from weakref import WeakValueDictionary
 
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.periods import Period
@@ -20,7 +21,6 @@ from dailypapers.storage.base import Storage
 # their clock moves slowly: trending ages in hours. A ranking's first pages are kept until
 # any data changes or this many seconds pass, whichever comes first.
 KEPT_RANKING_S = 60.0
-RANKING_LOCKS = 16
 # Kept rankings are weighed in ids (about 70 bytes each), not counted: deep pages of many
 # listings would otherwise keep whole listings. 300,000 ids: about 20 MB.
 KEPT_IDS = 300_000
@@ -214,9 +214,12 @@ class RankingCache:
         self._weight = 0  # of the rankings kept
         self._lock = threading.Lock()
         # One ranking of a listing at a time: after a vote, the requests for it wait for
-        # one thread's ranking instead of each spending its own. Locks by the key's hash,
-        # so that listings nobody asks for twice leave nothing behind.
-        self._ranking = [threading.Lock() for _ in range(RANKING_LOCKS)]
+        # one thread's ranking instead of each spending its own. A lock per listing, never
+        # shared with another (the read lane, on the event loop, must not wait for an
+        # all-time ranking in the pool), forgotten once nobody holds it.
+        self._ranking: WeakValueDictionary[tuple[object, ...], threading.Lock] = (
+            WeakValueDictionary()
+        )
 
     def first(
         self,
@@ -233,7 +236,9 @@ class RankingCache:
         kept = self._current(key, generation, now, count)
         if kept is not None:
             return kept.paper_ids, kept.total
-        with self._ranking[hash(key) % RANKING_LOCKS]:
+        with self._lock:
+            ranking = self._ranking.setdefault(key, threading.Lock())
+        with ranking:
             kept = self._current(key, generation, now, count)  # ranked while this waited
             if kept is not None:
                 return kept.paper_ids, kept.total
