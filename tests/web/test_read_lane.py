@@ -17,6 +17,7 @@ import httpx
 from dailypapers.storage import Storage, open_storage
 from dailypapers.web.read_lane import in_read_lane
 
+from support.accounts import PAPER, add_member, csrf, make_site, member_client
 from support.sites import load_recorded_days, make_app
 
 WAIT_S = 10  # far longer than any of these requests takes
@@ -93,11 +94,16 @@ def test_postgresql_reads_in_the_lane_run_one_at_a_time_off_the_event_loop(
 
 
 class ThreadsOfCalls:
-    """The storage, noting which threads call its methods."""
+    """The storage, noting which method each call was and the thread that made it."""
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
-        self.threads: set[int] = set()
+        self.calls: list[tuple[str, int]] = []
+
+    @property
+    def threads(self) -> set[int]:
+        """Return the threads that called the storage."""
+        return {thread for _, thread in self.calls}
 
     def __getattr__(self, name: str) -> Any:
         found = getattr(self.storage, name)
@@ -105,7 +111,7 @@ class ThreadsOfCalls:
             return found
 
         def noted(*args: object, **options: object) -> object:
-            self.threads.add(threading.get_ident())
+            self.calls.append((name, threading.get_ident()))
             return found(*args, **options)
 
         return noted
@@ -121,7 +127,7 @@ def _threads_of_each_page(storage: ThreadsOfCalls, paths: list[str]) -> tuple[di
         threads: dict[str, set[int]] = {}
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             for path in paths:
-                storage.threads = set()
+                storage.calls = []
                 response = await client.get(path)
                 assert response.status_code == 200, path
                 threads[path] = storage.threads
@@ -178,3 +184,25 @@ def test_postgresql_listings_and_the_paper_api_wait_their_turn_and_nothing_else_
     finally:
         storage.close()
     assert answered == {**dict.fromkeys(lane, False), **dict.fromkeys(pool, True)}
+
+
+def test_sqlite_sessions_are_looked_up_on_the_event_loop_as_the_lanes_reads_are(
+    loaded_storage: Storage,
+) -> None:
+    """A vote (the pool's work) checks the voter's session first: on SQLite on the loop, not
+    with a round trip to a thread, which waits for the busy loop again to come back."""
+    add_member(loaded_storage, "ada")
+    storage = ThreadsOfCalls(loaded_storage)
+    signed_in = member_client(make_site(storage), "ada")  # type: ignore[arg-type]
+    with signed_in as client:  # one event loop for the requests below
+        storage.calls = []
+        assert client.get(f"/api/papers/{PAPER}").status_code == 200  # in the lane
+        (loop_thread,) = {thread for _, thread in storage.calls}
+        token = csrf(client)
+        storage.calls = []
+        response = client.post(
+            f"/papers/{PAPER}/upvote", data={"csrf_token": token}, follow_redirects=False
+        )
+    assert response.status_code == 303
+    lookups = {thread for name, thread in storage.calls if name == "user_for_session"}
+    assert lookups == {loop_thread}

@@ -50,7 +50,7 @@ async def get_request_auth(request: Request) -> RequestAuth:
     """Return what the accounts middleware learned about this request."""
     auth = current_auth()
     assert auth is not None, "AccountsMiddleware is not installed"
-    await checked_session(auth)  # here, not on the event loop when a route reads it
+    await checked_session(auth)  # before an async route reads it on the event loop
     return auth
 
 

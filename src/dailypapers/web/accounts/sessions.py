@@ -57,6 +57,7 @@ class RequestAuth:
         secure: bool,
         session_cookie: str | None = None,
         lookup: Callable[[str], User | None] | None = None,
+        lookup_in_process: bool = False,
     ) -> None:
         self.csrf_cookie = csrf_cookie
         self.secret = secret
@@ -67,6 +68,9 @@ class RequestAuth:
         # The cookie still to look up, and how: cleared once looked up.
         self._unchecked = session_cookie if lookup is not None else None
         self._lookup = lookup
+        # SQLite: the lookup is a read in this process, done on the event loop as the read
+        # lane's are (web/read_lane.py); a round trip to a thread would cost more.
+        self.lookup_in_process = lookup_in_process
         # A page asks for its token once per form (a vote button on every card): one HMAC.
         self._csrf_memo: tuple[str, str] | None = None
 
@@ -156,11 +160,12 @@ def current_auth() -> RequestAuth | None:
 
 
 async def checked_session(auth: RequestAuth) -> None:
-    """Look the session up in the thread pool, unless done.
-
-    The event loop runs no SQL but the read lane's, which is bounded (web/read_lane.py).
-    """
-    if not auth.session_checked:
+    """Look the session up, unless done: on the event loop on SQLite, else in a thread."""
+    if auth.session_checked:
+        return
+    if auth.lookup_in_process:
+        auth.check_session()
+    else:
         await anyio.to_thread.run_sync(auth.check_session)
 
 
@@ -204,6 +209,7 @@ class AccountsMiddleware:
             secure=self.always_secure or scope.get("scheme") == "https",
             session_cookie=token or None,
             lookup=self._session_lookup(self.clock()) if token else None,
+            lookup_in_process=self.storage.dialect == "sqlite",
         )
         reset = _current.set(auth)
         try:
