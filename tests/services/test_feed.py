@@ -142,15 +142,7 @@ def test_a_periods_ranking_is_kept_too_and_apart_from_one_made_now(loaded_storag
     day = parse_day("2025-10-17")  # closed long before NOW: ranked as it stood at its end
 
     def kept(now=NOW):
-        return list_featured(
-            storage=storage,
-            sort=SortMode.TRENDING,
-            page=0,
-            page_size=10,
-            now=now,
-            period=day,
-            rankings=rankings,
-        )
+        return _trending_first_page(storage, rankings, now=now, period=day)
 
     first = kept()
     assert kept(now=NOW + timedelta(seconds=30)).papers == first.papers
@@ -225,16 +217,7 @@ def test_requests_for_a_ranking_being_made_wait_for_it_rather_than_rank_again(lo
     pages = []
 
     def listing_in_thread(now):
-        pages.append(
-            list_featured(
-                storage=storage,
-                sort=SortMode.TRENDING,
-                page=0,
-                page_size=10,
-                now=now,
-                rankings=rankings,
-            )
-        )
+        pages.append(_trending_first_page(storage, rankings, now=now))
 
     first = threading.Thread(target=listing_in_thread, args=(NOW + timedelta(seconds=1),))
     first.start()
@@ -264,22 +247,15 @@ def test_a_ranking_being_made_holds_up_no_other_listing(loaded_storage):
 
     storage.each_rankable = slow_for_all_time
 
-    def listing(submitter=None):
-        list_featured(
-            storage=storage,
-            sort=SortMode.TRENDING,
-            page=0,
-            page_size=10,
-            now=NOW,
-            submitter=submitter,
-            rankings=rankings,
-        )
-
-    all_time = threading.Thread(target=listing)
+    all_time = threading.Thread(target=_trending_first_page, args=(storage, rankings))
     all_time.start()
     assert reading.wait(10)
     # Many listings, so that any sharing of locks between listings would show.
-    others = threading.Thread(target=lambda: [listing(f"member{n}") for n in range(200)])
+    others = threading.Thread(
+        target=lambda: [
+            _trending_first_page(storage, rankings, submitter=f"member{n}") for n in range(200)
+        ]
+    )
     others.start()
     others.join(10)
     held_up = others.is_alive()
@@ -287,3 +263,16 @@ def test_a_ranking_being_made_holds_up_no_other_listing(loaded_storage):
     all_time.join(10)
     others.join(10)
     assert not held_up
+
+
+def _trending_first_page(storage, rankings, *, now=NOW, **filters):
+    """Return the first page of ten of a trending listing, through the rankings kept."""
+    return list_featured(
+        storage=storage,
+        sort=SortMode.TRENDING,
+        page=0,
+        page_size=10,
+        now=now,
+        rankings=rankings,
+        **filters,
+    )
