@@ -14,7 +14,7 @@ of that again. On PostgreSQL each read waits on a socket, so the lane is one thr
 loop goes on. What the loop then waits for, as the lane's thread did before: a ranking made
 afresh or read to a deep page (a month's: 60 ms at 7,500 papers, after any write or once a
 minute), the first For you of a new window (its papers' vectors and words, about half a
-second, once a day), and pages of the database file that the system has not cached.
+second, at a start and once a day), and pages of the database file the system has not cached.
 """
 
 from __future__ import annotations
