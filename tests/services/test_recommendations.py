@@ -65,11 +65,14 @@ def site(storage: Storage) -> dict[str, int]:
     return topics
 
 
-def recommend(storage: Storage, user: User, days: int = 20) -> recommendations.Recommendations:
-    """Return the member's recommendations over the past `days` days."""
+def recommend(
+    storage: Storage, user: User, days: int = 20, **options: Any
+) -> recommendations.Recommendations:
+    """Return the member's recommendations over the past `days` days (with these options:
+    kept rankings, windows or models)."""
     start, end = recommendations.window_ending(storage, days=days, today=NOW.date())
     return recommendations.recommend_for_member(
-        storage=storage, user_id=user.id, start=start, end=end, limit=10, now=NOW
+        storage=storage, user_id=user.id, start=start, end=end, limit=10, now=NOW, **options
     )
 
 
@@ -123,15 +126,7 @@ def test_members_without_a_model_share_one_trending_ranking(
     counting, rankings = CountingReads(storage, "each_rankable"), RankingCache()
 
     def shown(user: User) -> list[str]:
-        found = recommendations.recommend_for_member(
-            storage=counting,  # type: ignore[arg-type]
-            user_id=user.id,
-            start=start,
-            end=end,
-            limit=10,
-            now=NOW,
-            rankings=rankings,
-        )
+        found = recommend(counting, user, rankings=rankings)  # type: ignore[arg-type]
         return [r.item.paper.id for r in found.items]
 
     assert shown(ada) == trending[:10]
@@ -297,14 +292,9 @@ def test_a_kept_model_answers_as_a_fresh_read_until_refitted(
     windows = recommendations.WindowPapers(ttl_s=3600)
 
     def shown(user: User, kept: MemberModels | None) -> list[tuple[object, ...]]:
-        start, end = recommendations.window_ending(storage, days=20, today=NOW.date())
-        found = recommendations.recommend_for_member(
-            storage=counting,  # type: ignore[arg-type]
-            user_id=user.id,
-            start=start,
-            end=end,
-            limit=10,
-            now=NOW,
+        found = recommend(
+            counting,  # type: ignore[arg-type]
+            user,
             window_papers=windows,
             members=kept,
         )

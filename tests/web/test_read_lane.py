@@ -117,7 +117,9 @@ class ThreadsOfCalls:
         return noted
 
 
-def _threads_of_each_page(storage: ThreadsOfCalls, paths: list[str]) -> tuple[dict, int]:
+def _threads_of_each_page(
+    storage: ThreadsOfCalls, paths: list[str]
+) -> tuple[dict[str, set[int]], int]:
     """Request each path in turn; return the threads that read the storage for each and the
     event loop's thread."""
 

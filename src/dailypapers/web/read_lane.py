@@ -46,9 +46,14 @@ def _lane() -> anyio.CapacityLimiter:
         return lane
 
 
+def reads_on_the_loop(storage: Storage) -> bool:
+    """Tell whether this storage's short reads run on the event loop itself (SQLite's)."""
+    return storage.dialect == "sqlite"
+
+
 async def in_read_lane(storage: Storage, work: Callable[[], T]) -> T:
     """Run this bounded work of `storage` in the read lane, after the work queued before it."""
-    if storage.dialect == "sqlite":
+    if reads_on_the_loop(storage):
         return work()  # on the loop, which runs one thing at a time
     return await anyio.to_thread.run_sync(work, limiter=_lane())
 

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from dailypapers.domain.accounts import User
 from dailypapers.services.accounts import new_secret, session_user
 from dailypapers.storage import Storage
+from dailypapers.web.read_lane import reads_on_the_loop
 from dailypapers.web.rendering import Renderer
 
 SESSION_COOKIE = "dp_session"
@@ -57,7 +58,7 @@ class RequestAuth:
         secure: bool,
         session_cookie: str | None = None,
         lookup: Callable[[str], User | None] | None = None,
-        lookup_in_process: bool = False,
+        lookup_on_the_loop: bool = False,
     ) -> None:
         self.csrf_cookie = csrf_cookie
         self.secret = secret
@@ -68,9 +69,8 @@ class RequestAuth:
         # The cookie still to look up, and how: cleared once looked up.
         self._unchecked = session_cookie if lookup is not None else None
         self._lookup = lookup
-        # SQLite: the lookup is a read in this process, done on the event loop as the read
-        # lane's are (web/read_lane.py); a round trip to a thread would cost more.
-        self.lookup_in_process = lookup_in_process
+        # As the read lane's reads (web/read_lane.py): a round trip to a thread costs more.
+        self.lookup_on_the_loop = lookup_on_the_loop
         # A page asks for its token once per form (a vote button on every card): one HMAC.
         self._csrf_memo: tuple[str, str] | None = None
 
@@ -160,10 +160,11 @@ def current_auth() -> RequestAuth | None:
 
 
 async def checked_session(auth: RequestAuth) -> None:
-    """Look the session up, unless done: on the event loop on SQLite, else in a thread."""
+    """Look the session up, unless done: on the event loop where the storage's reads run
+    there (SQLite), else in a thread."""
     if auth.session_checked:
         return
-    if auth.lookup_in_process:
+    if auth.lookup_on_the_loop:
         auth.check_session()
     else:
         await anyio.to_thread.run_sync(auth.check_session)
@@ -209,7 +210,7 @@ class AccountsMiddleware:
             secure=self.always_secure or scope.get("scheme") == "https",
             session_cookie=token or None,
             lookup=self._session_lookup(self.clock()) if token else None,
-            lookup_in_process=self.storage.dialect == "sqlite",
+            lookup_on_the_loop=reads_on_the_loop(self.storage),
         )
         reset = _current.set(auth)
         try:
