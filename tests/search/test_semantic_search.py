@@ -69,3 +69,14 @@ def test_similar_papers_and_pasted_abstracts(indexed, searcher):
     assert like.papers[0].paper.id == "2510.14545"
     similar = similar_papers(storage=indexed, searcher=searcher, paper_id="2510.14545")
     assert similar and all(item.paper.id != "2510.14545" for item in similar)
+
+
+def test_a_single_list_ranks_only_its_own_length(indexed, searcher):
+    searcher.warm_up()
+    text = "reinforcement learning for language model agents"
+    paged = search_papers(storage=indexed, searcher=searcher, text=text, page_size=5)
+    listed = search_papers(storage=indexed, searcher=searcher, text=text, page_size=5, ranked=5)
+    assert paged.total > 5  # pages show a total, so their search ranks as many as it can
+    assert listed.total == 5 and len(listed.papers) == 5
+    assert listed.outcome.mode is SearchMode.HYBRID
+    assert listed.papers[0].paper.id == paged.papers[0].paper.id

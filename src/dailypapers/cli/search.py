@@ -39,7 +39,11 @@ def search(query: tuple[str, ...], limit: int, as_json: bool) -> None:
     searcher.wait_until_ready(CLI_EMBED_TIMEOUT_S)  # else words only: a note says so
     try:
         page = search_papers(
-            storage=storage, searcher=searcher, text=" ".join(query), page_size=limit
+            storage=storage,
+            searcher=searcher,
+            text=" ".join(query),
+            page_size=limit,
+            ranked=limit,
         )
     except QueryError as error:
         raise click.UsageError(str(error)) from None

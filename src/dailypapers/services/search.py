@@ -52,12 +52,19 @@ def search_papers(
     filters: SearchFilters | None = None,
     page: int = 0,
     page_size: int = 30,
+    ranked: int | None = None,
 ) -> SearchPage:
-    """Search with the query syntax plus form filters; raise QueryError for a bad filter."""
+    """Search with the query syntax plus form filters; raise QueryError for a bad filter.
+
+    `ranked` is how many results the search ranks: pages with a total need MAX_RESULTS (the
+    default); one list (the API, the command line) needs only its own length, and each side
+    of a hybrid search then ranks CANDIDATES papers, not MAX_RESULTS, as the quality
+    benchmark measures it.
+    """
     query = parse_query(text)
     if filters:
         query = query.with_filters(filters)
-    outcome = searcher.search(storage, query, limit=MAX_RESULTS)
+    outcome = searcher.search(storage, query, limit=ranked or MAX_RESULTS)
     chosen = outcome.paper_ids[page * page_size : (page + 1) * page_size]
     return SearchPage(outcome, storage.featured_papers(chosen), page, page_size)
 

@@ -77,7 +77,12 @@ def search_api(
     """Search papers (hybrid: words and meaning); the query syntax is on /search/help."""
     try:
         page = search_papers(
-            storage=storage, searcher=searcher, text=q, filters=filters, page_size=limit
+            storage=storage,
+            searcher=searcher,
+            text=q,
+            filters=filters,
+            page_size=limit,
+            ranked=limit,
         )
     except QueryError as error:
         raise HTTPException(400, str(error)) from None
