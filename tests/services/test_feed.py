@@ -276,3 +276,51 @@ def _trending_first_page(storage, rankings, *, now=NOW, **filters):
         rankings=rankings,
         **filters,
     )
+
+
+class CountingPaperReads:
+    """The storage, recording which papers each `featured_papers` read asked for."""
+
+    def __init__(self, storage):
+        self.storage = storage
+        self.asked: list[list[str]] = []
+
+    def featured_papers(self, paper_ids):
+        self.asked.append(list(paper_ids))
+        return self.storage.featured_papers(paper_ids)
+
+    def __getattr__(self, name):
+        return getattr(self.storage, name)
+
+
+def test_listed_papers_are_kept_until_the_data_changes(loaded_storage):
+    storage, rankings = CountingPaperReads(loaded_storage), RankingCache()
+
+    def shown(sort=SortMode.TRENDING, page_size=10):
+        return list_featured(
+            storage=storage, sort=sort, page=0, page_size=page_size, now=NOW, rankings=rankings
+        ).papers
+
+    first = shown()
+    assert first == listing(loaded_storage, page_size=10).papers
+    assert shown() == first and len(storage.asked) == 1  # the same page: nothing read again
+    newest = shown(sort=SortMode.NEWEST, page_size=15)  # only its papers not kept are read
+    assert storage.asked[1] == [item.paper.id for item in newest if item not in first]
+
+    voted = first[-1].paper
+    with loaded_storage.transaction():  # any write: every paper is read again
+        loaded_storage.save_papers([replace(voted, upvotes=10_000)])
+    after_the_write = shown()
+    assert after_the_write[0].paper.id == voted.id
+    assert after_the_write[0].paper.upvotes == 10_000
+    assert len(storage.asked[2]) == 10
+
+
+def test_kept_papers_come_in_the_order_asked_without_unknown_ids(loaded_storage):
+    rankings = RankingCache()
+    ids = [item.paper.id for item in listing(loaded_storage, page_size=4).papers]
+    rankings.featured_papers(loaded_storage, ids[:2])  # two kept, two to read
+    asked = [ids[3], "2999.00001", ids[0], ids[2], ids[1]]
+    found = rankings.featured_papers(loaded_storage, asked)
+    assert found == loaded_storage.featured_papers(asked)
+    assert [item.paper.id for item in found] == [ids[3], ids[0], ids[2], ids[1]]

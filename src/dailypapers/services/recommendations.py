@@ -35,7 +35,7 @@ from dailypapers.search.member_model import (
 )
 from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
-from dailypapers.services.feed import RankingCache, first_ids
+from dailypapers.services.feed import RankingCache, featured_papers, first_ids
 from dailypapers.services.member_models import KeptMember, MemberModels, read_member
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
@@ -230,7 +230,7 @@ def recommend_for_member(
     because = _nearest_likes(storage, member, window, order, likes)
     chosen = [ids[i] for i in order]
     named = [liked for liked, _ in because.values()]
-    featured = {item.paper.id: item for item in storage.featured_papers(chosen + named)}
+    featured = {item.paper.id: item for item in featured_papers(storage, chosen + named, rankings)}
     items = [
         Recommendation(
             featured[paper_id],
@@ -311,8 +311,8 @@ def _trending(
         end=end,
         rankings=rankings,
     )
-    featured = storage.featured_papers(
-        [paper_id for paper_id in ranked if paper_id not in seen][:limit]
+    featured = featured_papers(
+        storage, [paper_id for paper_id in ranked if paper_id not in seen][:limit], rankings
     )
     items = [Recommendation(item, 0.0) for item in featured]
     return Recommendations(
