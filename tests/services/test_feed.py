@@ -7,7 +7,13 @@ from datetime import UTC, datetime, timedelta
 
 from dailypapers.domain.periods import parse_day, parse_month, parse_week
 from dailypapers.domain.ranking import SortMode, rank
-from dailypapers.services.feed import ENTRY_WEIGHT, RankingCache, first_ids, list_featured
+from dailypapers.services.feed import (
+    ENTRY_WEIGHT,
+    KEPT_PAGES,
+    RankingCache,
+    first_ids,
+    list_featured,
+)
 
 NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
@@ -324,3 +330,25 @@ def test_kept_papers_come_in_the_order_asked_without_unknown_ids(loaded_storage)
     found = rankings.featured_papers(loaded_storage, asked)
     assert found == loaded_storage.featured_papers(asked)
     assert [item.paper.id for item in found] == [ids[3], ids[0], ids[2], ids[1]]
+
+
+def test_a_pages_data_is_kept_until_the_data_changes_the_last_used_pages_only(loaded_storage):
+    rankings, made = RankingCache(), []
+
+    def make():
+        made.append(len(made) + 1)
+        return made[-1]
+
+    assert rankings.page(loaded_storage, ("a",), make) == 1
+    assert rankings.page(loaded_storage, ("a",), make) == 1  # kept
+    assert rankings.page(loaded_storage, ("b",), make) == 2  # each page its own
+    paper = listing(loaded_storage, page_size=1).papers[0].paper
+    with loaded_storage.transaction():  # any write: made again
+        loaded_storage.save_papers([replace(paper, upvotes=paper.upvotes + 1)])
+    assert rankings.page(loaded_storage, ("a",), make) == 3
+    for n in range(KEPT_PAGES - 1):  # ("a",) stays among the last used
+        rankings.page(loaded_storage, ("other", n), make)
+    assert rankings.page(loaded_storage, ("a",), make) == 3
+    rankings.page(loaded_storage, ("one more",), make)
+    rankings.page(loaded_storage, ("and another",), make)
+    assert rankings.page(loaded_storage, ("other", 0), make) == len(made)  # forgotten: made again

@@ -72,6 +72,24 @@ def test_author_names_link_to_pages_that_fold_accents(site: TestClient) -> None:
     assert site.get("/categories/not a category!").status_code == 404
 
 
+def test_an_author_page_shows_a_new_paper_at_once(
+    site: TestClient, loaded_storage: Storage
+) -> None:
+    assert "2 papers" in site.get("/authors/Lukasz Kaiser").text  # the page is now kept
+    newer = Paper(
+        id="2401.00003",
+        title="Pages kept until the data changes",
+        abstract="Caches that forget.",
+        authors=("Lukasz Kaiser",),
+        categories=("cs.LG",),
+        published_at=datetime(2026, 8, 22, tzinfo=UTC),
+    )
+    with loaded_storage.transaction():
+        loaded_storage.save_papers([newer])
+    text = site.get("/authors/Lukasz Kaiser").text
+    assert "3 papers" in text and "Pages kept until the data changes" in text
+
+
 def test_a_verified_author_links_to_the_member_on_pages_and_in_the_api(
     site: TestClient, loaded_storage: Storage
 ) -> None:

@@ -9,6 +9,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, TypeVar
 from weakref import WeakValueDictionary
 
 from dailypapers.domain.papers import FeaturedPaper
@@ -29,6 +30,9 @@ ENTRY_WEIGHT = 16  # an entry's key and record, in ids
 # seventeen anew (paper, entry, organization) on each request, 1.2 ms of CPU on the loop
 # against 0.89 with them kept. About 3 KB each.
 KEPT_PAPERS = 4_096
+KEPT_PAGES = 64  # pages whose data is read by many queries (an author's), the last used
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +220,7 @@ class _Kept:
 
 class RankingCache:
     """Keep the first pages of rankings by votes while they are current, and the papers
-    listings show until any data changes.
+    listings show and the data of some pages until any data changes.
 
     Current means: no data changed since (a vote, a comment, a new paper: any write changes
     the storage's generation) and less than `KEPT_RANKING_S` passed, as trending ages.
@@ -235,27 +239,54 @@ class RankingCache:
             WeakValueDictionary()
         )
         self._papers: dict[str, FeaturedPaper] = {}
-        self._papers_of: tuple[str, int] | None = None  # the storage and its generation
+        self._pages: OrderedDict[tuple[object, ...], Any] = OrderedDict()
+        self._kept_of: tuple[str, int] | None = None  # the storage and generation they show
+
+    def _generation(self, storage: Storage) -> tuple[str, int]:
+        """Read the storage's generation, forgetting the papers and pages kept before it.
+
+        Read before the data: what is read after it is at least as new, so never kept too
+        long."""
+        generation = (storage.url, storage.generation())
+        with self._lock:
+            if self._kept_of != generation:
+                self._papers, self._pages, self._kept_of = {}, OrderedDict(), generation
+        return generation
 
     def featured_papers(self, storage: Storage, paper_ids: list[str]) -> list[FeaturedPaper]:
         """Return what `storage.featured_papers` does, reading only papers not kept since
         the data last changed."""
-        # Read first: papers read after it are at least as new, so never kept too long.
-        generation = (storage.url, storage.generation())
+        generation = self._generation(storage)
         with self._lock:
-            if self._papers_of != generation:
-                self._papers, self._papers_of = {}, generation
             found = {pid: self._papers[pid] for pid in paper_ids if pid in self._papers}
         missing = [paper_id for paper_id in paper_ids if paper_id not in found]
         if missing:
             read = {item.paper.id: item for item in storage.featured_papers(missing)}
             found.update(read)
             with self._lock:
-                if self._papers_of == generation:
+                if self._kept_of == generation:
                     if len(self._papers) + len(read) > KEPT_PAPERS:
                         self._papers = {}  # simpler than an order of use, and rare
                     self._papers.update(read)
         return [found[paper_id] for paper_id in paper_ids if paper_id in found]
+
+    def page(self, storage: Storage, key: tuple[object, ...], make: Callable[[], T]) -> T:
+        """Return what `make` returns for this page, kept until any data changes.
+
+        For pages that read the data only (no reader, no clock) by many queries."""
+        generation = self._generation(storage)
+        with self._lock:
+            if key in self._pages:
+                self._pages.move_to_end(key)
+                kept: T = self._pages[key]
+                return kept
+        made = make()
+        with self._lock:
+            if self._kept_of == generation:
+                self._pages[key] = made
+                if len(self._pages) > KEPT_PAGES:
+                    self._pages.popitem(last=False)
+        return made
 
     def first(
         self,
