@@ -39,6 +39,7 @@ def ada(loaded_storage: Storage) -> TestClient:
 def test_a_vote_without_javascript_posts_and_comes_back_to_the_page(ada: TestClient) -> None:
     before = api_upvotes(ada)
     page = ada.get("/papers/date/2025-10-17")
+    assert f">{before}<" in ada.get(f"/papers/{PAPER}").text  # both pages' papers now kept
     response = ada.post(
         f"/papers/{PAPER}/upvote",
         data={"voted": "1", "csrf_token": csrf_from(page.text)},

@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import SearchFilters, parse_query, words_of
 from dailypapers.search.hybrid import HybridSearcher, SearchMode, SearchOutcome
+from dailypapers.services.feed import RankingCache, featured_papers
 from dailypapers.storage.base import Storage
 
 MAX_RESULTS = 200  # a search ranks this many at most; nobody pages further
@@ -98,8 +99,14 @@ def papers_like_text(
 
 
 def similar_papers(
-    *, storage: Storage, searcher: HybridSearcher, paper_id: str, limit: int = 6
+    *,
+    storage: Storage,
+    searcher: HybridSearcher,
+    paper_id: str,
+    limit: int = 6,
+    rankings: RankingCache | None = None,
 ) -> list[FeaturedPaper]:
-    """Return the papers nearest in meaning to this one (none until it has a vector)."""
+    """Return the papers nearest in meaning to this one (none until it has a vector), read
+    from `rankings` where kept there."""
     found = searcher.similar(storage, paper_id, limit=limit)
-    return storage.featured_papers([item.paper_id for item in found])
+    return featured_papers(storage, [item.paper_id for item in found], rankings)

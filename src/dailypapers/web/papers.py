@@ -6,17 +6,21 @@ from fastapi import HTTPException
 
 from dailypapers.domain.arxiv_ids import normalize_arxiv_id
 from dailypapers.domain.papers import FeaturedPaper
+from dailypapers.services.feed import RankingCache, featured_papers
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.sessions import current_viewer
 
 
-def find_featured_paper(storage: Storage, text: str) -> FeaturedPaper:
-    """Return the paper the id or URL names; 404 when it is unknown or not an id."""
+def find_featured_paper(
+    storage: Storage, text: str, rankings: RankingCache | None = None
+) -> FeaturedPaper:
+    """Return the paper the id or URL names (from `rankings` where kept there); 404 when it
+    is unknown or not an id."""
     try:
         paper_id = normalize_arxiv_id(text)
     except ValueError:
         raise HTTPException(404, f"{text!r} is not an arXiv id") from None
-    found = storage.featured_papers([paper_id])
+    found = featured_papers(storage, [paper_id], rankings)
     if not found:
         raise HTTPException(404, f"paper {paper_id} is not on this site")
     # accounts: a submission a moderator hid is gone for everyone but the moderators

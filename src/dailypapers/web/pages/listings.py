@@ -210,6 +210,7 @@ def paper_page(
     storage: StorageDep,
     renderer: RendererDep,
     searcher: SearcherDep,
+    rankings: RankingsDep,
     in_your_lists: Annotated[bool, Query(include_in_schema=False)] = False,
 ) -> Response:
     """Show one paper (or, for a path ending in .md, its Markdown page).
@@ -222,8 +223,10 @@ def paper_page(
         return PlainTextResponse(
             paper_markdown(featured), media_type="text/markdown; charset=utf-8"
         )
-    featured = find_featured_paper(storage, paper_id)
-    similar = similar_papers(storage=storage, searcher=searcher, paper_id=featured.paper.id)
+    featured = find_featured_paper(storage, paper_id, rankings)
+    similar = similar_papers(
+        storage=storage, searcher=searcher, paper_id=featured.paper.id, rankings=rankings
+    )
     page = renderer.page(
         "paper.html",
         item=featured,
