@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import feedparser
@@ -76,14 +77,7 @@ def test_an_author_page_shows_a_new_paper_at_once(
     site: TestClient, loaded_storage: Storage
 ) -> None:
     assert "2 papers" in site.get("/authors/Lukasz Kaiser").text  # the page is now kept
-    newer = Paper(
-        id="2401.00003",
-        title="Pages kept until the data changes",
-        abstract="Caches that forget.",
-        authors=("Lukasz Kaiser",),
-        categories=("cs.LG",),
-        published_at=datetime(2026, 8, 22, tzinfo=UTC),
-    )
+    newer = replace(EXTRA[1], id="2401.00003", title="Pages kept until the data changes")
     with loaded_storage.transaction():
         loaded_storage.save_papers([newer])
     text = site.get("/authors/Lukasz Kaiser").text
