@@ -219,7 +219,7 @@ def paper_page(
     so the Save control says to take it out of each there.
     """
     if paper_id.endswith(".md"):
-        featured = find_featured_paper(storage, paper_id.removesuffix(".md"))
+        featured = find_featured_paper(storage, paper_id.removesuffix(".md"), rankings)
         return PlainTextResponse(
             paper_markdown(featured), media_type="text/markdown; charset=utf-8"
         )
