@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from html import unescape
 
 import httpx
 import pytest
@@ -247,7 +248,7 @@ def test_an_organization_is_created_joined_by_invitation_and_credited_with_paper
         post_form(grace, f"/papers/{paper_id}/organization", {"organization": "lab"}).status_code
         == 303
     )
-    page = grace.get("/organizations/lab").text
+    page = unescape(grace.get("/organizations/lab").text)
     assert "The Lab" in page and paper_id in page
     assert "@ada · owner" in page and "@grace · member" in page
     # The last owner cannot leave; a member can.

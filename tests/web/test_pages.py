@@ -162,7 +162,7 @@ def test_an_organization_written_in_another_case_leads_to_its_own_address(client
 
 
 def test_about_ranking_explains_the_formula(client):
-    html = client.get("/about/ranking").text
+    html = unescape(client.get("/about/ranking").text)
     assert "score = (upvotes + 0.5 × comments) / (age in hours + 2)<sup>1.2</sup>" in html
 
 
@@ -190,6 +190,25 @@ def test_text_from_sources_is_escaped(storage):
     assert "&lt;b&gt;x&lt;/b&gt;" in html
 
 
+def test_pages_are_sent_in_ascii_and_show_every_character(storage):
+    from dailypapers.domain.papers import DailyEntry, Paper
+
+    from support.sites import make_client
+
+    day = parse_day("2025-10-17")
+    title = "Schrödinger's ζ < 1 <script>x</script>"
+    with storage.transaction():
+        storage.save_papers([Paper("2510.00002", title, "Bounds ≤ 2 in 𝔽₂.", ("Łukasz Kaiser",))])
+        storage.save_entries([DailyEntry("2510.00002", day.start, day.end_of_period)])
+    site = make_client(storage)
+    for path in ("/papers/date/2025-10-17", "/papers/2510.00002", "/authors/Łukasz Kaiser"):
+        page = site.get(path)
+        assert page.status_code == 200 and page.content.isascii()
+        assert "<script>" not in page.text  # escaped as before, accents or not
+        assert title in unescape(page.text) and "Łukasz Kaiser" in unescape(page.text)
+    assert "Bounds ≤ 2 in 𝔽₂." in unescape(site.get("/papers/2510.00002").text)
+
+
 def test_a_withdrawn_paper_is_marked_not_hidden(loaded_storage):
     from dataclasses import replace
 
@@ -202,3 +221,11 @@ def test_a_withdrawn_paper_is_marked_not_hidden(loaded_storage):
     assert "The authors have withdrawn this paper" in client.get("/papers/2510.14545").text
     listing = client.get("/papers/date/2025-10-17?sort=upvotes").text
     assert '<span class="badge">withdrawn</span>' in listing
+
+
+def test_templates_write_other_characters_as_references():
+    # One character beyond ASCII in a template would make every page it draws slow to send.
+    from importlib.resources import files
+
+    templates = files("dailypapers.web").joinpath("templates")
+    assert all(t.read_text(encoding="utf-8").isascii() for t in templates.iterdir())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from html import unescape
 from pathlib import Path
 from threading import Barrier
 
@@ -175,12 +176,13 @@ def test_kept_card_forms_carry_each_readers_own_token_and_state(loaded_storage: 
     assert voted.status_code == saved.status_code == 200
     card = re.compile(rf'action="/papers/{re.escape(PAPER)}/upvote".*?</article>', re.S)
     for reader, mine in ((ada, True), (bob, False), (ada, True)):
-        found = card.search(reader.get(day).text)
+        found = card.search(unescape(reader.get(day).text))
         assert found is not None
         assert ('aria-pressed="true" title="Take your upvote back' in found.group(0)) is mine
         assert ("★ Saved" in found.group(0)) is mine
         assert ("☆ Save" in found.group(0)) is not mine
-    visitor = TestClient(site).get(day).text  # after members: their cards are not its cards
+    # After members: their cards are not its cards.
+    visitor = unescape(TestClient(site).get(day).text)
     assert f'href="/signin?next=/papers/{PAPER}" title="Sign in to upvote' in visitor
     assert "☆ Save" not in visitor and "★ Saved" not in visitor
 
