@@ -5,6 +5,7 @@ import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from dailypapers.domain.papers import DailyEntry
 from dailypapers.domain.periods import parse_day, parse_month, parse_week
 from dailypapers.domain.ranking import SortMode, rank
 from dailypapers.services.feed import (
@@ -141,6 +142,47 @@ def test_a_ranking_over_all_time_is_kept_until_the_data_changes_or_a_minute_pass
     after_the_write = kept(now=NOW + timedelta(seconds=62))
     assert storage.reads == 5
     assert after_the_write.papers[0].paper.id == last.id
+
+
+class CountingReads(CountingRankings):
+    """The storage, counting its rankings' reads and its counts of matching papers."""
+
+    def __init__(self, storage):
+        super().__init__(storage)
+        self.counts = 0
+
+    def count_featured(self, **filters):
+        self.counts += 1
+        return self.storage.count_featured(**filters)
+
+
+def test_a_newest_first_listing_and_its_count_are_kept_until_the_data_changes(loaded_storage):
+    storage, rankings = CountingReads(loaded_storage), RankingCache()
+
+    def newest(now=NOW):
+        return list_featured(
+            storage=storage,
+            sort=SortMode.NEWEST,
+            page=0,
+            page_size=5,
+            now=now,
+            rankings=rankings,
+        )
+
+    first = newest()
+    assert first == listing(loaded_storage, sort=SortMode.NEWEST, page_size=5)
+    assert newest(now=NOW + timedelta(seconds=30)) == first
+    assert (storage.reads, storage.counts) == (1, 1)  # the second time, nothing read
+
+    paper = replace(first.papers[0].paper, id="2608.99999", title="A newer paper")
+    day = parse_day("2026-08-22")
+    with loaded_storage.transaction():  # any write: read again
+        loaded_storage.save_papers([paper])
+        loaded_storage.save_entries([DailyEntry(paper.id, day.start, NOW)])
+    after_the_write = newest()
+    assert (storage.reads, storage.counts) == (2, 2)
+    assert after_the_write.papers[0].paper.title == "A newer paper"
+    assert after_the_write.total == first.total + 1
 
 
 def test_a_periods_ranking_is_kept_too_and_apart_from_one_made_now(loaded_storage):

@@ -69,8 +69,8 @@ def list_featured(
     """Rank the papers featured in the period (or ever) that match, and cut one page.
 
     Without `counted`, a newest-first listing skips counting every match (the JSON API
-    has no field for the count). With `rankings`, a ranking by votes is read from there
-    while it is current.
+    has no field for the count). With `rankings`, the ranking and the count are read from
+    there while they are current.
     """
     start, end = (period.start, period.end) if period else (None, None)
     shown = (page + 1) * page_size
@@ -89,9 +89,15 @@ def list_featured(
         rankings=rankings,
     )
     if total is None and counted:
-        total = storage.count_featured(
-            start=start, end=end, submitter=submitter, organization=organization
+        count = functools.partial(
+            storage.count_featured,
+            start=start,
+            end=end,
+            submitter=submitter,
+            organization=organization,
         )
+        key = ("count", start, end, submitter, organization)
+        total = rankings.page(storage, key, count) if rankings else count()
     papers = featured_papers(storage, ids[page * page_size : shown], rankings)
     return FeedPage(papers, total, page, page_size, sort)
 
@@ -121,8 +127,8 @@ def first_ids(
     """Return the ids of the first `count` papers of a ranking (all if fewer), and how many
     match when the ranking read them all.
 
-    The ranking is made as it stood at `ranked_at` (default: now). With `rankings`, a
-    ranking by votes is read from there while it is current; newest first reads an index.
+    The ranking is made as it stood at `ranked_at` (default: now). With `rankings`, it is
+    read from there while it is current.
     """
     ranked_at = now if ranked_at is None else ranked_at
     rank = functools.partial(
@@ -136,7 +142,7 @@ def first_ids(
         submitter=submitter,
         organization=organization,
     )
-    if rankings is None or sort is SortMode.NEWEST:
+    if rankings is None:
         return rank()
     # Ranked now, or at a fixed moment (a closed period's end): two rankings, two keys.
     fixed = None if ranked_at == now else ranked_at
@@ -171,7 +177,7 @@ def _first_ranked(
     )
     if sort is SortMode.NEWEST:
         chosen = top_ranked(matching(newest=count), sort=sort, now=now, count=count)
-        return [item.paper_id for item in chosen], None
+        return [item.paper_id for item in chosen], len(chosen) if len(chosen) < count else None
     if start is None and end is None:
         # Over all time, a paper nobody voted on or commented on scores 0 (counts are never
         # negative), below every paper with some, and such papers follow newest first: of
@@ -219,7 +225,7 @@ class _Kept:
 
 
 class RankingCache:
-    """Keep the first pages of rankings by votes while they are current, and the papers
+    """Keep the first pages of rankings while they are current, and the papers
     listings show and the data of some pages until any data changes.
 
     Current means: no data changed since (a vote, a comment, a new paper: any write changes
