@@ -147,15 +147,15 @@ class Renderer:
 
         The forms are a function of the arguments (the paper, its count, the reader's vote or
         Save), of whether anyone is signed in, and of the reader's CSRF token, which is the
-        only part that differs between members: they are kept with a placeholder token, and
-        each reader's own replaces it (thirty cards of two macros each were a fifth of a
-        signed-in listing's time).
+        only part that differs between members: they are kept with a placeholder token, which
+        `page` replaces with the reader's own (thirty cards of two macros each were a fifth
+        of a signed-in listing's time).
         """
         call = _with_placeholder_token(self._macro(template, name))
         kept = lru_cache(maxsize=CARD_FORMS_KEPT)(lambda _signed_in, *args: call(*args))
 
         def forms(*args: Any) -> Markup:
-            return self._with_reader_token(kept(bool(self._call("current_user")), *args))
+            return Markup(kept(bool(self._call("current_user")), *args))  # autoescaped
 
         return forms
 
@@ -165,8 +165,7 @@ class Renderer:
         A call of a macro, not an include: an include copies the page's whole context for
         each card. Outside a search (whose marked words change with each query) the card is
         kept under all it shows: the paper, the reader's vote and Save, whether anyone is
-        signed in, and the note; the reader's CSRF token is put into its forms, as for the
-        kept forms.
+        signed in, and the note; its forms carry the placeholder token, as the kept forms do.
         """
         render = self._macro("_card.html", "card")
         with_placeholder = _with_placeholder_token(render)
@@ -184,17 +183,9 @@ class Renderer:
             saved = signed_in and paper_id in self._call("saved_paper_ids")
             if highlight_terms:
                 return render(item, voted, saved, note, highlight_terms)
-            return self._with_reader_token(kept(item, voted, saved, signed_in, note))
+            return Markup(kept(item, voted, saved, signed_in, note))  # autoescaped
 
         return card
-
-    def _with_reader_token(self, html: str) -> Markup:
-        """Put the reader's CSRF token in place of the placeholder of forms kept for all.
-
-        Not while a card kept for all is drawn (its forms keep the placeholder)."""
-        if KEPT_CSRF_TOKEN in html and not rendering_kept_forms():
-            html = html.replace(KEPT_CSRF_TOKEN, str(escape(self._call("csrf_token"))))
-        return Markup(html)  # rendered by autoescaping templates
 
     def _card_text_renderer(self) -> Callable[[FeaturedPaper, Any], Markup]:
         """Return card_text(item, highlight_terms): what a card shows every reader, kept.
@@ -215,6 +206,10 @@ class Renderer:
         return card_text
 
     def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-        """Render a template into a response."""
+        """Render a template into a response, the reader's CSRF token in the kept forms.
+
+        Once for the page, not once a card: a copy of each card cost about 3% of a listing."""
         html = self.environment.get_template(template).render(**context)
+        if KEPT_CSRF_TOKEN in html:
+            html = html.replace(KEPT_CSRF_TOKEN, str(escape(self._call("csrf_token"))))
         return HTMLResponse(html, status_code=status)
