@@ -77,12 +77,19 @@ def test_author_names_link_to_pages_that_fold_accents(site: TestClient) -> None:
 def test_an_author_page_shows_a_new_paper_at_once(
     site: TestClient, loaded_storage: Storage
 ) -> None:
-    assert "2 papers" in site.get("/authors/Lukasz Kaiser").text  # the page is now kept
-    newer = replace(EXTRA[1], id="2401.00003", title="Pages kept until the data changes")
+    kept = site.get("/authors/Lukasz Kaiser").text  # the page is now kept
+    assert "2 papers" in kept and "Grace Hopper" not in kept
+    newer = replace(
+        EXTRA[1],
+        id="2401.00003",
+        title="Pages kept until the data changes",
+        authors=("Łukasz Kaiser", "Grace Hopper"),
+    )
     with loaded_storage.transaction():
         loaded_storage.save_papers([newer])
     text = site.get("/authors/Lukasz Kaiser").text
     assert "3 papers" in text and "Pages kept until the data changes" in text
+    assert '<a href="/authors/Grace%20Hopper">Grace Hopper</a> (1)' in text  # a new co-author
 
 
 def test_a_verified_author_links_to_the_member_on_pages_and_in_the_api(

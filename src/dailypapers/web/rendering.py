@@ -205,6 +205,10 @@ class Renderer:
 
         return card_text
 
+    def fragment(self, template: str, **context: Any) -> Markup:
+        """Render a part of a page to be shown in another (it may not hold forms)."""
+        return Markup(self.environment.get_template(template).render(**context))
+
     def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
         """Render a template into a response, the reader's CSRF token in the kept forms.
 

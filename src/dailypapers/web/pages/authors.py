@@ -9,6 +9,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from dailypapers.domain.follows import FollowKind, follow_target
@@ -64,21 +65,28 @@ def _author(
     sort: SortMode,
     p: int,
 ) -> Response:
-    def read() -> AuthorPage:
-        return author_page(
+    def read() -> tuple[AuthorPage, Markup]:
+        found = author_page(
             storage=storage, name=name, sort=sort, page=p, page_size=settings.page_size, now=now
         )
+        # Links to each co-author and organization, hundreds for a common name: drawn with
+        # the data, they were a tenth of the page.
+        relations = renderer.fragment(
+            "_author_relations.html", author=found, recent_papers=RECENT_PAPERS
+        )
+        return found, relations
 
     # Newest first shows the data alone, read by nine queries: kept until it changes. The
     # other orders age with the clock.
     newest = sort is SortMode.NEWEST
     key = ("author", name, p, settings.page_size)
-    found = rankings.page(storage, key, read) if newest else read()
+    found, relations = rankings.page(storage, key, read) if newest else read()
     path = f"/authors/{quote(name, safe='')}"
     feed = FeedPage(found.papers, found.total, p, settings.page_size, sort)
     return renderer.page(
         "author.html",
         author=found,
+        relations=relations,
         feed=feed,
         path=path,
         sorts=list(SortMode),
