@@ -20,10 +20,12 @@ NOW = datetime(2026, 8, 22, 18, 0, tzinfo=UTC)
 
 
 def listing(storage, **options):
+    """Return a page of a listing: by default the first hundred trending at NOW, nothing kept."""
+    options.setdefault("now", NOW)
     options.setdefault("sort", SortMode.TRENDING)
     options.setdefault("page", 0)
     options.setdefault("page_size", 100)
-    return list_featured(storage=storage, now=NOW, **options)
+    return list_featured(storage=storage, **options)
 
 
 def test_a_day_lists_only_that_days_papers(loaded_storage):
@@ -160,14 +162,7 @@ def test_a_newest_first_listing_and_its_count_are_kept_until_the_data_changes(lo
     storage, rankings = CountingReads(loaded_storage), RankingCache()
 
     def newest(now=NOW):
-        return list_featured(
-            storage=storage,
-            sort=SortMode.NEWEST,
-            page=0,
-            page_size=5,
-            now=now,
-            rankings=rankings,
-        )
+        return listing(storage, sort=SortMode.NEWEST, page_size=5, now=now, rankings=rankings)
 
     first = newest()
     assert first == listing(loaded_storage, sort=SortMode.NEWEST, page_size=5)
@@ -313,17 +308,9 @@ def test_a_ranking_being_made_holds_up_no_other_listing(loaded_storage):
     assert not held_up
 
 
-def _trending_first_page(storage, rankings, *, now=NOW, **filters):
+def _trending_first_page(storage, rankings, **options):
     """Return the first page of ten of a trending listing, through the rankings kept."""
-    return list_featured(
-        storage=storage,
-        sort=SortMode.TRENDING,
-        page=0,
-        page_size=10,
-        now=now,
-        rankings=rankings,
-        **filters,
-    )
+    return listing(storage, page_size=10, rankings=rankings, **options)
 
 
 class CountingPaperReads:
@@ -345,9 +332,7 @@ def test_listed_papers_are_kept_until_the_data_changes(loaded_storage):
     storage, rankings = CountingPaperReads(loaded_storage), RankingCache()
 
     def shown(sort=SortMode.TRENDING, page_size=10):
-        return list_featured(
-            storage=storage, sort=sort, page=0, page_size=page_size, now=NOW, rankings=rankings
-        ).papers
+        return listing(storage, sort=sort, page_size=page_size, rankings=rankings).papers
 
     first = shown()
     assert first == listing(loaded_storage, page_size=10).papers
