@@ -66,13 +66,13 @@ def site(storage: Storage) -> dict[str, int]:
 
 
 def recommend(
-    storage: Storage, user: User, days: int = 20, **options: Any
+    storage: Storage, user: User, days: int = 20, limit: int = 10, **options: Any
 ) -> recommendations.Recommendations:
     """Return the member's recommendations over the past `days` days (with these options:
-    kept rankings, windows or models)."""
+    papers to leave out, kept rankings, windows or models)."""
     start, end = recommendations.window_ending(storage, days=days, today=NOW.date())
     return recommendations.recommend_for_member(
-        storage=storage, user_id=user.id, start=start, end=end, limit=10, now=NOW, **options
+        storage=storage, user_id=user.id, start=start, end=end, limit=limit, now=NOW, **options
     )
 
 
@@ -288,15 +288,17 @@ def test_a_kept_model_answers_as_a_fresh_read_until_refitted(
 ) -> None:
     ada, bob = add_member(storage, "ada"), add_member(storage, "bob")
     counting = CountingReads(storage, "get_member_model")  # the models read whole
+    signals = CountingReads(counting, "member_signals")  # type: ignore[arg-type]
     members = MemberModels(kept=1)  # ada's and bob's requests push each other out
     windows = recommendations.WindowPapers(ttl_s=3600)
 
-    def shown(user: User, kept: MemberModels | None) -> list[tuple[object, ...]]:
+    def shown(user: User, kept: MemberModels | None, **options: Any) -> list[tuple[object, ...]]:
         found = recommend(
-            counting,  # type: ignore[arg-type]
+            signals,  # type: ignore[arg-type]
             user,
             window_papers=windows,
             members=kept,
+            **options,
         )
         return [
             (r.item.paper.id, r.score, r.because and r.because.paper.id, r.because_author)
@@ -324,11 +326,19 @@ def test_a_kept_model_answers_as_a_fresh_read_until_refitted(
     refit(storage)
     first = shown(ada, members)
     assert site[str(first[0][0])] == 0 and {row[2] for row in first} == {older}
-    reads = counting.reads
-    assert shown(ada, members) == first and counting.reads == reads  # kept: not read again
+    reads, signal_reads = counting.reads, signals.reads
+    assert shown(ada, members) == first  # kept: the model and the signals not read again
+    assert (counting.reads, signals.reads) == (reads, signal_reads)
+    left_out = [str(first[0][0])]  # picks are kept apart for each exclusion and length
+    assert shown(ada, members, exclude=left_out) == shown(ada, None, exclude=left_out)
+    assert first[0] not in shown(ada, members, exclude=left_out)
+    assert shown(ada, members, limit=3) == first[:3] == shown(ada, None, limit=3)
+    assert shown(ada, members) == first
+    reads, signal_reads = counting.reads, signals.reads
     vote(ada, "2608.00032")  # not refitted yet: the same model, a new like to name
     named = shown(ada, members)
     assert counting.reads == reads  # the same fit: the model kept
+    assert signals.reads == signal_reads + 1  # new signals: read again
     assert named == shown(ada, None) and counting.reads == reads + 1  # the fresh read
     assert "2608.00032" in {row[2] for row in named} and "2608.00032" not in {
         row[0] for row in named

@@ -11,7 +11,7 @@ import pytest
 
 from dailypapers.domain.follows import Follow, FollowKind
 from dailypapers.domain.papers import DailyEntry, Paper
-from dailypapers.domain.recommendations import MemberModel
+from dailypapers.domain.recommendations import MemberModel, MemberVersions
 from dailypapers.storage import Storage
 
 from support.accounts import add_member
@@ -110,6 +110,7 @@ def test_vectors_come_back_by_window_and_by_id_exactly(storage: Storage) -> None
 def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> None:
     papers_with_vectors(storage, 5)
     ada = add_member(storage, "ada")
+    assert storage.member_versions(ada.id) is None  # nothing liked or disliked yet
     with storage.transaction():
         storage.add_vote(user_id=ada.id, paper_id="2601.00000", now=NOW)
         storage.add_interest_seeds(user_id=ada.id, paper_ids=["2601.00001"], now=NOW)
@@ -127,7 +128,7 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
     assert sorted(signals.positives) == ["2601.00000", "2601.00001", "2601.00002"]
     assert signals.negatives == ("2601.00004", "2601.00003")  # newest first
     assert storage.stale_member_models(limit=10) == [(ada.id, 2)]
-    assert storage.member_model_version(ada.id) is None  # signals, but no fit yet
+    assert storage.member_versions(ada.id) == MemberVersions(2, None)  # signals, no fit yet
     model = MemberModel(
         ada.id,
         MODEL,
@@ -148,20 +149,20 @@ def test_signals_mark_a_model_stale_until_it_is_refitted(storage: Storage) -> No
     np.testing.assert_array_equal(stored.weights, model.weights)
     assert stored.terms == model.terms and stored.authors == model.authors
     assert stored.liked_by == model.liked_by
-    assert storage.member_model_version(ada.id) == (2, NOW)
+    assert storage.member_versions(ada.id) == MemberVersions(2, (2, NOW))
     with storage.transaction():
         storage.mark_signals_changed(ada.id)
     assert storage.stale_member_models(limit=10) == [(ada.id, 3)]
-    assert storage.member_model_version(ada.id) == (2, NOW)  # the same fit until the next
+    assert storage.member_versions(ada.id) == MemberVersions(3, (2, NOW))  # the same fit
     with storage.transaction():
         storage.save_member_model(replace(model, fitted_at=NOW + timedelta(1)), fitted_version=3)
-    assert storage.member_model_version(ada.id) == (3, NOW + timedelta(1))
+    assert storage.member_versions(ada.id) == MemberVersions(3, (3, NOW + timedelta(1)))
     with storage.transaction():
         storage.forget_member_model(ada.id, fitted_version=3)
         assert storage.undismiss_paper(user_id=ada.id, paper_id="2601.00004")
         assert not storage.undismiss_paper(user_id=ada.id, paper_id="2601.00004")
     assert storage.get_member_model(ada.id) is None and storage.stale_member_models(limit=9) == []
-    assert storage.member_model_version(ada.id) is None
+    assert storage.member_versions(ada.id) == MemberVersions(3, None)
 
 
 @pytest.mark.parametrize("remove_comments", [False, True])

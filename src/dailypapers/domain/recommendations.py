@@ -28,6 +28,15 @@ class MemberModel:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberVersions:
+    """Where a member's For you stands, read in one short row: every like and dislike bumps
+    `signals`; `fit` is the signals version and time of the model fitted, if one is."""
+
+    signals: int
+    fit: tuple[int, datetime] | None
+
+
+@dataclass(frozen=True, slots=True)
 class MemberSignals:
     """What a member told the site about their taste, newest first."""
 

@@ -36,14 +36,13 @@ from dailypapers.search.member_model import (
 from dailypapers.search.member_words import PaperWords, paper_words
 from dailypapers.services.errors import InvalidInput, NotFound
 from dailypapers.services.feed import RankingCache, featured_papers, first_ids
-from dailypapers.services.member_models import KeptMember, MemberModels, read_member
+from dailypapers.services.member_models import KeptMember, MemberModels, Picks, read_member
 from dailypapers.storage.base import Storage
 from dailypapers.storage.search_types import Vectors
 
 log = logging.getLogger(__name__)
 
 MAX_SIGNALS = 500  # the newest likes and dislikes a model learns from
-MAX_SEEN = 50_000  # papers acted on that a request leaves out (all of them, in practice)
 BACKGROUND_DAYS = 365  # background papers: the most recently featured, from this far back
 # The newest background papers whose words a refit counts (for the words' idf and the
 # profile's contrast): counting them is most of a first refit's time, and the vectors'
@@ -208,43 +207,61 @@ def recommend_for_member(
     """Return the member's best papers featured in [start, end) that they have not seen.
 
     Seen means upvoted, saved, named, dismissed, or listed in `exclude` (say, the papers a
-    digest already sent). The member's model is read from `members` while kept there.
+    digest already sent). The member's signals, model and picks are read from `members`
+    while kept there.
     Without a fitted model the window's trending papers stand in, read from `rankings`
     while kept there.
     """
-    signals = storage.member_signals(user_id, limit=MAX_SEEN)
-    seen = signals.seen | frozenset(exclude)
-    member = members.get(storage, user_id) if members is not None else read_member(storage, user_id)
+    state = members.get(storage, user_id) if members is not None else read_member(storage, user_id)
+    signals, member = state.signals, state.model
     if member is None:
+        seen = signals.seen | frozenset(exclude)
         return _trending(storage, start, end, limit, now, seen, rankings, signals)
-    model = member.model
-    window = window_papers.get(storage, model=model.model, start=start, end=end)
-    ids = window.ids
-    if not ids:
+    window = window_papers.get(storage, model=member.model.model, start=start, end=end)
+    if not window.ids:
         return Recommendations([], start, end, personal=True, cold_start=signals.empty)
-    scored = member.scored(window)
-    unseen = np.ones(len(ids), dtype=bool)
-    unseen[[window.rows[paper_id] for paper_id in seen if paper_id in window.rows]] = False
-    order = scored.ranked[unseen[scored.ranked]][:limit].tolist()
-    likes = signals.positives[:EXPLAINED_BY]
-    because = _nearest_likes(storage, member, window, order, likes)
-    chosen = [ids[i] for i in order]
+    picks = member.picks(
+        (window.serial, state.signals_version, limit, frozenset(exclude)),
+        lambda: _pick(storage, member, window, signals, exclude, limit),
+    )
+    chosen = [window.ids[i] for i in picks.rows]
+    because = picks.because
     named = [liked for liked, _ in because.values()]
     featured = {item.paper.id: item for item in featured_papers(storage, chosen + named, rankings)}
     items = [
         Recommendation(
             featured[paper_id],
-            float(scored.scores[i]),
+            score,
             featured.get(because[row][0]) if row in because else None,
             because[row][1] if row in because else None,
         )
-        for row, (i, paper_id) in enumerate(zip(order, chosen, strict=True))
+        for row, (paper_id, score) in enumerate(zip(chosen, picks.scores, strict=True))
         if paper_id in featured
     ]
-    excluded = int((~unseen).sum())
     return Recommendations(
-        items, start, end, personal=True, excluded=excluded, cold_start=signals.empty
+        items, start, end, personal=True, excluded=picks.excluded, cold_start=signals.empty
     )
+
+
+def _pick(
+    storage: Storage,
+    member: KeptMember,
+    window: Window,
+    signals: MemberSignals,
+    exclude: Collection[str],
+    limit: int,
+) -> Picks:
+    """Return the window's best papers by the member's model that they have not seen, each
+    with the like that names its reason."""
+    scored = member.scored(window)
+    unseen = np.ones(len(window.ids), dtype=bool)
+    seen = signals.seen | frozenset(exclude)
+    unseen[[window.rows[paper_id] for paper_id in seen if paper_id in window.rows]] = False
+    rows = scored.ranked[unseen[scored.ranked]][:limit].tolist()
+    likes = signals.positives[:EXPLAINED_BY]
+    because = _nearest_likes(storage, member, window, rows, likes)
+    scores = [float(scored.scores[i]) for i in rows]
+    return Picks(rows, scores, because, excluded=int((~unseen).sum()))
 
 
 def _nearest_likes(

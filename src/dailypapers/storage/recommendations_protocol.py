@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Protocol
 
-from dailypapers.domain.recommendations import MemberModel, MemberSignals
+from dailypapers.domain.recommendations import MemberModel, MemberSignals, MemberVersions
 from dailypapers.storage.search_types import Vectors
 
 
@@ -57,9 +57,9 @@ class RecommendationStore(Protocol):
         """Return the member's fitted model, if one was fitted."""
         ...
 
-    def member_model_version(self, user_id: int) -> tuple[int, datetime] | None:
-        """Return which fit the member's model is (signals version, time), if one was fitted:
-        it changes whenever the model does, and reads one short row."""
+    def member_versions(self, user_id: int) -> MemberVersions | None:
+        """Return the member's signals version and which fit their model is (None: they
+        never liked or disliked anything): one short row, read on every For you request."""
         ...
 
     def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import numpy as np
 import orjson
 
-from dailypapers.domain.recommendations import MemberModel, MemberSignals
+from dailypapers.domain.recommendations import MemberModel, MemberSignals, MemberVersions
 from dailypapers.storage.search_types import Vectors
 from dailypapers.storage.sql_values import Row, SqlAccess, batches, iso, to_datetime
 
@@ -167,14 +167,18 @@ class RecommendationsSql(SqlAccess):
             liked_by=parts.get("liked_by", {}),
         )
 
-    def member_model_version(self, user_id: int) -> tuple[int, datetime] | None:
-        """Return which fit the member's model is (signals version, time), if one was fitted."""
+    def member_versions(self, user_id: int) -> MemberVersions | None:
+        """Return the member's signals version and which fit their model is, if any."""
         rows = self._execute(
-            "SELECT fitted_version, fitted_at FROM member_models"
-            " WHERE user_id = ? AND weights IS NOT NULL",
+            "SELECT signals_version, fitted_version, fitted_at, weights IS NOT NULL"
+            " FROM member_models WHERE user_id = ?",
             (user_id,),
         )
-        return (int(rows[0][0]), to_datetime(rows[0][1])) if rows else None
+        if not rows:
+            return None
+        signals, fitted, fitted_at, has_weights = rows[0]
+        fit = (int(fitted), to_datetime(fitted_at)) if has_weights else None
+        return MemberVersions(int(signals), fit)
 
     def set_digest_for_you(self, user_id: int, *, enabled: bool, now: datetime) -> None:
         """Turn the member's "For you" digest section on or off."""
