@@ -186,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--threads", type=int, default=None, help="default: all cores")
     parser.add_argument("--reference", type=int, default=20, help="texts checked against fp32")
-    parser.add_argument("--compare", type=int, default=200, help="papers for the fp32 paths")
+    parser.add_argument("--compare", type=int, default=200, help="papers for fp32 (0: none)")
     parser.add_argument("--model-dir", type=Path, default=None, help="default: a fresh build")
     parser.add_argument("--demo", action="store_true", help="also time indexing the demo")
     options = parser.parse_args(argv)
@@ -228,25 +228,26 @@ def main(argv: list[str] | None = None) -> None:
             f" over {len(checked)} texts"
         )
 
-        subset, some_queries = texts[: options.compare], queries[:COMPARISON_QUERIES]
-        fp32_path = Path(scratch) / "fp32.onnx"
-        build_minilm_onnx(find_packaged_minilm(), fp32_path, quantize=False)
-        fp32 = OnnxMiniLMEmbedder(
-            BuiltModel(fp32_path, model.tokenizer_path), threads=options.threads
-        )
-        paths = {
-            "int8 ONNX": TimedPath(embedder.embed_documents, embedder.embed_query),
-            "fp32 ONNX": TimedPath(fp32.embed_documents, fp32.embed_query),
-        }
-        if torch := torch_embedder(options.threads):
-            paths["torch fp32"] = torch
-        else:
-            print("(sentence-transformers and torch are not installed: no torch figures)")
-        print(
-            f"in turns, {COMPARISON_ROUNDS} rounds of {len(subset)} papers and"
-            f" {len(some_queries)} queries (medians):"
-        )
-        compare_in_turns(paths, subset, some_queries)
+        if options.compare:  # 0: no comparison with the fp32 and torch paths
+            subset, some_queries = texts[: options.compare], queries[:COMPARISON_QUERIES]
+            fp32_path = Path(scratch) / "fp32.onnx"
+            build_minilm_onnx(find_packaged_minilm(), fp32_path, quantize=False)
+            fp32 = OnnxMiniLMEmbedder(
+                BuiltModel(fp32_path, model.tokenizer_path), threads=options.threads
+            )
+            paths = {
+                "int8 ONNX": TimedPath(embedder.embed_documents, embedder.embed_query),
+                "fp32 ONNX": TimedPath(fp32.embed_documents, fp32.embed_query),
+            }
+            if torch := torch_embedder(options.threads):
+                paths["torch fp32"] = torch
+            else:
+                print("(sentence-transformers and torch are not installed: no torch figures)")
+            print(
+                f"in turns, {COMPARISON_ROUNDS} rounds of {len(subset)} papers and"
+                f" {len(some_queries)} queries (medians):"
+            )
+            compare_in_turns(paths, subset, some_queries)
         if options.demo:
             demo_indexing(model, Path(scratch))
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
