@@ -17,9 +17,10 @@ upvotes 200 papers. Then it times, in process:
   fetched, ridge fit, model saved), 5 times;
 - the service call `recommend_for_member` over the past 7 days (the /for-you default),
   200 times after 5 warm-ups, the window's vectors kept between calls as the site keeps them
-  for a minute and the member's model kept as the site keeps it until a refit: p50 and p95;
-  then 50 times reading the model afresh each time (the first request after a refit), and
-  20 times reading both afresh (the first request of a minute after a refit);
+  for a minute and the member's signals, model and picks kept as the site keeps them until
+  the member likes or dislikes something: p50 and p95; then 50 times reading the signals and
+  the model afresh each time and picking again (as after a refit), and 20 times reading the
+  window afresh too (the first request of a minute after a refit);
 - the page: GET /for-you?days=7 through the ASGI app in process (cache off), 100 times.
 """
 
@@ -164,7 +165,7 @@ def main() -> None:
     for _ in range(4):
         recommend(members=members)
     calls, calls_cpu = timed(lambda: recommend(members=members), 200)
-    # No members kept: the model read, scored and explained afresh.
+    # No members kept: the signals and the model read, the papers picked and explained afresh.
     model_calls, model_cpu = timed(recommend, 50)
     # Nothing kept: the vectors and words are read again too.
     cold_calls, cold_cpu = timed(lambda: recommend(window_papers=WindowPapers()), 20)
@@ -185,14 +186,14 @@ def main() -> None:
     )
     print(
         f"recommend_for_member, 7 days, 30 shown: {spread(calls, calls_cpu)}"
-        f" ({len(found.items)} papers; the window's vectors and the model kept)"
+        f" ({len(found.items)} papers; the window's vectors, the signals, model and picks kept)"
     )
     print(
-        "recommend_for_member, the model read afresh (the first call after a refit):"
+        "recommend_for_member, the signals and model read afresh (the first call after a refit):"
         f" {spread(model_calls, model_cpu)}"
     )
     print(
-        "recommend_for_member, the window's vectors and the model read afresh:"
+        "recommend_for_member, the window, the signals and the model read afresh:"
         f" {spread(cold_calls, cold_cpu)}"
     )
     page_times, page_cpu = time_page(storage, path)
