@@ -9,7 +9,7 @@ import pytest
 from dailypapers.domain.search_query import parse_query
 from dailypapers.search.embedder import default_embedder
 from dailypapers.search.hybrid import HybridSearcher, SearchMode
-from dailypapers.services.search import papers_like_text, search_papers, similar_papers
+from dailypapers.services.search import papers_like_text, search_papers
 from dailypapers.services.semantic_index import embed_missing, indexing_progress
 from dailypapers.storage import Storage, open_storage
 
@@ -67,8 +67,8 @@ def test_similar_papers_and_pasted_abstracts(indexed, searcher):
     assert like.outcome.mode is SearchMode.SIMILAR
     assert like.outcome.took_ms > 0  # the page shows the time taken, not "0 ms"
     assert like.papers[0].paper.id == "2510.14545"
-    similar = similar_papers(storage=indexed, searcher=searcher, paper_id="2510.14545")
-    assert similar and all(item.paper.id != "2510.14545" for item in similar)
+    similar = searcher.similar(indexed, "2510.14545", limit=6)
+    assert len(similar) == 6 and all(item.paper_id != "2510.14545" for item in similar)
 
 
 def test_a_single_list_ranks_only_its_own_length(indexed, searcher):

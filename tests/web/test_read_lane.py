@@ -14,11 +14,16 @@ from urllib.parse import quote
 
 import httpx
 
+from dailypapers.search.hybrid import HybridSearcher
+from dailypapers.services.semantic_index import embed_missing
+from dailypapers.settings import Settings
 from dailypapers.storage import Storage, open_storage
+from dailypapers.web.app import create_app
 from dailypapers.web.read_lane import in_read_lane
 
 from support.accounts import PAPER, add_member, csrf, make_site, member_client
-from support.sites import load_recorded_days, make_app
+from support.embedders import HashingEmbedder
+from support.sites import NOW, load_recorded_days, make_app
 
 WAIT_S = 10  # far longer than any of these requests takes
 
@@ -31,15 +36,14 @@ LANE_PAGES = [
     "/api/daily_papers?date=2025-10-17",
     "/api/daily_papers?month=2025-01&sort=trending",
     "/api/daily_papers?p=3&limit=100",
+    "/papers/2510.14545",  # but a walk of the vector index runs in the pool: see below
 ]
 # Ranking every paper ever featured (or every paper of an author), deep pages of all of
-# them, and pages that may wait on something else (a similar-papers walk, a search's model)
-# run in the thread pool.
+# them, and pages that may wait on something else (a search's model) run in the thread pool.
 POOL_PAGES = [
     "/api/daily_papers?sort=trending",
     "/api/daily_papers?submitter=dongguanting&sort=trending",
     "/api/daily_papers?p=20&limit=50",
-    "/papers/2510.14545",
 ]
 
 
@@ -208,3 +212,57 @@ def test_sqlite_sessions_are_looked_up_on_the_event_loop_as_the_lanes_reads_are(
     assert response.status_code == 303
     lookups = {thread for name, thread in storage.calls if name == "user_for_session"}
     assert lookups == {loop_thread}
+
+
+def test_a_paper_pages_walk_of_the_vector_index_never_holds_up_the_lane(
+    loaded_storage: Storage,
+) -> None:
+    """A walk for similar papers waits while the index takes in new vectors (here: held for
+    writing by another thread); it runs in the pool, and the lane's pages answer meanwhile."""
+    embedder = HashingEmbedder()
+    embed_missing(storage=loaded_storage, embedder=embedder)
+    walking = threading.Event()
+
+    class NotingWalks(HybridSearcher):
+        def walk_similar(self, storage: Storage, paper_id: str, *, limit: int) -> Any:
+            walking.set()
+            return super().walk_similar(storage, paper_id, limit=limit)
+
+    searcher = NotingWalks(load_embedder=lambda: embedder, model_name=embedder.model_name)
+    vector = embedder.embed_query("agents")
+    assert loaded_storage.nearest_papers(model=embedder.model_name, vector=vector, limit=1)
+    index = loaded_storage._vector_files[embedder.model_name]  # type: ignore[attr-defined]  # the index loaded above
+    held, release = threading.Event(), threading.Event()
+
+    def hold_for_writing() -> None:
+        with index.lock.writing():
+            held.set()
+            release.wait(WAIT_S)
+
+    app = create_app(
+        Settings(database_url=loaded_storage.url, cache_seconds=0),
+        storage=loaded_storage,
+        clock=lambda: NOW,
+        searcher=searcher,
+    )
+
+    async def main() -> tuple[bool, httpx.Response, httpx.Response]:
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            paper = asyncio.create_task(client.get(f"/papers/{PAPER}"))
+            await asyncio.to_thread(walking.wait, WAIT_S)  # the page is walking the index
+            listing = await client.get("/papers/date/2025-10-17")
+            waiting = not paper.done()
+            release.set()
+            return waiting, listing, await paper
+
+    holder = threading.Thread(target=hold_for_writing)
+    holder.start()
+    held.wait(WAIT_S)
+    try:
+        waiting, listing, paper = asyncio.run(main())
+    finally:
+        release.set()
+        holder.join()
+    assert listing.status_code == 200 and waiting  # the listing answered during the walk
+    assert paper.status_code == 200 and "Similar papers" in paper.text

@@ -94,15 +94,17 @@ def test_while_the_model_loads_the_answer_says_words_and_is_not_cached(loaded_st
 
 
 class CountingSearcher(HybridSearcher):
-    """Counts the paper pages rendered: each asks for the paper's similar papers once."""
+    """Counts the paper pages rendered: each asks for the paper's kept similar papers once."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.rendered = 0
 
-    def similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
+    def kept_similar(
+        self, storage: Storage, paper_id: str, *, limit: int
+    ) -> list[SimilarPaper] | None:
         self.rendered += 1
-        return super().similar(storage, paper_id, limit=limit)
+        return super().kept_similar(storage, paper_id, limit=limit)
 
 
 def test_a_paper_page_shown_while_the_model_loads_is_not_cached(loaded_storage, embedder):

@@ -405,6 +405,35 @@ class HybridSearcher:
         The answer is kept until any data changes (a new vector, an edit, a vote): a walk
         of the graph costs milliseconds, reading the data's generation a few microseconds.
         """
+        kept = self.kept_similar(storage, paper_id, limit=limit)
+        return kept if kept is not None else self.walk_similar(storage, paper_id, limit=limit)
+
+    def walk_similar(self, storage: Storage, paper_id: str, *, limit: int) -> list[SimilarPaper]:
+        """Walk the graph for the papers nearest to one paper, and keep the answer."""
+        model = self.model_name
+        if model is None:  # as kept_similar answers while the model loads
+            return []
+        generation = storage.generation()  # read first: what is read after is never older
+        vector = storage.get_embedding(model=model, paper_id=paper_id)
+        if vector is None:
+            return []
+        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1, of_a_paper=True)
+        similar = [item for item in found if item.paper_id != paper_id][:limit]
+        if similar:  # none yet may mean the index is still loading: ask again next time
+            key = (model, paper_id, limit)
+            with self._similar_lock:
+                self._similar[key] = (generation, similar)
+                self._similar.move_to_end(key)
+                while len(self._similar) > SIMILAR_KEPT:
+                    self._similar.popitem(last=False)
+        return list(similar)
+
+    def kept_similar(
+        self, storage: Storage, paper_id: str, *, limit: int
+    ) -> list[SimilarPaper] | None:
+        """Return what `similar` would without walking the graph (None: it must walk it).
+
+        A walk may wait while the index loads or takes in new vectors; this never waits."""
         model = self.model_name
         if model is None:  # learnt when the model loads: a paper page must not wait for a search
             self.warm_up()
@@ -412,21 +441,10 @@ class HybridSearcher:
         key, generation = (model, paper_id, limit), storage.generation()
         with self._similar_lock:
             kept = self._similar.get(key)
-            if kept is not None and kept[0] == generation:
-                self._similar.move_to_end(key)
-                return list(kept[1])
-        vector = storage.get_embedding(model=model, paper_id=paper_id)
-        if vector is None:
-            return []
-        found = storage.nearest_papers(model=model, vector=vector, limit=limit + 1, of_a_paper=True)
-        similar = [item for item in found if item.paper_id != paper_id][:limit]
-        if similar:  # none yet may mean the index is still loading: ask again next time
-            with self._similar_lock:
-                self._similar[key] = (generation, similar)
-                self._similar.move_to_end(key)
-                while len(self._similar) > SIMILAR_KEPT:
-                    self._similar.popitem(last=False)
-        return list(similar)
+            if kept is None or kept[0] != generation:
+                return None
+            self._similar.move_to_end(key)
+            return list(kept[1])
 
     def _named_paper(self, storage: Storage, query: SearchQuery, limit: int) -> SearchOutcome:
         assert query.arxiv_id is not None

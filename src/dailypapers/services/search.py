@@ -8,7 +8,6 @@ from dataclasses import dataclass, replace
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.search_query import SearchFilters, parse_query, words_of
 from dailypapers.search.hybrid import HybridSearcher, SearchMode, SearchOutcome
-from dailypapers.services.feed import RankingCache, featured_papers
 from dailypapers.storage.base import Storage
 
 MAX_RESULTS = 200  # a search ranks this many at most; nobody pages further
@@ -96,17 +95,3 @@ def papers_like_text(
     # The time shown covers embedding the pasted text too, its slowest part.
     outcome = replace(outcome, took_ms=(time.perf_counter() - started) * 1000)
     return SearchPage(outcome, storage.featured_papers(outcome.paper_ids[:limit]), 0, limit)
-
-
-def similar_papers(
-    *,
-    storage: Storage,
-    searcher: HybridSearcher,
-    paper_id: str,
-    limit: int = 6,
-    rankings: RankingCache | None = None,
-) -> list[FeaturedPaper]:
-    """Return the papers nearest in meaning to this one (none until it has a vector), read
-    from `rankings` where kept there."""
-    found = searcher.similar(storage, paper_id, limit=limit)
-    return featured_papers(storage, [item.paper_id for item in found], rankings)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
 from dailypapers.domain import ranking
+from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.domain.periods import Period, PeriodKind, parse_period, period_containing
 from dailypapers.domain.ranking import SortMode
-from dailypapers.services.feed import RankingCache, list_featured
-from dailypapers.services.search import similar_papers
+from dailypapers.services.feed import RankingCache, featured_papers, list_featured
 from dailypapers.settings import Settings
 from dailypapers.storage import Storage
+from dailypapers.storage.search_types import SimilarPaper
 from dailypapers.web.accounts.sessions import current_viewer
 from dailypapers.web.dependencies import (
     MembersDep,
@@ -34,10 +37,12 @@ from dailypapers.web.pages.organizations import (
 from dailypapers.web.pages.paper_actions import paper_page_context
 from dailypapers.web.pages.search import SearcherDep
 from dailypapers.web.papers import find_featured_paper
-from dailypapers.web.read_lane import read_lane
+from dailypapers.web.read_lane import in_read_lane, read_lane
 from dailypapers.web.rendering import Renderer
 
 router = APIRouter(include_in_schema=False)
+
+SIMILAR_SHOWN = 6  # similar papers on a paper page
 
 SortQuery = Annotated[SortMode, Query(description="trending, upvotes or newest")]
 PageQuery = Annotated[int, Query(ge=0, le=100_000, description="page, counted from 0")]
@@ -205,7 +210,7 @@ def about_ranking(renderer: RendererDep) -> Response:
 
 
 @router.get("/papers/{paper_id:path}", response_class=HTMLResponse)
-def paper_page(
+async def paper_page(
     paper_id: str,
     storage: StorageDep,
     renderer: RendererDep,
@@ -217,23 +222,39 @@ def paper_page(
 
     `in_your_lists`: a card's Save was undone while lists the member made hold the paper,
     so the Save control says to take it out of each there.
+
+    The page's reads run in the read lane. A walk of the vector index for similar papers
+    (unless its answer is kept) runs in the pool: it may wait while the index loads or takes
+    in new vectors, which must not hold up the lane (on SQLite, the event loop).
     """
     if paper_id.endswith(".md"):
-        featured = find_featured_paper(storage, paper_id.removesuffix(".md"), rankings)
-        return PlainTextResponse(
-            paper_markdown(featured), media_type="text/markdown; charset=utf-8"
+        featured = await in_read_lane(
+            storage, partial(find_featured_paper, storage, paper_id.removesuffix(".md"), rankings)
         )
-    featured = find_featured_paper(storage, paper_id, rankings)
-    similar = similar_papers(
-        storage=storage, searcher=searcher, paper_id=featured.paper.id, rankings=rankings
-    )
-    page = renderer.page(
-        "paper.html",
-        item=featured,
-        similar=similar,
-        in_your_lists=in_your_lists,
-        **paper_page_context(storage, featured),  # accounts: comments, claims
-    )
-    if not similar and searcher.loading:  # seconds after a start: not kept without them
-        page.headers["Cache-Control"] = "no-store"
-    return page
+        markdown = "text/markdown; charset=utf-8"
+        return PlainTextResponse(paper_markdown(featured), media_type=markdown)
+
+    def read() -> tuple[FeaturedPaper, list[SimilarPaper] | None]:
+        featured = find_featured_paper(storage, paper_id, rankings)
+        return featured, searcher.kept_similar(storage, featured.paper.id, limit=SIMILAR_SHOWN)
+
+    featured, nearest = await in_read_lane(storage, read)
+    if nearest is None:
+        nearest = await run_in_threadpool(
+            partial(searcher.walk_similar, storage, featured.paper.id, limit=SIMILAR_SHOWN)
+        )
+
+    def page(nearest: list[SimilarPaper]) -> Response:
+        similar = featured_papers(storage, [item.paper_id for item in nearest], rankings)
+        return renderer.page(
+            "paper.html",
+            item=featured,
+            similar=similar,
+            in_your_lists=in_your_lists,
+            **paper_page_context(storage, featured),  # accounts: comments, claims
+        )
+
+    response = await in_read_lane(storage, partial(page, nearest))
+    if not nearest and searcher.loading:  # seconds after a start: not kept without them
+        response.headers["Cache-Control"] = "no-store"
+    return response
