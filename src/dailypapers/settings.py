@@ -225,8 +225,8 @@ class Settings:
     web_threads: int = _setting(
         4,
         "Threads one web process runs its database work on, besides the read lane that runs"
-        " the listings and the paper API one at a time (web/read_lane.py: the event loop on"
-        " SQLite, one more thread on PostgreSQL). Few is faster:"
+        " the listings, paper pages and the paper API one at a time (web/read_lane.py: the"
+        " event loop on SQLite, one more thread on PostgreSQL). Few is faster:"
         " a thread takes Python's lock back for each row it reads, and forty (Starlette's"
         " default) queue on it.",
     )

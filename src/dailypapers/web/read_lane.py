@@ -4,9 +4,10 @@ Python's sqlite3 gives the GIL up around each row it reads and takes it back aft
 several threads reading at once, every row hands the GIL to another thread and back: on a
 signed-in `/api/daily_papers`, four threads made 215 context switches a request and spent
 3.7 ms of CPU on it, one thread 7 and 1.4 ms (docs/performance.md). So listings of a period
-or an organization, For you and the paper API run here, one at a time. Everything that may
-take long or wait on something else (the network, a password hash, a search's model, a
-ranking of every paper ever featured) stays in the thread pool, so it never holds the lane.
+or an organization, For you, paper pages and the paper API run here, one at a time.
+Everything that may take long or wait on something else (the network, a password hash, a
+search's model, a walk of the vector index, a ranking of every paper ever featured) stays
+in the thread pool, so it never holds the lane.
 
 On SQLite the lane is the event loop itself: its reads are CPU work in this process, about a
 millisecond a page whose ranking is kept, and handing them to a thread and back cost a third
