@@ -117,7 +117,9 @@ class Renderer:
         avatars = self.environment.get_template("_avatar.html").module
         self.environment.globals["avatar"] = avatars.avatar  # type: ignore[attr-defined]
         self.environment.globals["card_text"] = self._card_text_renderer()
-        self.environment.globals["card"] = self._card_renderer()
+        # A filter, not a global: Jinja calls a global through Context.call, which looks for
+        # the function's context argument each time (about a microsecond, thirty a page).
+        self.environment.filters["card"] = self._card_renderer()
         # Macros a card calls instead of including a template: an include copies the whole
         # context, twice a card. Loaded on first use, once create_app has installed every
         # global they call (a module sees the globals there were when it was made).
@@ -160,7 +162,8 @@ class Renderer:
         return forms
 
     def _card_renderer(self) -> Callable[..., Markup]:
-        """Return card(item, my_votes, note, highlight_terms): a whole card, kept for everyone.
+        """Return the card filter, `item | card(my_votes, note, highlight_terms)`: a whole card,
+        kept for everyone.
 
         A call of a macro, not an include: an include copies the page's whole context for
         each card. Outside a search (whose marked words change with each query) the card is
