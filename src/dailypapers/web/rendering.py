@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Container, Iterable
-from contextvars import ContextVar
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
@@ -49,27 +48,9 @@ CARD_TEXTS_KEPT = 1024
 CARD_FORMS_KEPT = 4096
 # Whole cards kept, in each state of the reader's vote and Save.
 CARDS_KEPT = 2048
-# The CSRF token written into forms kept for every reader; each reader's own replaces it.
+# The CSRF token every form is drawn with, the same for every reader, so that forms can be
+# kept for all of them; `Renderer.page` puts the reader's own token in its place.
 KEPT_CSRF_TOKEN = f"kept-{secrets.token_hex(16)}"
-_rendering_kept_forms: ContextVar[bool] = ContextVar("dailypapers_kept_forms", default=False)
-
-
-def rendering_kept_forms() -> bool:
-    """Tell whether the forms being rendered are kept for every reader (a placeholder token)."""
-    return _rendering_kept_forms.get()
-
-
-def _with_placeholder_token(render: Callable[..., Any]) -> Callable[..., str]:
-    """Wrap a rendering so that the forms it draws carry the placeholder CSRF token."""
-
-    def rendered(*args: Any) -> str:
-        flag = _rendering_kept_forms.set(True)
-        try:
-            return str(render(*args))
-        finally:
-            _rendering_kept_forms.reset(flag)
-
-    return rendered
 
 
 def ascii_html(value: Any) -> Any:
@@ -148,16 +129,15 @@ class Renderer:
         """Return a macro drawing a card's forms, kept by its arguments for every reader.
 
         The forms are a function of the arguments (the paper, its count, the reader's vote or
-        Save), of whether anyone is signed in, and of the reader's CSRF token, which is the
-        only part that differs between members: they are kept with a placeholder token, which
-        `page` replaces with the reader's own (thirty cards of two macros each were a fifth
-        of a signed-in listing's time).
+        Save) and of whether anyone is signed in: their CSRF token, the only part that differs
+        between members, is the placeholder that `page` replaces (thirty cards of two macros
+        each were a fifth of a signed-in listing's time).
         """
-        call = _with_placeholder_token(self._macro(template, name))
+        call = self._macro(template, name)
         kept = lru_cache(maxsize=CARD_FORMS_KEPT)(lambda _signed_in, *args: call(*args))
 
         def forms(*args: Any) -> Markup:
-            return Markup(kept(bool(self._call("current_user")), *args))  # autoescaped
+            return kept(bool(self._call("current_user")), *args)
 
         return forms
 
@@ -168,14 +148,15 @@ class Renderer:
         A call of a macro, not an include: an include copies the page's whole context for
         each card. Outside a search (whose marked words change with each query) the card is
         kept under all it shows: the paper, the reader's vote and Save, whether anyone is
-        signed in, and the note; its forms carry the placeholder token, as the kept forms do.
+        signed in, and the note (its forms carry the placeholder token, as every form does).
         """
         render = self._macro("_card.html", "card")
-        with_placeholder = _with_placeholder_token(render)
 
         @lru_cache(maxsize=CARDS_KEPT)
-        def kept(item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str) -> str:
-            return with_placeholder(item, voted, saved, note, ())
+        def kept(
+            item: FeaturedPaper, voted: bool, saved: bool, _signed_in: bool, note: str
+        ) -> Markup:
+            return render(item, voted, saved, note, ())
 
         def card(
             item: FeaturedPaper, my_votes: Container[str], note: str = "", highlight_terms: Any = ()
@@ -186,7 +167,7 @@ class Renderer:
             saved = signed_in and paper_id in self._call("saved_paper_ids")
             if highlight_terms:
                 return render(item, voted, saved, note, highlight_terms)
-            return Markup(kept(item, voted, saved, signed_in, note))  # autoescaped
+            return kept(item, voted, saved, signed_in, note)
 
         return card
 
@@ -213,9 +194,9 @@ class Renderer:
         return Markup(self.environment.get_template(template).render(**context))
 
     def page(self, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
-        """Render a template into a response, the reader's CSRF token in the kept forms.
+        """Render a template into a response, the reader's CSRF token in its forms.
 
-        Once for the page, not once a card: a copy of each card cost about 3% of a listing."""
+        Once for the page, not once a form: a copy of each card cost about 3% of a listing."""
         html = self.environment.get_template(template).render(**context)
         if KEPT_CSRF_TOKEN in html:
             html = html.replace(KEPT_CSRF_TOKEN, str(escape(self._call("csrf_token"))))

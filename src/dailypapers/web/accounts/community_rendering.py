@@ -17,7 +17,7 @@ from markupsafe import Markup
 from dailypapers.domain.papers import FeaturedPaper
 from dailypapers.storage import Storage
 from dailypapers.web.accounts.sessions import CSRF_FIELD, current_auth, current_viewer
-from dailypapers.web.rendering import KEPT_CSRF_TOKEN, Renderer, rendering_kept_forms
+from dailypapers.web.rendering import KEPT_CSRF_TOKEN, Renderer
 
 SAFE_TAGS = frozenset(
     {
@@ -51,17 +51,15 @@ def csrf_token() -> str:
     return auth.csrf_token() if auth else ""
 
 
+_CSRF_FIELD_INPUT = Markup('<input type="hidden" name="{}" value="{}">').format(
+    CSRF_FIELD, KEPT_CSRF_TOKEN
+)
+
+
 def csrf_input() -> Markup:
-    """Return the hidden form field holding the CSRF token (a placeholder in kept forms)."""
-    if rendering_kept_forms():
-        return _hidden_csrf_field(KEPT_CSRF_TOKEN)
-    return _hidden_csrf_field(csrf_token())
-
-
-@lru_cache(maxsize=1024)
-def _hidden_csrf_field(token: str) -> Markup:
-    """Return the field for a token (a listing asks for it once per card)."""
-    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+    """Return the hidden form field of the CSRF token: a placeholder, the same in every form
+    (and so in forms kept for every reader), which `Renderer.page` replaces with the reader's."""
+    return _CSRF_FIELD_INPUT
 
 
 def install_template_helpers(renderer: Renderer, storage: Storage) -> None:
@@ -78,6 +76,6 @@ def install_template_helpers(renderer: Renderer, storage: Storage) -> None:
         current_user=current_viewer,
         voted_ids=voted_ids,
         csrf_input=csrf_input,
-        csrf_token=csrf_token,  # also fills the forms kept for every reader (rendering.py)
+        csrf_token=csrf_token,  # put into every page's forms by Renderer.page
     )
     environment.filters.update(comment_html=comment_html)
